@@ -1,0 +1,219 @@
+"""Command line: parse options, call the core, print. Nothing here computes a result."""
+
+from __future__ import annotations
+
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import GrantjuryError
+from .model import AGGREGATES, CALIBRATIONS
+from .pipeline import inspect, run
+from .report import ranking_csv, results_json, write_outputs
+
+SAMPLE = Path("sample_submissions") / "competition.yaml"
+
+
+def resolve_competition(path: Path | None) -> Path:
+    """The named competition, else ./competition.yaml, else the bundled sample."""
+    if path is not None:
+        return path
+    for candidate in (Path("competition.yaml"), SAMPLE):
+        if candidate.is_file():
+            return candidate
+    raise click.UsageError(
+        "no competition given and no competition.yaml here; "
+        "pass the competition file or folder, e.g. grantjury rank sample_submissions/"
+    )
+
+
+competition_argument = click.argument(
+    "competition", required=False, type=click.Path(exists=True, path_type=Path)
+)
+
+
+class UserError(click.ClickException):
+    """A problem in the user's inputs or outputs: printed as is, exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class InternalError(click.ClickException):
+    """A bug: a short note instead of a traceback (kept in a log file), exit code 70."""
+
+    exit_code = 70
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"internal error: {self.format_message()}", err=True)
+
+
+class GrantjuryGroup(click.Group):
+    """Turns library errors into clean messages and exit codes; click handles the rest."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except GrantjuryError as exc:
+            raise UserError(str(exc)) from None
+        except Exception as exc:
+            log = Path(tempfile.gettempdir()) / "grantjury-crash.log"
+            try:
+                log.write_text(traceback.format_exc(), encoding="utf-8")
+                where = f" (details in {log})"
+            except OSError:
+                where = ""
+            raise InternalError(
+                f"{type(exc).__name__}: {exc}{where}. This is a bug in grantjury; please report it."
+            ) from None
+
+
+@click.group(cls=GrantjuryGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grantjury")
+def cli() -> None:
+    """grantjury: fair, explainable, reproducible rankings for grant competitions."""
+
+
+@cli.command()
+@competition_argument
+def validate(competition: Path | None) -> None:
+    """Check a competition's files and list every problem with its file and line.
+
+    \b
+    Example:
+        grantjury validate sample_submissions/
+    """
+    path = resolve_competition(competition)
+    loaded, warnings = inspect(path)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"{path}: valid — {len(loaded.submissions)} submissions, {len(loaded.jurors)} jurors, "
+        f"{len(loaded.scores)} score rows, {len(loaded.domains)} domains"
+    )
+
+
+@cli.command()
+@competition_argument
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder to write results.json and ranking.csv into.",
+)
+@click.option(
+    "--calibration",
+    type=click.Choice(CALIBRATIONS),
+    help="Juror calibration method (default: the competition's method.calibration).",
+)
+@click.option(
+    "--aggregate",
+    type=click.Choice(AGGREGATES),
+    help="How calibrated totals are combined across jurors.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    help="Seed of every random draw (lots); recorded in the results.",
+)
+def rank(
+    competition: Path | None,
+    out_dir: Path,
+    calibration: str | None,
+    aggregate: str | None,
+    seed: int | None,
+) -> None:
+    """Rank a competition and pick each domain's winners.
+
+    Writes results.json and ranking.csv into --out (default reports/).
+
+    \b
+    Example:
+        grantjury rank sample_submissions/ --out reports/
+    """
+    path = resolve_competition(competition)
+    result = run(path, {"calibration": calibration, "aggregate": aggregate, "seed": seed})
+    files = {
+        "results.json": results_json(result.results),
+        "ranking.csv": ranking_csv(result.results),
+    }
+    written = write_outputs(out_dir, files)
+    click.echo(summary(result.results))
+    for path_written in written:
+        click.echo(f"wrote {path_written}")
+
+
+def summary(results: dict[str, Any]) -> str:
+    """A short table of each domain's winners and what was set aside."""
+    languages = results["competition"]["languages"]
+    lang = "fr" if "fr" in languages else languages[0]
+    options = results["options"]
+    lines = [
+        f"{results['competition']['title'].get(lang, results['competition']['id'])} — "
+        f"calibration {options['calibration']}, aggregate {options['aggregate']}, "
+        f"seed {options['seed']}"
+    ]
+    total_winners = 0
+    for domain in results["domains"]:
+        lines.append("")
+        lines.append(
+            f"{domain['name'].get(lang, domain['id'])} "
+            f"({len(domain['winners'])} of {domain['winners_wanted']} winners)"
+        )
+        lines.append(
+            f"  {'rank':>4}  {'submission':<10} {'score':>7} {'raw':>7} {'jurors':>6}  title"
+        )
+        for entry in domain["ranking"]:
+            if not entry["winner"] and (
+                entry["rank"] is None or entry["rank"] > domain["winners_wanted"] + 1
+            ):
+                continue
+            title = results["submissions"][entry["submission"]]["title"].get(lang, "")
+            mark = "*" if entry["winner"] else " "
+            lines.append(
+                f"{mark} {entry['rank']:>4}  {entry['submission']:<10} "
+                f"{entry['score']:>7.2f} {entry['raw_mean']:>7.2f} "
+                f"{entry['n_jurors']:>6}  {_clip(title, 50)}"
+            )
+        total_winners += len(domain["winners"])
+        for tie in domain["ties"]:
+            if tie["at_winning_line"]:
+                lines.append(
+                    f"  tie at the winning line between {', '.join(tie['submissions'])}"
+                    f", settled by {tie['steps'][-1]['key']}"
+                )
+        lines.extend(f"  note: {w}" for w in domain["warnings"])
+    lines.append("")
+    lines.append(
+        f"{total_winners} winners (* above; the first non-winner is shown for "
+        f"comparison). {len(results['exclusions'])} score sets excluded "
+        f"({_count(results['exclusions'], 'conflict')} for conflicts, "
+        f"{_count(results['exclusions'], 'incomplete')} incomplete), "
+        f"{len(results['warnings'])} warnings (listed in results.json)."
+    )
+    return "\n".join(lines)
+
+
+def _count(records: list[dict], reason: str) -> int:
+    return sum(1 for r in records if r["reason"] == reason)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def main() -> None:
+    """Entry point of the ``grantjury`` command."""
+    cli(prog_name="grantjury")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Conflict stage: find every conflict of interest and exclude the conflicted scores.
+
+Conflicts are declared (conflicts CSV) or detected (the juror is affiliated with the
+submitting association). With ``conflict_scope: domain`` a juror conflicted with any
+submission of a domain is excluded from that whole domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import Problem
+from .model import Competition
+
+
+@dataclass(frozen=True, order=True)
+class Conflict:
+    """One entry of the conflict-of-interest register."""
+
+    juror: str
+    submission: str
+    category: str
+    source: str
+    """``declared`` or ``detected``."""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    """Which score rows are set aside for conflicts, and the record of why."""
+
+    register: tuple[Conflict, ...]
+    excluded: np.ndarray
+    """Boolean mask over ``Competition.scores`` rows: True where a conflict excludes the row."""
+    records: tuple[dict, ...]
+    """One record per excluded (juror, submission) pair that had scores."""
+    warnings: tuple[Problem, ...]
+
+
+def conflict_register(competition: Competition) -> tuple[Conflict, ...]:
+    """Every conflict, declared and detected, sorted by juror and submission."""
+    register = {
+        (c.juror, c.submission, "declared"): Conflict(
+            c.juror, c.submission, c.category, "declared", c.note
+        )
+        for c in competition.declared_conflicts
+    }
+    by_association: dict[str, list[str]] = {}
+    for submission in competition.submissions:
+        by_association.setdefault(submission.association.id, []).append(submission.id)
+    for juror in competition.jurors:
+        for association in sorted(set(juror.affiliations)):
+            for submission_id in by_association.get(association, []):
+                register[(juror.id, submission_id, "detected")] = Conflict(
+                    juror.id,
+                    submission_id,
+                    "affiliation",
+                    "detected",
+                    f"member of association {association}",
+                )
+    return tuple(sorted(register.values()))
+
+
+def forbidden_pairs(competition: Competition, register: tuple[Conflict, ...]) -> dict:
+    """Map (juror code, submission code) -> the conflicts that forbid the pair, scope applied."""
+    juror_code = {j.id: i for i, j in enumerate(competition.jurors)}
+    sub_code = {s.id: i for i, s in enumerate(competition.submissions)}
+    pairs: dict[tuple[int, int], list[tuple[Conflict, str]]] = {}
+    for conflict in register:
+        if conflict.juror not in juror_code or conflict.submission not in sub_code:
+            continue
+        j, s = juror_code[conflict.juror], sub_code[conflict.submission]
+        pairs.setdefault((j, s), []).append((conflict, conflict.submission))
+    if competition.spec.conflict_scope == "domain":
+        domain_members: dict[str, list[int]] = {}
+        for index, submission in enumerate(competition.submissions):
+            domain_members.setdefault(submission.domain, []).append(index)
+        for (j, s), reasons in list(pairs.items()):
+            domain = competition.submissions[s].domain
+            for other in domain_members[domain]:
+                if other != s:
+                    pairs.setdefault((j, other), []).extend(reasons)
+    return pairs
+
+
+def exclude_conflicts(competition: Competition) -> Exclusions:
+    """Mask the score rows of conflicted pairs and record each exclusion with its source."""
+    register = conflict_register(competition)
+    pairs = forbidden_pairs(competition, register)
+    scores = competition.scores
+    n_subs = max(len(competition.submissions), 1)
+    row_keys = scores.juror.astype(np.int64) * n_subs + scores.submission
+    pair_keys = np.array(sorted(j * n_subs + s for j, s in pairs), dtype=np.int64)
+    excluded = np.isin(row_keys, pair_keys)
+    scored_pairs = np.unique(row_keys[excluded])
+    records, warnings = [], []
+    for key in scored_pairs.tolist():
+        j, s = divmod(key, n_subs)
+        juror, submission = competition.jurors[j].id, competition.submissions[s].id
+        for conflict, via in sorted(set(pairs[(j, s)])):
+            record = {
+                "juror": juror,
+                "submission": submission,
+                "reason": "conflict",
+                "category": conflict.category,
+                "source": conflict.source,
+            }
+            if via != submission:
+                record["via"] = via
+            records.append(record)
+        first = sorted(set(pairs[(j, s)]))[0][0]
+        scope = "" if first.submission == submission else f" (domain scope, via {first.submission})"
+        line = int(scores.line[row_keys == key].min())
+        warnings.append(
+            Problem(
+                file=competition.spec.scores or "scores",
+                line=line,
+                message=f"juror {juror} scored {submission} despite a {first.source} conflict "
+                f"({first.category}){scope}: these scores are excluded",
+            )
+        )
+    unique_records = {tuple(sorted(r.items())): r for r in records}
+    return Exclusions(register, excluded, tuple(unique_records.values()), tuple(warnings))

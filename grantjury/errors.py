@@ -1,0 +1,74 @@
+"""Errors that speak to a person: each problem names where it is, what was found and expected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or worth a warning) in the inputs, located as precisely as we can."""
+
+    file: str
+    line: int | None = None
+    field: str | None = None
+    message: str = ""
+    found: str | None = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.field:
+            where += f", {self.field}"
+        text = f"{where}: {self.message}"
+        if self.found is not None:
+            text += f"; found {self.found}"
+        if self.expected is not None:
+            text += f"; expected {self.expected}"
+        return text
+
+
+class GrantjuryError(Exception):
+    """Base of every error the command line shows to a person (exit code 1)."""
+
+
+class InvalidInput(GrantjuryError):
+    """The inputs hold one or more problems; all of them are listed, sorted by place."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = tuple(sorted(set(problems), key=_problem_order))
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} found in the inputs:"
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class OutputError(GrantjuryError):
+    """The output folder cannot be written as asked."""
+
+
+def _problem_order(p: Problem) -> tuple:
+    return (p.file, p.line if p.line is not None else -1, p.field or "", p.message, str(p.found))
+
+
+class ProblemLog:
+    """Collects problems (errors) and warnings while a stage runs, then raises them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, file: str, message: str, **where: object) -> None:
+        self.errors.append(Problem(file=file, message=message, **where))  # type: ignore[arg-type]
+
+    def warn(self, file: str, message: str, **where: object) -> None:
+        self.warnings.append(Problem(file=file, message=message, **where))  # type: ignore[arg-type]
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)

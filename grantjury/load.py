@@ -1,0 +1,570 @@
+"""Load stage: read competition files into models and raw columns, locating every problem.
+
+YAML is parsed with a safe loader that refuses aliases (no "billion laughs") and deep nesting,
+and keeps each node's line so that a schema error names its line. CSV files are read as people
+produce them: UTF-8 with or without BOM, ``,`` or ``;`` delimiter, decimal comma with ``;``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ProblemLog
+from .model import (
+    CompetitionFile,
+    InputFile,
+    Juror,
+    Rubric,
+    Submission,
+)
+
+MAX_YAML_DEPTH = 20
+MAX_INPUT_BYTES = 2**31
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader that refuses aliases and deep nesting and records each node's line."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, "YAML aliases (*name) are not allowed", event.start_mark
+            )
+        depth = getattr(self, "_depth", 0) + 1
+        if depth > MAX_YAML_DEPTH:
+            raise yaml.MarkedYAMLError(
+                None,
+                None,
+                f"nesting deeper than {MAX_YAML_DEPTH} levels",
+                self.peek_event().start_mark,
+            )
+        self._depth = depth
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth - 1
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """A parsed YAML document and the line of each node, keyed by its path of keys/indexes."""
+
+    data: Any
+    lines: dict[tuple, int]
+
+    def line_of(self, loc: tuple) -> int | None:
+        """Line of the deepest node along ``loc`` that exists (pydantic error locations)."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), None)
+
+
+def _node_lines(node: yaml.Node, prefix: tuple, lines: dict[tuple, int]) -> None:
+    lines[prefix] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            lines[(*prefix, key)] = key_node.start_mark.line + 1
+            _node_lines(value_node, (*prefix, key), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _node_lines(item, (*prefix, index), lines)
+
+
+def decode_text(raw: bytes, label: str, log: ProblemLog) -> str | None:
+    """Decode UTF-8 (BOM allowed); on failure say where and suggest saving as UTF-8."""
+    if b"\x00" in raw[:4096]:
+        log.error(
+            label, "this is not a text file (it contains NUL bytes)", expected="a UTF-8 text file"
+        )
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        log.error(
+            label,
+            "the file is not valid UTF-8 (perhaps Latin-1 or Windows-1252); "
+            "save it as UTF-8 and try again",
+            line=line,
+            found=f"byte 0x{raw[exc.start]:02x}",
+            expected="UTF-8 text",
+        )
+        return None
+
+
+def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None) -> YamlDoc | None:
+    """Parse a YAML file safely; problems go to ``log`` and return None."""
+    raw = path.read_bytes() if raw is None else raw
+    text = decode_text(raw, label, log)
+    if text is None:
+        return None
+    loader = _LineLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            log.error(label, "the file is empty", expected="a YAML document")
+            return None
+        lines: dict[tuple, int] = {}
+        _node_lines(node, (), lines)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        log.error(
+            label,
+            f"invalid YAML: {exc.problem or exc.context}",
+            line=mark.line + 1 if mark else None,
+        )
+        return None
+    except yaml.YAMLError as exc:
+        log.error(label, f"invalid YAML: {exc}")
+        return None
+    finally:
+        loader.dispose()
+    return YamlDoc(data, lines)
+
+
+def model_from_yaml(
+    model: type[BaseModel], doc: YamlDoc, label: str, log: ProblemLog, loc: tuple = ()
+) -> Any:
+    """Validate ``doc.data[loc]`` against a pydantic model, logging each error with its line."""
+    data = doc.data
+    for key in loc:
+        data = data[key]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = (*loc, *err["loc"])
+            field_name = ".".join(str(part) for part in where) or None
+            found = err.get("input")
+            found_text = None if isinstance(found, dict | list) else repr(found)
+            if err["type"] == "missing":
+                message, found_text = "required field is missing", None
+            elif err["type"] == "extra_forbidden":
+                message = "unknown field (check its spelling in docs/format.md)"
+                found_text = None
+            else:
+                message = err["msg"]
+            log.error(label, message, line=doc.line_of(where), field=field_name, found=found_text)
+        return None
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file as columns of stripped strings, with each row's line number."""
+
+    label: str
+    header: tuple[str, ...]
+    columns: dict[str, np.ndarray]
+    lines: np.ndarray
+    decimal_comma: bool
+
+    def __len__(self) -> int:
+        return int(self.lines.shape[0])
+
+
+def read_csv(
+    path: Path,
+    label: str,
+    required: tuple[str, ...],
+    log: ProblemLog,
+    raw: bytes | None = None,
+) -> CsvTable | None:
+    """Read a CSV file into columns; a missing column or ragged row is logged with its line."""
+    raw = path.read_bytes() if raw is None else raw
+    text = decode_text(raw, label, log)
+    if text is None:
+        return None
+    first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if not first_line:
+        log.error(label, "the file is empty", expected=f"a header line: {','.join(required)}")
+        return None
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
+        delimiter = "\t"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [cell.strip().lower() for cell in row]
+            header_line = reader.line_num
+            continue
+        rows.append(row)
+        lines.append(reader.line_num)
+    assert header is not None  # first_line was non-empty
+    missing = [name for name in required if name not in header]
+    if missing:
+        log.error(
+            label,
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            line=header_line,
+            found=", ".join(header) if len(header) > 1 else repr(first_line[:80]),
+            expected=f"a header with {', '.join(required)} (separated by ',' or ';')",
+        )
+        return None
+    width = len(header)
+    good_rows, good_lines = [], []
+    for row, line in zip(rows, lines, strict=True):
+        if len(row) != width and not (len(row) > width and not any(c.strip() for c in row[width:])):
+            log.error(
+                label,
+                "wrong number of cells",
+                line=line,
+                found=str(len(row)),
+                expected=f"{width} (as in the header)",
+            )
+            continue
+        good_rows.append(row[:width])
+        good_lines.append(line)
+    if not good_rows:
+        columns = {name: np.array([], dtype=object) for name in header}
+    else:
+        transposed = list(zip(*good_rows, strict=True))
+        columns = {
+            name: np.array([cell.strip() for cell in transposed[i]], dtype=object)
+            for i, name in enumerate(header)
+        }
+    return CsvTable(
+        label,
+        tuple(header),
+        columns,
+        np.array(good_lines, dtype=np.int64),
+        decimal_comma=delimiter == ";",
+    )
+
+
+@dataclass
+class RawCompetition:
+    """Everything loaded from the files, before cross-file validation."""
+
+    path: Path
+    base: Path
+    spec: CompetitionFile | None
+    rubrics: dict[str, Rubric] = field(default_factory=dict)
+    rubric_files: dict[str, str] = field(default_factory=dict)
+    """Label of the rubric file used by each domain (for messages)."""
+    submissions: list[tuple[Submission, str, dict[str, int | None]]] = field(default_factory=list)
+    """Each submission with its file label and the line of its ``id`` and ``domain``."""
+    submission_ids_seen: set[str] = field(default_factory=set)
+    """Ids of every submission found, including those whose other fields are invalid."""
+    submissions_label: str = ""
+    jurors_readable: bool = False
+    """False when the jurors file could not be read at all: juror references go unchecked."""
+    submissions_readable: bool = True
+    """False when some submission file could not be read: submission references go unchecked."""
+    jurors: list[tuple[Juror, int | None]] = field(default_factory=list)
+    juror_ids_seen: set[str] = field(default_factory=set)
+    jurors_label: str = ""
+    scores: CsvTable | None = None
+    conflicts: CsvTable | None = None
+    inputs: dict[str, InputFile] = field(default_factory=dict)
+
+
+class _Inputs:
+    """Reads input files once, recording path (relative to the competition), size and digest."""
+
+    def __init__(self, base: Path, log: ProblemLog, record: dict[str, InputFile]):
+        self.base, self.log, self.record = base, log, record
+
+    def label(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.base.resolve()).as_posix()
+        except ValueError:
+            return Path(*_relative_parts(path.resolve(), self.base.resolve())).as_posix()
+
+    def read(
+        self, relative: str, what: str, referrer: str, key: str
+    ) -> tuple[Path, str, bytes] | None:
+        path = self.base / relative
+        label = self.label(path)
+        if not path.exists():
+            self.log.error(
+                referrer,
+                f"{what} file not found",
+                field=key,
+                found=relative,
+                expected="a path relative to the competition file",
+            )
+            return None
+        if path.is_dir():
+            self.log.error(
+                referrer, f"{what} must be a file, not a folder", field=key, found=relative
+            )
+            return None
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            self.log.error(
+                label,
+                "the file is too large",
+                found=f"{path.stat().st_size} bytes",
+                expected=f"at most {MAX_INPUT_BYTES} bytes",
+            )
+            return None
+        raw = path.read_bytes()
+        self.record[label] = InputFile(label, "sha256:" + hashlib.sha256(raw).hexdigest(), len(raw))
+        return path, label, raw
+
+
+def _relative_parts(path: Path, base: Path) -> list[str]:
+    common = 0
+    for a, b in zip(path.parts, base.parts, strict=False):
+        if a != b:
+            break
+        common += 1
+    return [".."] * (len(base.parts) - common) + list(path.parts[common:])
+
+
+def find_competition_file(path: Path) -> Path:
+    """A competition is named by its YAML file or by the folder that holds competition.yaml."""
+    return path / "competition.yaml" if path.is_dir() else path
+
+
+def load_raw(competition_path: Path, log: ProblemLog) -> RawCompetition:
+    """Read every file of a competition; problems are logged, never raised."""
+    competition_path = find_competition_file(competition_path)
+    base = competition_path.parent
+    raw = RawCompetition(path=competition_path, base=base, spec=None)
+    files = _Inputs(base, log, raw.inputs)
+    if not competition_path.is_file():
+        log.error(
+            str(competition_path),
+            "competition file not found",
+            expected="a competition.yaml file or a folder that holds one",
+        )
+        return raw
+    got = files.read(competition_path.name, "competition", str(competition_path), "")
+    if got is None:
+        return raw
+    _, comp_label, comp_bytes = got
+    doc = read_yaml(competition_path, comp_label, log, comp_bytes)
+    if doc is None:
+        return raw
+    if not isinstance(doc.data, dict):
+        log.error(
+            comp_label,
+            "the competition file must be a mapping of keys to values",
+            line=1,
+            expected="keys such as id, title, domains (see docs/format.md)",
+        )
+        return raw
+    raw.spec = spec = model_from_yaml(CompetitionFile, doc, comp_label, log)
+    if spec is None:
+        return raw
+    _check_languages(spec, doc, comp_label, log)
+
+    rubric_cache: dict[str, Rubric | None] = {}
+    for index, domain in enumerate(spec.domains):
+        relative = domain.rubric or spec.rubric
+        key = f"domains.{index}.rubric" if domain.rubric else "rubric"
+        if relative not in rubric_cache:
+            rubric_cache[relative] = _load_rubric(files, relative, comp_label, key, spec, log)
+        rubric = rubric_cache[relative]
+        if rubric is not None:
+            raw.rubrics[domain.id] = rubric
+            raw.rubric_files[domain.id] = files.label(base / relative)
+
+    _load_submissions(raw, files, spec, comp_label, log)
+    _load_jurors(raw, files, spec, comp_label, log)
+    if spec.scores is not None:
+        got = files.read(spec.scores, "scores", comp_label, "scores")
+        if got is not None:
+            path, label, data = got
+            raw.scores = read_csv(
+                path, label, ("juror", "submission", "criterion", "score"), log, data
+            )
+    if spec.conflicts is not None:
+        got = files.read(spec.conflicts, "conflicts", comp_label, "conflicts")
+        if got is not None:
+            path, label, data = got
+            raw.conflicts = read_csv(path, label, ("juror", "submission", "reason"), log, data)
+    return raw
+
+
+def _check_languages(spec: CompetitionFile, doc: YamlDoc, label: str, log: ProblemLog) -> None:
+    texts: list[tuple[tuple, dict[str, str]]] = [(("title",), spec.title), (("place",), spec.place)]
+    texts += [(("domains", i, "name"), d.name) for i, d in enumerate(spec.domains)]
+    for loc, text in texts:
+        _check_text(text, spec.languages, label, ".".join(map(str, loc)), doc.line_of(loc), log)
+
+
+def _check_text(
+    text: dict[str, str],
+    languages: tuple[str, ...],
+    label: str,
+    field_name: str,
+    line: int | None,
+    log: ProblemLog,
+) -> None:
+    missing = [lang for lang in languages if lang not in text]
+    if missing:
+        log.error(
+            label,
+            f"text missing in {', '.join(missing)}",
+            line=line,
+            field=field_name,
+            found=", ".join(sorted(text)) or "no language",
+            expected=f"one entry per language: {', '.join(languages)}",
+        )
+
+
+def _load_rubric(
+    files: _Inputs, relative: str, referrer: str, key: str, spec: CompetitionFile, log: ProblemLog
+) -> Rubric | None:
+    got = files.read(relative, "rubric", referrer, key)
+    if got is None:
+        return None
+    path, label, data = got
+    doc = read_yaml(path, label, log, data)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        log.error(label, "a rubric must be a mapping with id, name and criteria", line=1)
+        return None
+    rubric = model_from_yaml(Rubric, doc, label, log)
+    if rubric is None:
+        return None
+    seen: set[str] = set()
+    for i, criterion in enumerate(rubric.criteria):
+        line = doc.line_of(("criteria", i))
+        if criterion.id in seen:
+            log.error(
+                label,
+                "duplicate criterion id",
+                line=line,
+                field=f"criteria.{i}.id",
+                found=criterion.id,
+                expected="each criterion id once",
+            )
+        seen.add(criterion.id)
+        _check_text(criterion.name, spec.languages, label, f"criteria.{i}.name", line, log)
+    return rubric
+
+
+def _load_submissions(
+    raw: RawCompetition, files: _Inputs, spec: CompetitionFile, referrer: str, log: ProblemLog
+) -> None:
+    folder = raw.base / spec.submissions
+    raw.submissions_label = files.label(folder)
+    if folder.is_dir():
+        paths = sorted(
+            p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file()
+        )
+        for path in paths:
+            got = files.read(
+                path.relative_to(raw.base).as_posix(), "submission", referrer, "submissions"
+            )
+            if got is None:
+                continue
+            _, label, data = got
+            doc = read_yaml(path, label, log, data)
+            if doc is None:
+                raw.submissions_readable = False
+                continue
+            if isinstance(doc.data, dict) and isinstance(doc.data.get("id"), str):
+                raw.submission_ids_seen.add(doc.data["id"].strip())
+            if not isinstance(doc.data, dict):
+                log.error(label, "a submission file must be a mapping of keys to values", line=1)
+                continue
+            submission = model_from_yaml(Submission, doc, label, log)
+            if submission is not None:
+                _check_submission_texts(submission, spec, label, doc.line_of(("title",)), log)
+                lines = {key: doc.line_of((key,)) for key in ("id", "domain")}
+                raw.submissions.append((submission, label, lines))
+        return
+    if folder.suffix.lower() == ".csv" or folder.is_file():
+        got = files.read(spec.submissions, "submissions", referrer, "submissions")
+        if got is None:
+            raw.submissions_readable = False
+            return
+        path, label, data = got
+        names = tuple(f"association_name_{lang}" for lang in spec.languages)
+        titles = tuple(f"title_{lang}" for lang in spec.languages)
+        table = read_csv(
+            path, label, ("id", "domain", "association_id", *names, *titles), log, data
+        )
+        if table is None:
+            return
+        amounts = table.columns.get("requested_amount")
+        for row in range(len(table)):
+            line = int(table.lines[row])
+            col = table.columns
+            raw.submission_ids_seen.add(col["id"][row])
+            record = {
+                "id": col["id"][row],
+                "domain": col["domain"][row],
+                "association": {
+                    "id": col["association_id"][row],
+                    "name": {lang: col[f"association_name_{lang}"][row] for lang in spec.languages},
+                },
+                "title": {lang: col[f"title_{lang}"][row] for lang in spec.languages},
+            }
+            if amounts is not None and amounts[row] != "":
+                record["requested_amount"] = _number_text(amounts[row], table.decimal_comma)
+            doc = YamlDoc(record, {(): line})
+            submission = model_from_yaml(Submission, doc, label, log)
+            if submission is not None:
+                raw.submissions.append((submission, label, {"id": line, "domain": line}))
+        return
+    log.error(
+        referrer,
+        "submissions folder or CSV file not found",
+        field="submissions",
+        found=spec.submissions,
+        expected="a folder of YAML files or a CSV file",
+    )
+
+
+def _number_text(text: str, decimal_comma: bool) -> str:
+    return text.replace(",", ".") if decimal_comma else text
+
+
+def _check_submission_texts(
+    submission: Submission, spec: CompetitionFile, label: str, line: int | None, log: ProblemLog
+) -> None:
+    _check_text(submission.title, spec.languages, label, "title", line, log)
+    _check_text(submission.association.name, spec.languages, label, "association.name", line, log)
+
+
+def _load_jurors(
+    raw: RawCompetition, files: _Inputs, spec: CompetitionFile, referrer: str, log: ProblemLog
+) -> None:
+    got = files.read(spec.jurors, "jurors", referrer, "jurors")
+    if got is None:
+        return
+    path, label, data = got
+    raw.jurors_label = label
+    doc = read_yaml(path, label, log, data)
+    if doc is None:
+        return
+    if not isinstance(doc.data, list):
+        log.error(
+            label,
+            "the jurors file must be a list of jurors",
+            line=1,
+            expected="- id: J01\n  name: ...",
+        )
+        return
+    raw.jurors_readable = True
+    for index, item in enumerate(doc.data):
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            raw.juror_ids_seen.add(item["id"].strip())
+        juror = model_from_yaml(Juror, doc, label, log, loc=(index,))
+        if juror is not None:
+            raw.jurors.append((juror, doc.line_of((index, "id"))))

@@ -1,0 +1,111 @@
+"""Report stage: serialise results to stable bytes and write them atomically.
+
+Outputs are built in memory, written into a temporary folder beside the target, then moved
+into place, so a failure never leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import OutputError
+
+
+def results_json(results: dict[str, Any]) -> bytes:
+    """Stable JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
+    text = json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+def ranking_csv(results: dict[str, Any]) -> bytes:
+    """The rankings as a table for spreadsheets (UTF-8 with BOM so Excel reads Arabic)."""
+    languages = results["competition"]["languages"]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "domain",
+            "rank",
+            "submission",
+            "association_id",
+            *(f"association_name_{lang}" for lang in languages),
+            *(f"title_{lang}" for lang in languages),
+            "score",
+            "raw_mean",
+            "n_jurors",
+            "winner",
+            "tie_break",
+        ]
+    )
+    for domain in results["domains"]:
+        for entry in domain["ranking"]:
+            sub = results["submissions"][entry["submission"]]
+            tie = entry["tie_break"]
+            writer.writerow(
+                [
+                    domain["id"],
+                    "" if entry["rank"] is None else entry["rank"],
+                    entry["submission"],
+                    sub["association"]["id"],
+                    *(sub["association"]["name"].get(lang, "") for lang in languages),
+                    *(sub["title"].get(lang, "") for lang in languages),
+                    _number(entry["score"]),
+                    _number(entry["raw_mean"]),
+                    entry["n_jurors"],
+                    "yes" if entry["winner"] else "no",
+                    tie["key"] if tie else "",
+                ]
+            )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Refuse an output path that is a file or a folder we cannot write into."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(
+            f"{out_dir}: the output path is a file, not a folder; choose a folder with --out"
+        )
+    parent = out_dir if out_dir.exists() else _existing_parent(out_dir)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"{parent}: cannot write into this folder (permission denied); "
+            "choose another folder with --out"
+        )
+
+
+def _existing_parent(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    if not path.is_dir():
+        raise OutputError(f"{path}: is a file, so {path} cannot hold the output folder")
+    return path
+
+
+def write_outputs(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write every file into ``out_dir`` at once: all in a temporary folder, then moved."""
+    check_output_dir(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".grantjury-", dir=out_dir))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        written = []
+        for name in files:
+            target = out_dir / name
+            os.replace(staging / name, target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,480 @@
+"""Validate stage: cross-check the loaded files and turn score rows into coded arrays.
+
+Every problem is logged with its file, line, field, what was found and what was expected;
+nothing stops at the first one. Score columns are checked with numpy, not row by row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from .errors import ProblemLog
+from .load import CsvTable, RawCompetition
+from .model import CONFLICT_CATEGORIES, Competition, DeclaredConflict, ScoreTable
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
+"""Arabic-Indic and Eastern Arabic-Indic digits (and the Arabic decimal separator) are read
+as the ASCII digits they stand for."""
+
+_MAX_LISTED = 5
+
+
+def parse_number(text: str, decimal_comma: bool) -> float | None:
+    """Read one number as people write it; None when it is not a plain finite number."""
+    text = text.strip().translate(_DIGITS)
+    if decimal_comma:
+        text = text.replace(",", ".")
+    if not text or any(ch not in "0123456789.-+eE" for ch in text):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def validate(
+    raw: RawCompetition, log: ProblemLog, require_scores: bool = True
+) -> Competition | None:
+    """Check references, duplicates and scores across files; None when anything is wrong."""
+    spec = raw.spec
+    if spec is None:
+        return None
+    comp_label = raw.path.name
+    domain_ids = [d.id for d in spec.domains]
+    for dup, _ in _duplicates(domain_ids):
+        log.error(
+            comp_label,
+            "duplicate domain id",
+            field="domains",
+            found=dup,
+            expected="each domain id once",
+        )
+    known_domains = set(domain_ids)
+
+    by_id: dict[str, list] = {}
+    for submission, label, lines in raw.submissions:
+        by_id.setdefault(submission.id, []).append((label, lines["id"]))
+        if submission.domain not in known_domains:
+            log.error(
+                label,
+                "unknown domain",
+                line=lines["domain"],
+                field="domain",
+                found=submission.domain,
+                expected=f"one of {', '.join(domain_ids)}",
+            )
+    _check_near_duplicate_ids(by_id, "submission", log)
+    for sub_id, places in by_id.items():
+        for label, line in places[1:]:
+            first = places[0]
+            log.error(
+                label,
+                "duplicate submission id",
+                line=line,
+                field="id",
+                found=sub_id,
+                expected=f"an id not already used ({first[0]}, line {first[1]})",
+            )
+    submissions = tuple(
+        sorted({s.id: s for s, _, _ in raw.submissions}.values(), key=lambda s: s.id)
+    )
+    if not submissions:
+        log.warn(raw.submissions_label or comp_label, "there are no submissions yet")
+    per_domain = Counter(s.domain for s in submissions)
+    for domain in spec.domains:
+        if per_domain[domain.id] < domain.winners:
+            log.warn(
+                comp_label,
+                f"domain {domain.id} has {per_domain[domain.id]} submissions "
+                f"for {domain.winners} prizes: at most {per_domain[domain.id]} winners "
+                "can be named",
+                field="domains",
+            )
+
+    juror_places: dict[str, list] = {}
+    for juror, line in raw.jurors:
+        juror_places.setdefault(juror.id, []).append(line)
+        for panel in juror.domains:
+            if panel not in known_domains:
+                log.error(
+                    raw.jurors_label,
+                    "unknown domain in the juror's panel",
+                    line=line,
+                    field="domains",
+                    found=panel,
+                    expected=f"one of {', '.join(domain_ids)}",
+                )
+    _check_near_duplicate_ids(
+        {k: [(raw.jurors_label, v[0])] for k, v in juror_places.items()}, "juror", log
+    )
+    for juror_id, lines in juror_places.items():
+        for line in lines[1:]:
+            log.error(
+                raw.jurors_label,
+                "duplicate juror id",
+                line=line,
+                field="id",
+                found=juror_id,
+                expected=f"an id not already used (line {lines[0]})",
+            )
+    jurors = tuple(sorted({j.id: j for j, _ in raw.jurors}.values(), key=lambda j: j.id))
+
+    known_submissions = raw.submission_ids_seen | set(by_id)
+    known_jurors = raw.juror_ids_seen | set(juror_places)
+    # An unreadable file was reported already: do not also flag every reference into it.
+    if not raw.submissions_readable:
+        known_submissions = _Everything()
+    if not raw.jurors_readable:
+        known_jurors = _Everything()
+    conflicts = _validate_conflicts(raw.conflicts, known_jurors, known_submissions, log)
+
+    juror_index = {j.id: i for i, j in enumerate(jurors)}
+    submission_index = {s.id: i for i, s in enumerate(submissions)}
+    if raw.scores is None:
+        if require_scores and spec.scores is None:
+            log.error(
+                comp_label,
+                "no scores to rank",
+                field="scores",
+                expected="a scores CSV file (juror,submission,criterion,score)",
+            )
+        table = ScoreTable(
+            *(np.array([], dtype=t) for t in (np.int32, np.int32, np.int16, np.float64, np.int64))
+        )
+    else:
+        table = _validate_scores(
+            raw,
+            raw.scores,
+            jurors,
+            submissions,
+            juror_index,
+            submission_index,
+            known_jurors,
+            known_submissions,
+            log,
+        )
+    if log.errors or len(raw.rubrics) != len(spec.domains):
+        return None
+    return Competition(
+        path=str(raw.path),
+        spec=spec,
+        rubrics=dict(raw.rubrics),
+        submissions=submissions,
+        jurors=jurors,
+        declared_conflicts=conflicts,
+        scores=table,
+        inputs=tuple(sorted(raw.inputs.values(), key=lambda f: f.path)),
+        warnings=tuple(log.warnings),
+    )
+
+
+class _Everything(set):
+    """A set that contains every id (references into an unreadable file go unchecked)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _duplicates(values: list[str]) -> list[tuple[str, int]]:
+    return sorted((v, n) for v, n in Counter(values).items() if n > 1)
+
+
+def _check_near_duplicate_ids(places: dict[str, list], kind: str, log: ProblemLog) -> None:
+    """Ids that differ only by case are almost always a typo: refuse them."""
+    folded: dict[str, str] = {}
+    for ident in sorted(places):
+        key = ident.casefold()
+        if key in folded:
+            label, line = places[ident][0]
+            log.error(
+                label,
+                f"{kind} id differs from {folded[key]!r} only by upper/lower case",
+                line=line,
+                field="id",
+                found=ident,
+                expected="ids that differ in letters",
+            )
+        else:
+            folded[key] = ident
+
+
+def _validate_conflicts(
+    table: CsvTable | None, known_jurors: set[str], known_submissions: set[str], log: ProblemLog
+) -> tuple:
+    if table is None:
+        return ()
+    declared = []
+    seen: dict[tuple[str, str], int] = {}
+    cols = table.columns
+    for row in range(len(table)):
+        line = int(table.lines[row])
+        juror, submission, reason = cols["juror"][row], cols["submission"][row], cols["reason"][row]
+        category, _, note = reason.partition(":")
+        category = category.strip().lower()
+        ok = True
+        if juror not in known_jurors:
+            log.error(
+                table.label,
+                "unknown juror",
+                line=line,
+                field="juror",
+                found=juror or "''",
+                expected="a juror id from the jurors file",
+            )
+            ok = False
+        if submission not in known_submissions:
+            log.error(
+                table.label,
+                "unknown submission",
+                line=line,
+                field="submission",
+                found=submission or "''",
+                expected="a submission id",
+            )
+            ok = False
+        if category not in CONFLICT_CATEGORIES:
+            log.error(
+                table.label,
+                "unknown conflict category",
+                line=line,
+                field="reason",
+                found=repr(reason),
+                expected=f"one of {', '.join(CONFLICT_CATEGORIES)}, "
+                "optionally followed by ': a note'",
+            )
+            ok = False
+        if (juror, submission) in seen:
+            log.warn(
+                table.label,
+                "conflict declared twice",
+                line=line,
+                found=f"{juror} / {submission}",
+                expected=f"one line (first on line {seen[(juror, submission)]})",
+            )
+            continue
+        seen[(juror, submission)] = line
+        if ok:
+            declared.append(DeclaredConflict(juror, submission, category, note.strip(), line))
+    return tuple(sorted(declared, key=lambda c: (c.juror, c.submission)))
+
+
+def _code(column: np.ndarray, index: dict[str, int]) -> np.ndarray:
+    """Integer code of each cell (-1 when unknown), via the column's distinct values."""
+    if column.size == 0:
+        return np.array([], dtype=np.int64)
+    uniques, inverse = np.unique(column.astype(str), return_inverse=True)
+    codes = np.array([index.get(u, -1) for u in uniques.tolist()], dtype=np.int64)
+    return codes[inverse]
+
+
+def _is_known(column: np.ndarray, known: set[str]) -> np.ndarray:
+    """Whether each cell is a known id, via the column's distinct values."""
+    if column.size == 0:
+        return np.array([], dtype=bool)
+    uniques, inverse = np.unique(column.astype(str), return_inverse=True)
+    return np.array([u in known for u in uniques.tolist()], dtype=bool)[inverse]
+
+
+def _report_rows(
+    log: ProblemLog,
+    table: CsvTable,
+    mask: np.ndarray,
+    message: str,
+    field: str,
+    found: np.ndarray,
+    expected: str,
+) -> None:
+    for row in np.flatnonzero(mask):
+        value = str(found[row])
+        log.error(
+            table.label,
+            message,
+            line=int(table.lines[row]),
+            field=field,
+            found=repr(value) if value == "" or value != value.strip() else value,
+            expected=expected,
+        )
+
+
+def _validate_scores(
+    raw,
+    table: CsvTable,
+    jurors,
+    submissions,
+    juror_index,
+    submission_index,
+    known_jurors,
+    known_submissions,
+    log: ProblemLog,
+) -> ScoreTable:
+    spec = raw.spec
+    cols = table.columns
+    juror = _code(cols["juror"], juror_index)
+    submission = _code(cols["submission"], submission_index)
+    unknown_juror = (juror < 0) & ~_is_known(cols["juror"], known_jurors)
+    _report_rows(
+        log,
+        table,
+        unknown_juror,
+        "unknown juror",
+        "juror",
+        cols["juror"],
+        f"a juror id from {raw.jurors_label or 'the jurors file'}",
+    )
+    unknown_sub = (submission < 0) & ~_is_known(cols["submission"], known_submissions)
+    _report_rows(
+        log,
+        table,
+        unknown_sub,
+        "unknown submission",
+        "submission",
+        cols["submission"],
+        "a submission id",
+    )
+
+    domain_order = {d.id: i for i, d in enumerate(spec.domains)}
+    sub_domain = np.array(
+        [domain_order.get(s.domain, -1) for s in submissions] + [-1], dtype=np.int64
+    )
+    row_domain = sub_domain[submission]  # -1 code picks the trailing -1
+    crit_names, crit_inverse = np.unique(cols["criterion"].astype(str), return_inverse=True)
+    crit_table = np.full((len(spec.domains) + 1, max(len(crit_names), 1)), -1, dtype=np.int64)
+    for d, domain in enumerate(spec.domains):
+        rubric = raw.rubrics.get(domain.id)
+        if rubric is None:
+            continue
+        for u, name in enumerate(crit_names.tolist()):
+            found = rubric.criterion_index(name)
+            crit_table[d, u] = -1 if found is None else found
+    criterion = crit_table[row_domain, crit_inverse] if len(table) else np.array([], np.int64)
+    bad_crit = (criterion < 0) & (row_domain >= 0)
+    for row in np.flatnonzero(bad_crit):
+        domain = spec.domains[int(row_domain[row])]
+        rubric = raw.rubrics.get(domain.id)
+        if rubric is None:
+            continue
+        log.error(
+            table.label,
+            "unknown criterion",
+            line=int(table.lines[row]),
+            field="criterion",
+            found=repr(str(cols["criterion"][row])),
+            expected=f"one of {', '.join(c.id for c in rubric.criteria)} "
+            f"(rubric of domain {domain.id})",
+        )
+
+    score_text = cols["score"].astype(str)
+    values_text, value_inverse = np.unique(score_text, return_inverse=True)
+    parsed = np.array(
+        [
+            np.nan if (v := parse_number(t, table.decimal_comma)) is None else v
+            for t in values_text.tolist()
+        ],
+        dtype=np.float64,
+    )
+    score = parsed[value_inverse] if len(table) else np.array([], np.float64)
+    score = np.where(score == 0, 0.0, score)  # -0 reads as 0
+    not_number = np.isnan(score)
+    _report_rows(
+        log,
+        table,
+        not_number,
+        "the score is not a number",
+        "score",
+        score_text,
+        "a finite number such as 14 or 14.5" + (" or 14,5" if table.decimal_comma else ""),
+    )
+
+    valid = (juror >= 0) & (submission >= 0) & (criterion >= 0) & ~not_number
+    _check_scales(raw, table, row_domain, criterion, score, valid, log)
+    _check_panels(raw, table, jurors, juror, row_domain, valid, log)
+
+    rows = np.flatnonzero(valid)
+    order = rows[np.lexsort((criterion[rows], submission[rows], juror[rows]))]
+    keys = np.stack([juror[order], submission[order], criterion[order]])
+    same = np.all(keys[:, 1:] == keys[:, :-1], axis=0) if order.size > 1 else np.array([], bool)
+    for k in np.flatnonzero(same):
+        first, second = order[k], order[k + 1]
+        log.error(
+            table.label,
+            "duplicate score row",
+            line=int(table.lines[second]),
+            found=f"{cols['juror'][second]} / {cols['submission'][second]} / "
+            f"{cols['criterion'][second]} again",
+            expected=f"one score per juror, submission and criterion "
+            f"(first on line {int(table.lines[first])})",
+        )
+    return ScoreTable(
+        juror[order].astype(np.int32),
+        submission[order].astype(np.int32),
+        criterion[order].astype(np.int16),
+        score[order],
+        table.lines[order],
+    )
+
+
+def _check_scales(raw, table, row_domain, criterion, score, valid, log: ProblemLog) -> None:
+    """Scores must lie within each criterion's scale and on its step."""
+    spec = raw.spec
+    for d, domain in enumerate(spec.domains):
+        rubric = raw.rubrics.get(domain.id)
+        if rubric is None:
+            continue
+        for c, crit in enumerate(rubric.criteria):
+            rows = np.flatnonzero(valid & (row_domain == d) & (criterion == c))
+            if rows.size == 0:
+                continue
+            values = score[rows]
+            scale = crit.scale
+            bounds = f"between {scale.min:g} and {scale.max:g} ({crit.id} scale)"
+            inside = (values >= scale.min) & (values <= scale.max)
+            for row in rows[~inside]:
+                log.error(
+                    table.label,
+                    "score outside the scale",
+                    line=int(table.lines[row]),
+                    field="score",
+                    found=f"{score[row]:g}",
+                    expected=bounds,
+                )
+            if scale.step:
+                steps = (values[inside] - scale.min) / scale.step
+                off = np.abs(steps - np.round(steps)) > 1e-6
+                for row in rows[inside][off]:
+                    log.error(
+                        table.label,
+                        "score is not on the scale's step",
+                        line=int(table.lines[row]),
+                        field="score",
+                        found=f"{score[row]:g}",
+                        expected=f"a multiple of {scale.step:g} from {scale.min:g} "
+                        f"({crit.id} scale)",
+                    )
+
+
+def _check_panels(raw, table, jurors, juror, row_domain, valid, log: ProblemLog) -> None:
+    """A juror scoring outside their panel is allowed but worth a warning (one per pair)."""
+    spec = raw.spec
+    domain_ids = [d.id for d in spec.domains]
+    warned: set[tuple[int, int]] = set()
+    for j_index, j in enumerate(jurors):
+        if not j.domains:
+            continue
+        allowed = {domain_ids.index(d) for d in j.domains if d in domain_ids}
+        rows = np.flatnonzero(valid & (juror == j_index) & ~np.isin(row_domain, list(allowed)))
+        for row in rows:
+            key = (j_index, int(row_domain[row]))
+            if key in warned:
+                continue
+            warned.add(key)
+            log.warn(
+                table.label,
+                f"juror {j.id} scored in domain {domain_ids[key[1]]}, "
+                "outside their panel; the scores are used",
+                line=int(table.lines[row]),
+                field="juror",
+            )
