@@ -1,0 +1,96 @@
+"""The command line through click's CliRunner: exit codes and exact output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import CompetitionDir, invoke
+
+
+def test_rank_writes_results_and_summary(mini: CompetitionDir, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("rank", mini.root, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["ranking.csv", "results.json"]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Petit concours — calibration zscore, aggregate mean, seed 7"
+    assert "*    1  C1           16.33   15.00      3  Projet C1" in lines
+    assert lines[-2] == f"wrote {out / 'results.json'}"
+    results = json.loads((out / "results.json").read_text())
+    assert [d["winners"] for d in results["domains"]] == [["C1"], ["S1"]]
+
+
+def test_two_runs_are_byte_identical(mini: CompetitionDir, tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert invoke("rank", mini.root, "--out", tmp_path / name).exit_code == 0
+    for file in ("results.json", "ranking.csv"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+def test_options_override_the_competition(mini: CompetitionDir, tmp_path: Path) -> None:
+    result = invoke(
+        "rank",
+        mini.root,
+        "--out",
+        tmp_path,
+        "--calibration",
+        "raw",
+        "--seed",
+        "99",
+        "--aggregate",
+        "median",
+    )
+    assert result.exit_code == 0
+    options = json.loads((tmp_path / "results.json").read_text())["options"]
+    assert options["calibration"] == "raw" and options["seed"] == 99
+    assert options["aggregate"] == "median"
+
+
+def test_results_record_inputs_with_digests(mini: CompetitionDir, tmp_path: Path) -> None:
+    invoke("rank", mini.root, "--out", tmp_path)
+    inputs = json.loads((tmp_path / "results.json").read_text())["inputs"]
+    paths = [i["path"] for i in inputs]
+    assert paths == sorted(paths)
+    assert {"competition.yaml", "scores.csv", "rubric.yaml", "submissions/C1.yaml"} <= set(paths)
+    assert all(i["sha256"].startswith("sha256:") and len(i["sha256"]) == 71 for i in inputs)
+
+
+def test_misuse_exits_2(mini: CompetitionDir) -> None:
+    assert invoke("rank", mini.root, "--calibration", "magic").exit_code == 2
+    assert invoke("rank", mini.root / "nope.yaml").exit_code == 2
+    assert invoke("frobnicate").exit_code == 2
+
+
+def test_output_path_that_is_a_file(mini: CompetitionDir, tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = invoke("rank", mini.root, "--out", target)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {target}: the output path is a file, not a folder; choose a folder with --out\n"
+    )
+    assert target.read_text() == "x"
+
+
+def test_every_command_has_help() -> None:
+    from grantjury.cli import cli
+
+    for name, command in cli.commands.items():
+        result = invoke(name, "--help")
+        assert result.exit_code == 0, name
+        assert "Example:" in (command.help or ""), f"{name} --help needs an example"
+
+
+def test_default_competition_is_the_sample(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    result = invoke("validate")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("sample_submissions/competition.yaml: valid — 88 submissions")
+
+
+def test_no_competition_anywhere_is_misuse(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("rank")
+    assert result.exit_code == 2
+    assert "no competition given" in result.stderr
