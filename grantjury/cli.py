@@ -11,9 +11,10 @@ import click
 
 from . import __version__
 from .errors import GrantjuryError
+from .manifest import short
 from .model import AGGREGATES, CALIBRATIONS
 from .pipeline import inspect, run
-from .report import ranking_csv, results_json, write_outputs
+from .report import build_outputs, write_outputs
 
 SAMPLE = Path("sample_submissions") / "competition.yaml"
 
@@ -107,7 +108,7 @@ def validate(competition: Path | None) -> None:
     type=click.Path(path_type=Path),
     default=Path("reports"),
     show_default=True,
-    help="Folder to write results.json and ranking.csv into.",
+    help="Folder to write the report into.",
 )
 @click.option(
     "--calibration",
@@ -124,31 +125,37 @@ def validate(competition: Path | None) -> None:
     type=click.IntRange(0, 2**63 - 1),
     help="Seed of every random draw (lots); recorded in the results.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into --out even if it holds files that are not a grantjury report.",
+)
 def rank(
     competition: Path | None,
     out_dir: Path,
     calibration: str | None,
     aggregate: str | None,
     seed: int | None,
+    force: bool,
 ) -> None:
     """Rank a competition and pick each domain's winners.
 
-    Writes results.json and ranking.csv into --out (default reports/).
+    Writes results.json, ranking.csv and manifest.json (the run's record and digest) into
+    --out (default reports/), replacing a previous report there.
 
     \b
     Example:
         grantjury rank sample_submissions/ --out reports/
     """
     path = resolve_competition(competition)
-    result = run(path, {"calibration": calibration, "aggregate": aggregate, "seed": seed})
-    files = {
-        "results.json": results_json(result.results),
-        "ranking.csv": ranking_csv(result.results),
-    }
-    written = write_outputs(out_dir, files)
-    click.echo(summary(result.results))
-    for path_written in written:
-        click.echo(f"wrote {path_written}")
+    given = {"calibration": calibration, "aggregate": aggregate, "seed": seed}
+    result = run(path, given)
+    results, files = build_outputs(result.results, given, Path(result.competition.path), out_dir)
+    written = write_outputs(out_dir, files, force=force)
+    click.echo(summary(results))
+    click.echo(
+        f"run digest {short(results['digest'])}; wrote " + ", ".join(str(p) for p in written)
+    )
 
 
 def summary(results: dict[str, Any]) -> str:

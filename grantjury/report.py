@@ -16,6 +16,31 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
+from .manifest import MANIFEST, build_manifest, engine_versions, manifest_json, run_digest
+
+OUR_FILES = {"results.json", "ranking.csv", MANIFEST, "README.md"}
+"""Files a previous report may hold; anything else in the output folder needs --force."""
+
+
+def build_outputs(
+    results: dict[str, Any],
+    given_options: dict[str, Any],
+    competition_file: Path,
+    out_dir: Path,
+    engine: dict[str, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The results with their run digest, and every output file's bytes, manifest included.
+
+    The manifest records where the competition file is, relative to the output folder, so
+    that ``grantjury verify`` finds the inputs again.
+    """
+    engine = engine or engine_versions()
+    results = {**results, "digest": run_digest(results, engine)}
+    files = {"results.json": results_json(results), "ranking.csv": ranking_csv(results)}
+    where = Path(os.path.relpath(competition_file.resolve(), out_dir.resolve())).as_posix()
+    manifest = build_manifest(results, engine, given_options, files)
+    files[MANIFEST] = manifest_json({**manifest, "competition_file": where})
+    return results, files
 
 
 def results_json(results: dict[str, Any]) -> bytes:
@@ -93,9 +118,44 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-def write_outputs(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write every file into ``out_dir`` at once: all in a temporary folder, then moved."""
+def previous_outputs(out_dir: Path) -> set[str]:
+    """Names of the files a previous run recorded in the folder's manifest (documents too)."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("generator") != "grantjury":
+            return set()
+        return {o["path"] for o in manifest.get("outputs", []) if "/" not in o["path"]}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return set()
+
+
+def check_not_foreign(out_dir: Path, force: bool) -> None:
+    """Refuse a folder holding something else than a previous grantjury report."""
+    if force or not out_dir.is_dir():
+        return
+    known = OUR_FILES | previous_outputs(out_dir)
+    foreign = sorted(
+        p.name
+        for p in out_dir.iterdir()
+        if p.name not in known and not p.name.startswith(".grantjury-")
+    )
+    if foreign:
+        listed = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+        raise OutputError(
+            f"{out_dir}: this folder holds files that are not a grantjury report ({listed}); "
+            "choose an empty or new folder with --out, or pass --force to write there anyway"
+        )
+
+
+def write_outputs(out_dir: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:
+    """Write every file into ``out_dir`` at once: all in a temporary folder, then moved.
+
+    Documents recorded by the folder's previous manifest are removed: they describe a run
+    that the new results replace.
+    """
     check_output_dir(out_dir)
+    check_not_foreign(out_dir, force)
+    stale = previous_outputs(out_dir) - set(files)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".grantjury-", dir=out_dir))
     try:
@@ -106,6 +166,8 @@ def write_outputs(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
             target = out_dir / name
             os.replace(staging / name, target)
             written.append(target)
+        for name in sorted(stale):
+            (out_dir / name).unlink(missing_ok=True)
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)

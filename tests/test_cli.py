@@ -12,12 +12,15 @@ def test_rank_writes_results_and_summary(mini: CompetitionDir, tmp_path: Path) -
     out = tmp_path / "out"
     result = invoke("rank", mini.root, "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["ranking.csv", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "ranking.csv", "results.json"]
     lines = result.stdout.splitlines()
     assert lines[0] == "Petit concours — calibration zscore, aggregate mean, seed 7"
     assert "*    1  C1           16.33   15.00      3  Projet C1" in lines
-    assert lines[-2] == f"wrote {out / 'results.json'}"
     results = json.loads((out / "results.json").read_text())
+    assert lines[-1] == (
+        f"run digest {results['digest'][7:19]}; wrote {out / 'results.json'}, "
+        f"{out / 'ranking.csv'}, {out / 'manifest.json'}"
+    )
     assert [d["winners"] for d in results["domains"]] == [["C1"], ["S1"]]
 
 
@@ -29,11 +32,12 @@ def test_two_runs_are_byte_identical(mini: CompetitionDir, tmp_path: Path) -> No
 
 
 def test_options_override_the_competition(mini: CompetitionDir, tmp_path: Path) -> None:
+    out = tmp_path / "out"
     result = invoke(
         "rank",
         mini.root,
         "--out",
-        tmp_path,
+        out,
         "--calibration",
         "raw",
         "--seed",
@@ -42,14 +46,14 @@ def test_options_override_the_competition(mini: CompetitionDir, tmp_path: Path) 
         "median",
     )
     assert result.exit_code == 0
-    options = json.loads((tmp_path / "results.json").read_text())["options"]
+    options = json.loads((out / "results.json").read_text())["options"]
     assert options["calibration"] == "raw" and options["seed"] == 99
     assert options["aggregate"] == "median"
 
 
 def test_results_record_inputs_with_digests(mini: CompetitionDir, tmp_path: Path) -> None:
-    invoke("rank", mini.root, "--out", tmp_path)
-    inputs = json.loads((tmp_path / "results.json").read_text())["inputs"]
+    invoke("rank", mini.root, "--out", tmp_path / "out")
+    inputs = json.loads((tmp_path / "out" / "results.json").read_text())["inputs"]
     paths = [i["path"] for i in inputs]
     assert paths == sorted(paths)
     assert {"competition.yaml", "scores.csv", "rubric.yaml", "submissions/C1.yaml"} <= set(paths)
@@ -94,3 +98,42 @@ def test_no_competition_anywhere_is_misuse(monkeypatch, tmp_path: Path) -> None:
     result = invoke("rank")
     assert result.exit_code == 2
     assert "no competition given" in result.stderr
+
+
+def test_foreign_output_folder_is_refused_unless_forced(mini, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    result = invoke("rank", mini.root, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {out}: this folder holds files that are not a grantjury report (thesis.docx); "
+        "choose an empty or new folder with --out, or pass --force to write there anyway\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.docx"]
+    assert invoke("rank", mini.root, "--out", out, "--force").exit_code == 0
+    assert (out / "thesis.docx").read_text() == "precious"
+
+
+def test_rerun_replaces_previous_report_and_removes_its_documents(mini, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("rank", mini.root, "--out", out).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["outputs"].append({"path": "ceremony.pdf", "sha256": "sha256:0", "size": 1})
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    (out / "ceremony.pdf").write_bytes(b"%PDF old")
+    assert invoke("rank", mini.root, "--out", out).exit_code == 0
+    assert not (out / "ceremony.pdf").exists()
+
+
+def test_manifest_records_the_run(mini, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    invoke("rank", mini.root, "--out", out, "--seed", "5")
+    manifest = json.loads((out / "manifest.json").read_text())
+    results = json.loads((out / "results.json").read_text())
+    assert manifest["digest"] == results["digest"]
+    assert manifest["given_options"] == {"seed": 5}
+    assert manifest["options"]["seed"] == 5
+    assert set(manifest["engine"]) == {"grantjury", "python", "numpy", "scipy"}
+    assert [o["path"] for o in manifest["outputs"]] == ["ranking.csv", "results.json"]
+    assert manifest["competition_file"] == "../mini/competition.yaml"
