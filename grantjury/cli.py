@@ -15,6 +15,7 @@ from .manifest import short
 from .model import AGGREGATES, CALIBRATIONS
 from .pipeline import inspect, run
 from .report import build_outputs, write_outputs
+from .summary import summary
 
 SAMPLE = Path("sample_submissions") / "competition.yaml"
 
@@ -156,65 +157,6 @@ def rank(
     click.echo(
         f"run digest {short(results['digest'])}; wrote " + ", ".join(str(p) for p in written)
     )
-
-
-def summary(results: dict[str, Any]) -> str:
-    """A short table of each domain's winners and what was set aside."""
-    languages = results["competition"]["languages"]
-    lang = "fr" if "fr" in languages else languages[0]
-    options = results["options"]
-    lines = [
-        f"{results['competition']['title'].get(lang, results['competition']['id'])} — "
-        f"calibration {options['calibration']}, aggregate {options['aggregate']}, "
-        f"seed {options['seed']}"
-    ]
-    total_winners = 0
-    for domain in results["domains"]:
-        lines.append("")
-        lines.append(
-            f"{domain['name'].get(lang, domain['id'])} "
-            f"({len(domain['winners'])} of {domain['winners_wanted']} winners)"
-        )
-        lines.append(
-            f"  {'rank':>4}  {'submission':<10} {'score':>7} {'raw':>7} {'jurors':>6}  title"
-        )
-        for entry in domain["ranking"]:
-            if not entry["winner"] and (
-                entry["rank"] is None or entry["rank"] > domain["winners_wanted"] + 1
-            ):
-                continue
-            title = results["submissions"][entry["submission"]]["title"].get(lang, "")
-            mark = "*" if entry["winner"] else " "
-            lines.append(
-                f"{mark} {entry['rank']:>4}  {entry['submission']:<10} "
-                f"{entry['score']:>7.2f} {entry['raw_mean']:>7.2f} "
-                f"{entry['n_jurors']:>6}  {_clip(title, 50)}"
-            )
-        total_winners += len(domain["winners"])
-        for tie in domain["ties"]:
-            if tie["at_winning_line"]:
-                lines.append(
-                    f"  tie at the winning line between {', '.join(tie['submissions'])}"
-                    f", settled by {tie['steps'][-1]['key']}"
-                )
-        lines.extend(f"  note: {w}" for w in domain["warnings"])
-    lines.append("")
-    lines.append(
-        f"{total_winners} winners (* above; the first non-winner is shown for "
-        f"comparison). {len(results['exclusions'])} score sets excluded "
-        f"({_count(results['exclusions'], 'conflict')} for conflicts, "
-        f"{_count(results['exclusions'], 'incomplete')} incomplete), "
-        f"{len(results['warnings'])} warnings (listed in results.json)."
-    )
-    return "\n".join(lines)
-
-
-def _count(records: list[dict], reason: str) -> int:
-    return sum(1 for r in records if r["reason"] == reason)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def main() -> None:

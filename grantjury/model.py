@@ -14,7 +14,7 @@ Text = dict[str, Annotated[str, StringConstraints(strip_whitespace=True, min_len
 """Multilingual text: language code -> text."""
 
 CONFLICT_CATEGORIES = ("governance", "employment", "family", "financial", "collaboration", "other")
-CALIBRATIONS = ("raw", "zscore")
+CALIBRATIONS = ("raw", "zscore", "percentile", "additive", "affine")
 AGGREGATES = ("mean", "median", "trimmed")
 TIE_BREAK_KEYS = ("raw_mean", "n_jurors", "lot")
 
@@ -70,7 +70,7 @@ class Domain(Frozen):
 class Method(Frozen):
     """Options of a run; the competition file sets them, the command line may override them."""
 
-    calibration: Literal["raw", "zscore"] = "zscore"
+    calibration: Literal["raw", "zscore", "percentile", "additive", "affine"] = "zscore"
     aggregate: Literal["mean", "median", "trimmed"] = "mean"
     seed: int = Field(default=20130418, ge=0, lt=2**63)
     min_jurors: int = Field(default=2, ge=1)
