@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .errors import Problem
 from .model import Competition
@@ -147,3 +149,19 @@ def criterion_means(totals: Totals, n_submissions: int) -> np.ndarray:
         counts = np.bincount(totals.submission[present], minlength=n_submissions)
         out[counts > 0, c] = sums[counts > 0] / counts[counts > 0]
     return out
+
+
+def juror_graph_components(totals: Totals, observations: np.ndarray) -> tuple[int, np.ndarray]:
+    """Connected components of a domain's juror–submission graph.
+
+    Returns the number of components and the component label of each juror (in the order
+    of their codes): calibration can only compare jurors linked through shared submissions.
+    """
+    jurors, j_local = np.unique(totals.juror[observations], return_inverse=True)
+    subs, s_local = np.unique(totals.submission[observations], return_inverse=True)
+    n = len(jurors) + len(subs)
+    if n == 0:
+        return 0, np.array([], np.int64)
+    graph = coo_matrix((np.ones(len(observations)), (j_local, len(jurors) + s_local)), shape=(n, n))
+    count, labels = connected_components(graph, directed=False)
+    return int(count), labels[: len(jurors)]

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = dict[str, Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]]
@@ -17,6 +24,10 @@ CONFLICT_CATEGORIES = ("governance", "employment", "family", "financial", "colla
 CALIBRATIONS = ("raw", "zscore", "percentile", "additive", "affine")
 AGGREGATES = ("mean", "median", "trimmed")
 TIE_BREAK_KEYS = ("raw_mean", "n_jurors", "lot")
+TIE_BREAK_FORMS = (
+    "raw_mean, n_jurors, lot, criterion:ID, requested_amount:lower|higher, "
+    "attribute:NAME:lower|higher or attribute:NAME=VALUE"
+)
 
 
 class Frozen(BaseModel):
@@ -27,6 +38,10 @@ class Scale(Frozen):
     min: float
     max: float
     step: float | None = Field(default=None, gt=0)
+    direction: Literal["higher", "lower"] = "higher"
+    """``lower``: lower scores are better (e.g. NIH's 1–9 where 1 is exceptional)."""
+    labels: dict[float, Text] | None = None
+    """Optional label of each level, printed on score sheets."""
 
     @field_validator("max")
     @classmethod
@@ -42,12 +57,37 @@ class Criterion(Frozen):
     name: Text
     weight: float = Field(default=1.0, gt=0)
     scale: Scale
+    threshold: float | None = None
+    """The unweighted, uncalibrated mean must reach it (at least, or at most when lower is
+    better) for the submission to be eligible."""
 
 
 class Rubric(Frozen):
     id: Identifier
     name: Text
     criteria: tuple[Criterion, ...] = Field(min_length=1)
+    total_threshold: float | None = None
+    """The sum of the unweighted, uncalibrated criterion means must reach it (Horizon Europe:
+    10 of 15 over three criteria scored 0–5)."""
+
+    @model_validator(mode="after")
+    def _one_direction(self) -> Rubric:
+        directions = {c.scale.direction for c in self.criteria}
+        if len(directions) > 1:
+            raise ValueError(
+                "every criterion of a rubric must have the same scale direction "
+                "(all higher-is-better or all lower-is-better)"
+            )
+        return self
+
+    @property
+    def direction(self) -> str:
+        return self.criteria[0].scale.direction
+
+    @property
+    def sign(self) -> float:
+        """+1 when higher scores are better, −1 when lower are: ranking sorts by sign × score."""
+        return 1.0 if self.direction == "higher" else -1.0
 
     @property
     def weights(self) -> np.ndarray:
@@ -64,7 +104,53 @@ class Domain(Frozen):
     id: Identifier
     name: Text
     winners: int = Field(ge=0)
+    """Places in the domain (with ``selection.mode: overall``, its maximum)."""
     rubric: str | None = None
+    budget: float | None = Field(default=None, gt=0)
+    """Envelope of the domain: fund down its ranked list while the amounts fit."""
+    reserve: int | None = Field(default=None, ge=0)
+    """Length of the domain's reserve list (default: the selection's ``reserve``)."""
+    minimum: int = Field(default=0, ge=0)
+    """With ``selection.mode: overall``: winners guaranteed to the domain before the rest."""
+
+
+class Lottery(Frozen):
+    """Partial randomisation around the funding line (SNSF, since 2021)."""
+
+    band: float | Literal["interval"]
+    """Submissions whose score lies within ``band`` points of the funding line, or (with
+    ``interval``) whose 90% rank interval from the stability bootstrap straddles it, cannot be
+    told apart: the places left for them are drawn by lot."""
+
+
+class Selection(Frozen):
+    """How winners are picked from the rankings."""
+
+    mode: Literal["per_domain", "overall"] = "per_domain"
+    """``per_domain``: each domain names its ``winners``. ``overall``: each domain's
+    ``minimum`` first, then the best remaining across domains up to ``total_winners``."""
+    total_winners: int | None = Field(default=None, ge=0)
+    budget: float | None = Field(default=None, gt=0)
+    """Overall envelope (both modes): fund down the list while the amounts fit."""
+    cap: float | None = Field(default=None, gt=0)
+    """Most a single project may receive; the funded amount is min(requested, cap)."""
+    budget_rule: Literal["stop", "skip"] = "stop"
+    """``stop`` at the first project that does not fit, or ``skip`` it and try the next."""
+    reserve: int = Field(default=0, ge=0)
+    lottery: Lottery | None = None
+
+    @model_validator(mode="after")
+    def _overall_needs_total(self) -> Selection:
+        if self.mode == "overall" and self.total_winners is None and self.budget is None:
+            raise ValueError("selection mode overall needs total_winners or budget")
+        if self.lottery is not None and self.mode == "overall":
+            raise ValueError("a lottery is only available with selection mode per_domain")
+        if self.budget is not None and self.mode != "overall":
+            raise ValueError(
+                "an overall budget needs selection mode overall; give each domain its own "
+                "budget for per_domain selection"
+            )
+        return self
 
 
 class Method(Frozen):
@@ -75,16 +161,32 @@ class Method(Frozen):
     seed: int = Field(default=20130418, ge=0, lt=2**63)
     min_jurors: int = Field(default=2, ge=1)
     tie_break: tuple[str, ...] = ("raw_mean", "lot")
+    replicates: int = Field(default=1000, ge=0, le=100_000)
+    """Bootstrap replicates of the stability analysis (0 turns it off)."""
 
     @field_validator("tie_break")
     @classmethod
     def _known_keys(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
         for key in keys:
-            if key not in TIE_BREAK_KEYS:
-                raise ValueError(
-                    f"unknown tie-break key {key!r}; expected one of {', '.join(TIE_BREAK_KEYS)}"
-                )
+            if not _tie_break_form(key):
+                raise ValueError(f"unknown tie-break key {key!r}; expected {TIE_BREAK_FORMS}")
         return keys if keys and keys[-1] == "lot" else (*keys, "lot")
+
+
+def _tie_break_form(key: str) -> bool:
+    if key in TIE_BREAK_KEYS:
+        return True
+    kind, _, rest = key.partition(":")
+    if kind == "criterion":
+        return bool(rest)
+    if kind == "requested_amount":
+        return rest in ("lower", "higher")
+    if kind == "attribute":
+        name, _, direction = rest.partition(":")
+        if "=" in rest:
+            return bool(rest.partition("=")[0]) and not direction
+        return bool(name) and direction in ("lower", "higher")
+    return False
 
 
 class CompetitionFile(Frozen):
@@ -103,6 +205,8 @@ class CompetitionFile(Frozen):
     conflicts: str | None = None
     conflict_scope: Literal["submission", "domain"] = "submission"
     method: Method = Method()
+    selection: Selection = Selection()
+    currency: str = "MAD"
 
 
 class Association(Frozen):
@@ -116,6 +220,11 @@ class Submission(Frozen):
     association: Association
     title: Text
     requested_amount: float | None = Field(default=None, ge=0)
+    eligible: bool = True
+    reason: str | None = None
+    """Why the submission is not eligible (e.g. an incomplete file)."""
+    attributes: dict[str, str | float] = {}
+    """Free attributes that tie-break keys may use (``attribute:NAME``)."""
 
 
 class Juror(Frozen):
@@ -194,3 +303,8 @@ class Competition:
 
     def domain_index(self) -> dict[str, int]:
         return {d.id: i for i, d in enumerate(self.spec.domains)}
+
+    def domain_members(self, domain_index: int) -> list[int]:
+        """Codes of the domain's submissions, in id order."""
+        domain_id = self.spec.domains[domain_index].id
+        return [i for i, s in enumerate(self.submissions) if s.domain == domain_id]

@@ -1,30 +1,30 @@
 """The scoring pipeline, end to end: load → validate → exclude conflicts → totals →
-calibrate → aggregate → rank and select. ``run`` is the one entry point the CLI calls;
-``explain`` and ``verify`` reuse the same functions, never a copy of them."""
+calibrate → aggregate → rank → stability → select. ``run`` is the one entry point the CLI
+calls; ``explain`` and ``verify`` reuse the same functions, never a copy of them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from . import __version__
 from .aggregate import Totals, TotalsResult, aggregate_scores, criterion_means, juror_totals
-from .calibrate import METHODS, MIN_SCORES, Calibration, calibrate
+from .calibrate import METHODS, Calibration, calibrate
 from .conflicts import Exclusions, exclude_conflicts
+from .eligibility import ineligibility_reasons
 from .errors import Problem, ProblemLog
 from .load import load_raw
 from .model import Competition, Method
 from .rank import Candidate, DomainRanking, rank_domain
-from .reliability import reliability_summary
+from .results import Sensitivity, _round, build_results, calibration_warnings
+from .select import Entry, Outcome, select, selected_mask
+from .stability import DomainInput, rank_intervals, rank_matrix, replicate_domain
 from .validate import validate
 
-LEAVE_ONE_OUT_MAX_JURORS = 200
-"""Above this many jurors the leave-one-juror-out check is skipped (it re-runs each domain)."""
+Progress = Callable[[int], None]
 
 
 def load_competition(path: Path, require_scores: bool = True) -> Competition:
@@ -59,7 +59,32 @@ class DomainScoring:
     score: np.ndarray
     raw_mean: np.ndarray
     count: np.ndarray
+    calibrated_criteria: np.ndarray
+    """(local submissions × criteria): mean of (score − bias) / scale over the jurors."""
     ranking: DomainRanking
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """Every intermediate of a run, kept so that results can be explained step by step."""
+
+    competition: Competition
+    method: Method
+    exclusions: Exclusions
+    totals: TotalsResult
+    criterion_means: np.ndarray
+    """(submissions × criteria): unweighted, uncalibrated criterion means (NaN where none)."""
+    ineligible: list[list[str]]
+    domains: tuple[DomainScoring, ...]
+    stability: dict[str, Any] | None
+    outcome: Outcome
+
+
+def observation_domains(competition: Competition, totals: Totals) -> np.ndarray:
+    """Domain index of each observation in ``totals``."""
+    index = competition.domain_index()
+    sub_domain = np.array([index[s.domain] for s in competition.submissions], dtype=np.int64)
+    return sub_domain[totals.submission] if totals.submission.size else totals.submission
 
 
 def score_domain(
@@ -71,65 +96,307 @@ def score_domain(
 ) -> DomainScoring:
     """Calibrate, aggregate and rank one domain from the given observations of ``totals``."""
     domain = competition.domains[domain_index]
+    rubric = competition.rubrics[domain.id]
     jurors, juror_local = np.unique(totals.juror[observations], return_inverse=True)
     subs, sub_local = np.unique(totals.submission[observations], return_inverse=True)
     values = totals.total[observations]
     cal = calibrate(method.calibration, juror_local, sub_local, values, len(jurors), len(subs))
     score, count = aggregate_scores(sub_local, cal.calibrated, len(subs), method.aggregate)
     raw_mean, _ = aggregate_scores(sub_local, values, len(subs), "mean")
-    score_of = dict(zip(subs.tolist(), score.tolist(), strict=True))
-    raw_of = dict(zip(subs.tolist(), raw_mean.tolist(), strict=True))
-    count_of = dict(zip(subs.tolist(), count.tolist(), strict=True))
-    candidates = [
-        Candidate(
-            competition.submissions[s].id,
-            score_of.get(s, np.nan),
-            raw_of.get(s, np.nan),
-            count_of.get(s, 0),
+    n_criteria = len(rubric.criteria)
+    criteria = totals.criteria[observations, :n_criteria]
+    adjusted = (criteria - cal.bias[juror_local, None]) / cal.scale[juror_local, None]
+    calibrated_criteria = (
+        np.column_stack(
+            [
+                aggregate_scores(sub_local, adjusted[:, k], len(subs), "mean")[0]
+                for k in range(n_criteria)
+            ]
         )
-        for s in domain_members(competition, domain_index)
-    ]
-    ranking = rank_domain(domain.id, candidates, domain.winners, method.tie_break, method.seed)
+        if len(subs)
+        else np.zeros((0, n_criteria))
+    )
+    local = {int(s): i for i, s in enumerate(subs.tolist())}
+    candidates = []
+    for s in competition.domain_members(domain_index):
+        i = local.get(s)
+        values_of = (
+            (score[i], raw_mean[i], int(count[i]), calibrated_criteria[i])
+            if i is not None
+            else (np.nan, np.nan, 0, np.full(n_criteria, np.nan))
+        )
+        candidates.append(_candidate(competition, s, rubric.sign, method.tie_break, *values_of))
+    ranking = rank_domain(domain.id, candidates, method.tie_break, method.seed)
     return DomainScoring(
-        domain_index, observations, jurors, subs, cal, score, raw_mean, count, ranking
+        domain_index,
+        observations,
+        jurors,
+        subs,
+        cal,
+        score,
+        raw_mean,
+        count,
+        calibrated_criteria,
+        ranking,
     )
 
 
-def domain_members(competition: Competition, domain_index: int) -> list[int]:
-    """Global codes of the domain's submissions."""
-    domain_id = competition.domains[domain_index].id
-    return [i for i, s in enumerate(competition.submissions) if s.domain == domain_id]
+def _candidate(
+    competition: Competition,
+    s: int,
+    sign: float,
+    chain: tuple[str, ...],
+    score: float,
+    raw_mean: float,
+    n_jurors: int,
+    criteria: np.ndarray,
+) -> Candidate:
+    """A submission as ranking sees it: signed score and the value of each tie-break key."""
+    submission = competition.submissions[s]
+    rubric = competition.rubrics[submission.domain]
+    keys: dict[str, tuple[float, Any]] = {}
+    for key in chain:
+        kind, _, rest = key.partition(":")
+        if key == "raw_mean":
+            keys[key] = (sign * raw_mean, _round(raw_mean))
+        elif key == "n_jurors":
+            keys[key] = (float(n_jurors), n_jurors)
+        elif kind == "criterion":
+            k = rubric.criterion_index(rest)
+            value = float(criteria[k]) if k is not None else np.nan
+            keys[key] = (sign * value, _round(value))
+        elif kind == "requested_amount":
+            amount = submission.requested_amount
+            value = np.nan if amount is None else float(amount)
+            keys[key] = ((1 if rest == "higher" else -1) * value, amount)
+        elif kind == "attribute":
+            keys[key] = _attribute_key(submission.attributes, rest)
+    return Candidate(submission.id, sign * score, keys)
 
 
-def observation_domains(competition: Competition, totals: Totals) -> np.ndarray:
-    """Domain index of each observation in ``totals``."""
-    index = competition.domain_index()
-    sub_domain = np.array([index[s.domain] for s in competition.submissions], dtype=np.int64)
-    return sub_domain[totals.submission] if totals.submission.size else totals.submission
+def _attribute_key(attributes: dict[str, Any], spec: str) -> tuple[float, Any]:
+    if "=" in spec:
+        name, _, target = spec.partition("=")
+        value = attributes.get(name)
+        return (1.0 if value is not None and str(value) == target else 0.0, value)
+    name, _, direction = spec.partition(":")
+    value = attributes.get(name)
+    try:
+        number = float(value) if value is not None else np.nan
+    except (TypeError, ValueError):
+        number = np.nan
+    return ((1 if direction == "higher" else -1) * number, value)
 
 
-@dataclass(frozen=True)
-class Scoring:
-    """Every intermediate of a run, kept so that results can be explained step by step."""
+def entries_for(
+    competition: Competition, ds: DomainScoring, ineligible: list[list[str]]
+) -> list[Entry]:
+    """The domain's ranked submissions as selection sees them."""
+    code = {s.id: i for i, s in enumerate(competition.submissions)}
+    local = {int(s): i for i, s in enumerate(ds.submissions.tolist())}
+    sign = competition.rubrics[competition.domains[ds.domain_index].id].sign
+    entries = []
+    for sub_id in ds.ranking.order:
+        s = code[sub_id]
+        submission = competition.submissions[s]
+        entries.append(
+            Entry(
+                sub_id,
+                submission.domain,
+                sign * float(ds.score[local[s]]),
+                not ineligible[s],
+                submission.requested_amount,
+            )
+        )
+    return entries
 
-    competition: Competition
-    method: Method
-    exclusions: Exclusions
-    totals: TotalsResult
-    domains: tuple[DomainScoring, ...]
+
+def select_winners(
+    competition: Competition,
+    method: Method,
+    domains: tuple[DomainScoring, ...],
+    ineligible: list[list[str]],
+    bands: dict[str, list[str]] | None = None,
+) -> Outcome:
+    """Apply the competition's selection rules to the domains' rankings."""
+    rankings = {
+        competition.domains[ds.domain_index].id: entries_for(competition, ds, ineligible)
+        for ds in domains
+    }
+    return select(rankings, competition.domains, competition.spec.selection, method.seed, bands)
 
 
-def score_all(competition: Competition, method: Method) -> Scoring:
+def score_all(
+    competition: Competition, method: Method, progress: Progress | None = None
+) -> Scoring:
     """Run every scoring stage on a validated competition."""
     exclusions = exclude_conflicts(competition)
     totals_result = juror_totals(competition, exclusions.excluded)
     totals = totals_result.totals
+    means = criterion_means(totals, len(competition.submissions))
+    ineligible = ineligibility_reasons(competition, means)
     obs_domain = observation_domains(competition, totals)
     domains = tuple(
         score_domain(competition, totals, d, method, np.flatnonzero(obs_domain == d))
         for d in range(len(competition.domains))
     )
-    return Scoring(competition, method, exclusions, totals_result, domains)
+    stability = (
+        bootstrap(competition, method, totals, domains, ineligible, progress)
+        if method.replicates > 0 and totals.total.size
+        else None
+    )
+    bands = stability["bands"] if stability else None
+    outcome = select_winners(competition, method, domains, ineligible, bands)
+    return Scoring(
+        competition,
+        method,
+        exclusions,
+        totals_result,
+        means,
+        ineligible,
+        domains,
+        stability,
+        outcome,
+    )
+
+
+def bootstrap(
+    competition: Competition,
+    method: Method,
+    totals: Totals,
+    domains: tuple[DomainScoring, ...],
+    ineligible: list[list[str]],
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Resample each domain's jury and re-run the selection (see ``stability.py``)."""
+    selection = competition.spec.selection
+    plain = selection.model_copy(update={"lottery": None})
+    replicates = method.replicates
+    merits: dict[str, np.ndarray] = {}
+    members: dict[str, list[int]] = {}
+    refitted = {}
+    for ds in domains:
+        domain = competition.domains[ds.domain_index]
+        subs = competition.domain_members(ds.domain_index)
+        members[domain.id] = subs
+        merit = np.full((replicates, len(subs)), np.nan)
+        if ds.submissions.size:
+            obs = ds.observations
+            _, juror_local = np.unique(totals.juror[obs], return_inverse=True)
+            _, sub_local = np.unique(totals.submission[obs], return_inverse=True)
+            data = DomainInput(
+                domain.id,
+                juror_local,
+                sub_local,
+                totals.total[obs],
+                ds.calibration.calibrated,
+                len(ds.jurors),
+                len(ds.submissions),
+                competition.rubrics[domain.id].sign,
+            )
+            result = replicate_domain(
+                data, method.calibration, method.aggregate, replicates, method.seed, progress
+            )
+            position = {s: i for i, s in enumerate(subs)}
+            merit[:, [position[int(s)] for s in ds.submissions]] = result.merit
+            refitted[domain.id] = result.refitted
+        merits[domain.id] = merit
+    selected = _replicate_selection(competition, plain, merits, members, ineligible, method.seed)
+    out: dict[str, Any] = {
+        "replicates": replicates,
+        "seed": method.seed,
+        "domains": {},
+        "bands": {},
+    }
+    for ds in domains:
+        domain = competition.domains[ds.domain_index]
+        subs = members[domain.id]
+        ranks = rank_matrix(merits[domain.id])
+        intervals = rank_intervals(ranks)
+        p = selected[domain.id].mean(axis=0) if replicates else np.zeros(len(subs))
+        ids = [competition.submissions[s].id for s in subs]
+        per_sub = {
+            sub_id: {
+                "p_selected": _round(p[i]),
+                "rank_interval": [int(intervals[i, 0]), int(intervals[i, 1])],
+            }
+            for i, sub_id in enumerate(ids)
+        }
+        line = _funding_line(ds, domain.winners)
+        out["bands"][domain.id] = sorted(
+            sub_id
+            for sub_id, figures in per_sub.items()
+            if line is not None
+            and figures["rank_interval"][0] <= line < figures["rank_interval"][1]
+        )
+        out["domains"][domain.id] = {
+            "submissions": per_sub,
+            "too_close": sorted(
+                (sub_id for sub_id, f in per_sub.items() if 0.1 <= (f["p_selected"] or 0) <= 0.9),
+                key=lambda sub_id: -(per_sub[sub_id]["p_selected"] or 0),
+            ),
+            "calibration": "re-fitted in every replicate"
+            if refitted.get(domain.id)
+            else "full-data calibration, re-weighted per replicate",
+            "seed_purpose": ["bootstrap", domain.id],
+        }
+    return out
+
+
+def _funding_line(ds: DomainScoring, places: int) -> int | None:
+    """The rank after which the funding line falls (None when every ranked one is funded)."""
+    return places if 0 < places < len(ds.ranking.order) else None
+
+
+def _replicate_selection(
+    competition: Competition,
+    selection: Any,
+    merits: dict[str, np.ndarray],
+    members: dict[str, list[int]],
+    ineligible: list[list[str]],
+    seed: int,
+) -> dict[str, np.ndarray]:
+    """Which submissions each replicate selects: vectorised for plain places per domain,
+    the full selection rules otherwise."""
+    eligible = {
+        d: np.array([not ineligible[s] for s in subs], dtype=bool) for d, subs in members.items()
+    }
+    simple = selection.mode == "per_domain" and all(d.budget is None for d in competition.domains)
+    if simple:
+        return {
+            d.id: selected_mask(merits[d.id], eligible[d.id], d.winners)
+            for d in competition.domains
+        }
+    replicates = next(iter(merits.values())).shape[0] if merits else 0
+    out = {d: np.zeros((replicates, len(subs)), dtype=bool) for d, subs in members.items()}
+    position = {
+        d: {competition.submissions[s].id: i for i, s in enumerate(subs)}
+        for d, subs in members.items()
+    }
+    for r in range(replicates):
+        rankings = {}
+        for d, subs in members.items():
+            merit = merits[d][r]
+            order = [
+                i
+                for i in np.argsort(-np.where(np.isfinite(merit), merit, -np.inf), kind="stable")
+                if np.isfinite(merit[i])
+            ]
+            rankings[d] = [
+                Entry(
+                    competition.submissions[subs[i]].id,
+                    d,
+                    float(merit[i]),
+                    bool(eligible[d][i]),
+                    competition.submissions[subs[i]].requested_amount,
+                )
+                for i in order
+            ]
+        outcome = select(rankings, competition.domains, selection, seed)
+        for d, winners in outcome.winners.items():
+            for sub_id in winners:
+                out[d][r, position[d][sub_id]] = True
+    return out
 
 
 @dataclass(frozen=True)
@@ -141,320 +408,75 @@ class RunResult:
     warnings: tuple[Problem, ...]
 
 
-def score(competition: Competition, method: Method) -> RunResult:
-    """Score a competition and build its results (see docs/results.md)."""
-    scoring = score_all(competition, method)
+def score(competition: Competition, method: Method, progress: Progress | None = None) -> RunResult:
+    """Score a competition, check how much it rests on the method and on each juror, and
+    build its results (see docs/results.md)."""
+    scoring = score_all(competition, method, progress)
     warnings = [
         *competition.warnings,
         *scoring.exclusions.warnings,
         *scoring.totals.warnings,
-        *_calibration_warnings(scoring),
+        *calibration_warnings(scoring),
     ]
-    results = build_results(scoring, warnings)
+    results = build_results(scoring, sensitivity(scoring), warnings)
     return RunResult(competition, method, scoring, results, tuple(warnings))
 
 
-def _calibration_warnings(scoring: Scoring) -> list[Problem]:
-    competition, method = scoring.competition, scoring.method
-    label = competition.spec.scores or "scores"
-    warnings = []
-    for ds in scoring.domains:
-        domain = competition.domains[ds.domain_index]
-        if method.calibration != "raw":
-            fallen = [competition.jurors[j].id for j in ds.jurors[ds.calibration.fallback]]
-            if fallen:
-                warnings.append(
-                    Problem(
-                        file=label,
-                        message=f"domain {domain.id}: {', '.join(fallen)} gave too few or "
-                        f"identical totals to be calibrated ({method.calibration} needs "
-                        f"{MIN_SCORES.get(method.calibration, 3)}); their totals are used as "
-                        "given",
-                    )
-                )
-        if not ds.calibration.converged:
-            warnings.append(
-                Problem(
-                    file=label,
-                    message=f"domain {domain.id}: the {method.calibration} fit stopped at its "
-                    "iteration limit before converging",
-                )
-            )
-    return warnings
+LEAVE_ONE_OUT_MAX_JURORS = 200
+"""Above this many jurors the leave-one-juror-out check is skipped (it re-runs each domain)."""
 
 
-def juror_graph_components(totals: Totals, observations: np.ndarray) -> tuple[int, np.ndarray]:
-    """Connected components of a domain's juror–submission graph.
-
-    Returns the number of components and the component label of each juror (in the order
-    of their codes): calibration can only compare jurors linked through shared submissions.
-    """
-    jurors, j_local = np.unique(totals.juror[observations], return_inverse=True)
-    subs, s_local = np.unique(totals.submission[observations], return_inverse=True)
-    n = len(jurors) + len(subs)
-    if n == 0:
-        return 0, np.array([], np.int64)
-    graph = coo_matrix((np.ones(len(observations)), (j_local, len(jurors) + s_local)), shape=(n, n))
-    count, labels = connected_components(graph, directed=False)
-    return count, labels[: len(jurors)]
-
-
-def build_results(scoring: Scoring, warnings: list[Problem]) -> dict[str, Any]:
-    """The results document: every figure the ranking rests on, in stable order."""
-    competition, method = scoring.competition, scoring.method
-    totals = scoring.totals.totals
-    n_subs = len(competition.submissions)
-    crit_means = criterion_means(totals, n_subs)
-    sub_code = {s.id: i for i, s in enumerate(competition.submissions)}
-    domains_out = []
-    reliability = {}
-    safeguards: dict[str, list[str]] = {}
-    for ds in scoring.domains:
-        domain = competition.domains[ds.domain_index]
-        notes = _domain_notes(scoring, ds)
-        safeguards[domain.id] = notes
-        reliability[domain.id] = _domain_reliability(totals, ds)
-        local = {int(s): i for i, s in enumerate(ds.submissions.tolist())}
-        rubric = competition.rubrics[domain.id]
-        entries = []
-        for rank, sub_id in enumerate(ds.ranking.order, start=1):
-            s = sub_code[sub_id]
-            i = local[s]
-            entries.append(
-                {
-                    "submission": sub_id,
-                    "rank": rank,
-                    "score": _round(ds.score[i]),
-                    "raw_mean": _round(ds.raw_mean[i]),
-                    "n_jurors": int(ds.count[i]),
-                    "winner": sub_id in ds.ranking.winners,
-                    "criteria": {
-                        c.id: _round(crit_means[s, k]) for k, c in enumerate(rubric.criteria)
-                    },
-                    "tie_break": ds.ranking.settled_by.get(sub_id),
-                }
-            )
-        for sub_id in ds.ranking.unranked:
-            entries.append(
-                {
-                    "submission": sub_id,
-                    "rank": None,
-                    "score": None,
-                    "raw_mean": None,
-                    "n_jurors": 0,
-                    "winner": False,
-                    "criteria": {c.id: None for c in rubric.criteria},
-                    "tie_break": None,
-                }
-            )
-        domains_out.append(
-            {
-                "id": domain.id,
-                "name": domain.name,
-                "winners_wanted": domain.winners,
-                "winners": list(ds.ranking.winners),
-                "ranking": entries,
-                "ties": list(ds.ranking.ties),
-                "warnings": notes,
-            }
-        )
-    spec = competition.spec
-    return {
-        "version": __version__,
-        "competition": {
-            "id": spec.id,
-            "title": spec.title,
-            "date": spec.date.isoformat(),
-            "place": spec.place,
-            "languages": list(spec.languages),
-            "conflict_scope": spec.conflict_scope,
-        },
-        "options": method.model_dump(mode="json"),
-        "inputs": [
-            {"path": f.path, "sha256": f.sha256, "size": f.size} for f in competition.inputs
-        ],
-        "rubrics": {
-            d.id: competition.rubrics[d.id].model_dump(mode="json") for d in competition.domains
-        },
-        "jurors": _juror_report(scoring),
-        "submissions": {
-            s.id: {
-                "domain": s.domain,
-                "association": s.association.model_dump(mode="json"),
-                "title": s.title,
-                "requested_amount": s.requested_amount,
-            }
-            for s in competition.submissions
-        },
-        "domains": domains_out,
-        "reliability": reliability,
-        "winners_by_method": _winners_by_method(scoring),
-        "conflicts": [
-            {
-                "juror": c.juror,
-                "submission": c.submission,
-                "category": c.category,
-                "source": c.source,
-                "note": c.note,
-            }
-            for c in scoring.exclusions.register
-        ],
-        "exclusions": sorted(
-            [*scoring.exclusions.records, *scoring.totals.incomplete],
-            key=lambda r: (
-                r["juror"],
-                r["submission"],
-                r["reason"],
-                r.get("category", ""),
-                r.get("via", ""),
-            ),
-        ),
-        "warnings": [str(w) for w in warnings],
-    }
-
-
-def _domain_notes(scoring: Scoring, ds: DomainScoring) -> list[str]:
-    """Safeguards of one domain, said plainly: never silent."""
-    competition, method = scoring.competition, scoring.method
-    domain = competition.domains[ds.domain_index]
-    notes = []
-    if len(ds.ranking.winners) < domain.winners:
-        notes.append(
-            f"only {len(ds.ranking.winners)} of {domain.winners} winners can be named: "
-            "too few ranked submissions"
-        )
-    for sub_id in ds.ranking.unranked:
-        notes.append(f"{sub_id} has no score from a juror without conflict: not ranked")
-    local_count = dict(zip(ds.submissions.tolist(), ds.count.tolist(), strict=True))
-    few = [
-        competition.submissions[s].id
-        for s in domain_members(competition, ds.domain_index)
-        if 0 < local_count.get(s, 0) < method.min_jurors
-    ]
-    if few:
-        notes.append(
-            f"{', '.join(few)}: scored by fewer than {method.min_jurors} jurors without conflict"
-        )
-    count, juror_labels = juror_graph_components(scoring.totals.totals, ds.observations)
-    if count > 1:
-        groups = []
-        for label in range(count):
-            members = [competition.jurors[j].id for j in ds.jurors[juror_labels == label]]
-            if members:
-                groups.append("{" + ", ".join(members) + "}")
-        notes.append(
-            f"the jurors form {count} groups that share no submission ({' '.join(groups)}): "
-            "their severities cannot be compared across groups, so calibrated scores are "
-            "comparable only within each group"
-        )
-    return notes
-
-
-def _domain_reliability(totals: Totals, ds: DomainScoring) -> dict[str, Any]:
-    """Agreement between jurors on their uncalibrated totals (items × jurors, NaN if none)."""
-    obs = ds.observations
-    _, j_local = np.unique(totals.juror[obs], return_inverse=True)
-    _, s_local = np.unique(totals.submission[obs], return_inverse=True)
-    matrix = np.full((len(ds.submissions), len(ds.jurors)), np.nan)
-    matrix[s_local, j_local] = totals.total[obs]
-    return reliability_summary(matrix)
-
-
-def _juror_report(scoring: Scoring) -> list[dict[str, Any]]:
-    """Per juror: what they scored, their severity and spread, and whether they decided."""
+def sensitivity(scoring: Scoring) -> Sensitivity:
+    """Would the winners differ under another calibration method, or without one juror?"""
     competition = scoring.competition
-    totals = scoring.totals.totals
-    n_jurors = len(competition.jurors)
-    count = np.bincount(totals.juror, minlength=n_jurors)
-    sums = np.bincount(totals.juror, weights=totals.total, minlength=n_jurors)
-    squares = np.bincount(totals.juror, weights=totals.total**2, minlength=n_jurors)
-    impact = _leave_one_out(scoring)
-    report = []
-    for j, juror in enumerate(competition.jurors):
-        n = int(count[j])
-        mean = sums[j] / n if n else np.nan
-        variance = (squares[j] - n * mean**2) / (n - 1) if n > 1 else np.nan
-        per_domain = {}
-        for ds in scoring.domains:
-            hits = np.flatnonzero(ds.jurors == j)
-            if hits.size == 0:
-                continue
-            k = int(hits[0])
-            cal = ds.calibration
-            per_domain[competition.domains[ds.domain_index].id] = {
-                "n_scored": int(np.sum(totals.juror[ds.observations] == j)),
-                "bias": _round(cal.bias[k]),
-                "bias_se": _round(cal.bias_se[k]),
-                "scale": _round(cal.scale[k]),
-                "scale_se": _round(cal.scale_se[k]),
-                "fallback": bool(cal.fallback[k]),
-            }
-        report.append(
-            {
-                "id": juror.id,
-                "name": juror.name,
-                "affiliations": list(juror.affiliations),
-                "domains": list(juror.domains),
-                "n_scored": n,
-                "mean": _round(mean),
-                "sd": _round(np.sqrt(max(variance, 0.0))) if n > 1 else None,
-                "calibration": per_domain,
-                "leave_one_out": impact.get(juror.id),
-            }
-        )
-    return report
-
-
-def _leave_one_out(scoring: Scoring) -> dict[str, Any]:
-    """For each juror: which domains' winners would change without their scores."""
-    competition, method = scoring.competition, scoring.method
-    if len(competition.jurors) > LEAVE_ONE_OUT_MAX_JURORS:
-        return {}
-    totals = scoring.totals.totals
-    impact: dict[str, Any] = {}
-    for j, juror in enumerate(competition.jurors):
-        changes = []
-        for ds in scoring.domains:
-            keep = ds.observations[totals.juror[ds.observations] != j]
-            if keep.size == ds.observations.size:
-                continue
-            again = score_domain(competition, totals, ds.domain_index, method, keep)
-            if set(again.ranking.winners) != set(ds.ranking.winners):
-                changes.append(
-                    {
-                        "domain": competition.domains[ds.domain_index].id,
-                        "winners_without": list(again.ranking.winners),
-                        "lost": sorted(set(ds.ranking.winners) - set(again.ranking.winners)),
-                        "gained": sorted(set(again.ranking.winners) - set(ds.ranking.winners)),
-                    }
-                )
-        impact[juror.id] = {"changes_winners": bool(changes), "changes": changes}
-    return impact
-
-
-def _winners_by_method(scoring: Scoring) -> dict[str, dict[str, list[str]]]:
-    """Each domain's winners under every calibration method, side by side."""
-    competition = scoring.competition
-    totals = scoring.totals.totals
-    out: dict[str, dict[str, list[str]]] = {d.id: {} for d in competition.domains}
+    by_method: dict[str, dict[str, list[str]]] = {d.id: {} for d in competition.domains}
     for name in METHODS:
-        method = scoring.method.model_copy(update={"calibration": name})
-        for ds in scoring.domains:
-            again = (
-                ds
-                if name == scoring.method.calibration
-                else score_domain(competition, totals, ds.domain_index, method, ds.observations)
-            )
-            out[competition.domains[ds.domain_index].id][name] = list(again.ranking.winners)
-    return out
+        outcome = (
+            scoring.outcome
+            if name == scoring.method.calibration
+            else rescore_without(scoring, scoring.method.model_copy(update={"calibration": name}))
+        )
+        for domain_id, winners in outcome.winners.items():
+            by_method[domain_id][name] = list(winners)
+    leave_one_out: dict[str, dict[str, Any]] | None = None
+    if len(competition.jurors) <= LEAVE_ONE_OUT_MAX_JURORS:
+        leave_one_out = {}
+        scored = set(scoring.totals.totals.juror.tolist())
+        for j, juror in enumerate(competition.jurors):
+            changes = []
+            if j in scored:
+                outcome = rescore_without(scoring, scoring.method, juror=j)
+                for domain_id, winners in outcome.winners.items():
+                    before = scoring.outcome.winners[domain_id]
+                    if set(winners) != set(before):
+                        changes.append(
+                            {
+                                "domain": domain_id,
+                                "winners_without": list(winners),
+                                "lost": sorted(set(before) - set(winners)),
+                                "gained": sorted(set(winners) - set(before)),
+                            }
+                        )
+            leave_one_out[juror.id] = {"changes_winners": bool(changes), "changes": changes}
+    return Sensitivity(by_method, leave_one_out)
 
 
-def _round(value: float) -> float | None:
-    value = float(value)
-    if not np.isfinite(value):
-        return None
-    rounded = round(value, 6)
-    return 0.0 if rounded == 0 else rounded
+def rescore_without(scoring: Scoring, method: Method, juror: int | None = None) -> Outcome:
+    """Winners when one juror's scores are dropped, or under another method (same seed)."""
+    competition, totals = scoring.competition, scoring.totals.totals
+    domains = []
+    for ds in scoring.domains:
+        keep = (
+            ds.observations
+            if juror is None
+            else ds.observations[totals.juror[ds.observations] != juror]
+        )
+        if keep.size == ds.observations.size and method == scoring.method:
+            domains.append(ds)
+        else:
+            domains.append(score_domain(competition, totals, ds.domain_index, method, keep))
+    bands = scoring.stability["bands"] if scoring.stability else None
+    return select_winners(competition, method, tuple(domains), scoring.ineligible, bands)
 
 
 def inspect(path: Path) -> tuple[Competition, tuple[Problem, ...]]:
@@ -462,11 +484,14 @@ def inspect(path: Path) -> tuple[Competition, tuple[Problem, ...]]:
     competition = load_competition(path, require_scores=False)
     if not len(competition.scores):
         return competition, competition.warnings
-    return competition, score(competition, competition.spec.method).warnings
+    method = competition.spec.method.model_copy(update={"replicates": 0})
+    return competition, score(competition, method).warnings
 
 
-def run(path: Path, overrides: dict[str, Any] | None = None) -> RunResult:
+def run(
+    path: Path, overrides: dict[str, Any] | None = None, progress: Progress | None = None
+) -> RunResult:
     """Load, validate and score the competition at ``path``."""
     competition = load_competition(path)
     method = effective_method(competition, overrides or {})
-    return score(competition, method)
+    return score(competition, method, progress)

@@ -1,13 +1,14 @@
-"""Rank and select stage: order each domain, settle ties by the recorded chain, pick winners.
+"""Rank stage: order each domain and settle ties by the recorded chain of keys.
 
 Scores are compared as published (rounded to 6 decimals), so two submissions that show the
-same score are a tie, settled by the tie-break chain; the last key, ``lot``, is a seeded draw.
+same score are a tie, settled by the tie-break chain; the last key, ``lot``, is a seeded draw
+recorded with its seed, purpose and candidates.
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,12 +27,15 @@ def derived_rng(seed: int, *purpose: str | int) -> np.random.Generator:
 
 @dataclass(frozen=True)
 class Candidate:
-    """What ranking needs to know of one submission."""
+    """What ranking needs to know of one submission.
+
+    ``merit`` is the score signed so that higher is better (−score on lower-is-better
+    scales); ``keys`` maps each tie-break key to ``(merit, shown value)``.
+    """
 
     submission: str
-    score: float
-    raw_mean: float
-    n_jurors: int
+    merit: float
+    keys: dict[str, tuple[float, float | str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,39 +43,30 @@ class DomainRanking:
     order: tuple[str, ...]
     """Ranked submission ids, best first (submissions without a score are not ranked)."""
     unranked: tuple[str, ...]
-    winners: tuple[str, ...]
     ties: tuple[dict, ...]
     settled_by: dict[str, dict]
     """For each submission that was in a tie: the key that placed it and its tie group."""
 
 
-def _key_value(candidate: Candidate, key: str) -> float:
-    if key == "raw_mean":
-        return round(candidate.raw_mean, PRECISION)
-    if key == "n_jurors":
-        return float(candidate.n_jurors)
-    raise ValueError(key)
+def _published(value: float) -> float:
+    return round(value, PRECISION)
 
 
 def rank_domain(
-    domain_id: str,
-    candidates: list[Candidate],
-    winners_wanted: int,
-    tie_break: tuple[str, ...],
-    seed: int,
+    domain_id: str, candidates: list[Candidate], tie_break: tuple[str, ...], seed: int
 ) -> DomainRanking:
-    """Rank one domain's candidates by score (higher first) and pick the first winners."""
-    scored = [c for c in candidates if np.isfinite(c.score)]
-    unranked = tuple(sorted(c.submission for c in candidates if not np.isfinite(c.score)))
-    scored.sort(key=lambda c: (-round(c.score, PRECISION), c.submission))
+    """Rank one domain's candidates by merit (best first), settling ties by ``tie_break``."""
+    scored = [c for c in candidates if np.isfinite(c.merit)]
+    unranked = tuple(sorted(c.submission for c in candidates if not np.isfinite(c.merit)))
+    scored.sort(key=lambda c: (-_published(c.merit), c.submission))
     order: list[str] = []
     ties: list[dict] = []
     settled: dict[str, dict] = {}
     position = 0
     while position < len(scored):
         end = position
-        score = round(scored[position].score, PRECISION)
-        while end < len(scored) and round(scored[end].score, PRECISION) == score:
+        merit = _published(scored[position].merit)
+        while end < len(scored) and _published(scored[end].merit) == merit:
             end += 1
         group = scored[position:end]
         if len(group) == 1:
@@ -83,15 +78,13 @@ def rank_domain(
             ties.append(
                 {
                     "submissions": [c.submission for c in ranked],
-                    "score": score,
+                    "score": abs(merit),
                     "ranks": [position + 1, end],
-                    "at_winning_line": position < winners_wanted < end,
                     "steps": steps,
                 }
             )
         position = end
-    winners = tuple(order[:winners_wanted])
-    return DomainRanking(tuple(order), unranked, winners, tuple(ties), settled)
+    return DomainRanking(tuple(order), unranked, tuple(ties), settled)
 
 
 def _settle(
@@ -105,39 +98,44 @@ def _settle(
 ) -> list[Candidate]:
     """Order a tied group by the first key that separates it, recursing on what stays tied."""
     key, rest = keys[0], keys[1:]
-    members = [c.submission for c in group]
+    members = sorted(c.submission for c in group)
     if key == "lot":
-        rng = derived_rng(seed, "lot", domain_id, first_rank)
-        candidates = sorted(members)
-        draw = rng.permutation(len(candidates))
-        ranked_ids = [candidates[i] for i in draw]
+        purpose = ["lot", domain_id, first_rank]
+        draw = derived_rng(seed, *purpose).permutation(len(members))
+        ranked_ids = [members[i] for i in draw]
         steps.append(
             {
                 "key": "lot",
-                "candidates": candidates,
+                "candidates": members,
                 "order": ranked_ids,
                 "seed": seed,
-                "purpose": ["lot", domain_id, first_rank],
+                "purpose": purpose,
             }
         )
-        by_id = {c.submission: c for c in group}
         for sub in ranked_ids:
-            settled[sub] = {"key": "lot", "group": candidates}
+            settled[sub] = {"key": "lot", "group": members}
+        by_id = {c.submission: c for c in group}
         return [by_id[s] for s in ranked_ids]
-    values = {c.submission: _key_value(c, key) for c in group}
-    ordered = sorted(group, key=lambda c: (-values[c.submission], c.submission))
-    steps.append({"key": key, "values": {s: values[s] for s in sorted(values)}})
+    merit = {c.submission: _key_merit(c, key) for c in group}
+    ordered = sorted(group, key=lambda c: (-merit[c.submission], c.submission))
+    steps.append({"key": key, "values": {c.submission: c.keys[key][1] for c in ordered}})
     result: list[Candidate] = []
     i = 0
     while i < len(ordered):
         j = i
-        while j < len(ordered) and values[ordered[j].submission] == values[ordered[i].submission]:
+        while j < len(ordered) and merit[ordered[j].submission] == merit[ordered[i].submission]:
             j += 1
         sub_group = ordered[i:j]
         if len(sub_group) == 1:
-            settled.setdefault(sub_group[0].submission, {"key": key, "group": sorted(members)})
+            settled.setdefault(sub_group[0].submission, {"key": key, "group": members})
             result.append(sub_group[0])
         else:
             result.extend(_settle(domain_id, sub_group, rest, seed, steps, settled, first_rank + i))
         i = j
     return result
+
+
+def _key_merit(candidate: Candidate, key: str) -> float:
+    """The key's merit, rounded as published; a missing value ranks after every other."""
+    value = candidate.keys[key][0]
+    return _published(value) if np.isfinite(value) else -np.inf

@@ -28,27 +28,46 @@ def summary(results: dict[str, Any]) -> str:
             + ")"
         )
         lines.append(
-            f"  {'rank':>4}  {'submission':<10} {'score':>7} {'raw':>7} {'jurors':>6}  title"
+            f"  {'rank':>4}  {'submission':<10} {'score':>7} {'raw':>7} {'jurors':>6} "
+            f"{'p(win)':>6}  title"
         )
         for entry in domain["ranking"]:
-            if not entry["winner"] and (
-                entry["rank"] is None or entry["rank"] > domain["winners_wanted"] + 1
+            if (
+                not entry["winner"]
+                and (entry["rank"] is None or entry["rank"] > domain["winners_wanted"] + 1)
+                and entry["submission"] not in domain.get("too_close", [])
             ):
                 continue
             title = results["submissions"][entry["submission"]]["title"].get(lang, "")
             mark = "*" if entry["winner"] else " "
+            chance = entry.get("p_selected")
+            shown = "" if chance is None else f"{chance:.0%}"
             lines.append(
                 f"{mark} {entry['rank']:>4}  {entry['submission']:<10} "
                 f"{entry['score']:>7.2f} {entry['raw_mean']:>7.2f} "
-                f"{entry['n_jurors']:>6}  {_clip(title, 50)}"
+                f"{entry['n_jurors']:>6} {shown:>6}  {_clip(title, 46)}"
+                + ("" if entry.get("eligible", True) else "  (not eligible)")
             )
         total_winners += len(domain["winners"])
         for tie in domain["ties"]:
-            if tie["at_winning_line"]:
+            if tie["mattered"]:
                 lines.append(
                     f"  tie at the winning line between {', '.join(tie['submissions'])}, "
                     f"settled by {tie['steps'][-1]['key']}"
                 )
+        if domain.get("reserve"):
+            lines.append(f"  reserve list: {', '.join(domain['reserve'])}")
+        if domain.get("lottery"):
+            lottery = domain["lottery"]
+            lines.append(
+                f"  lottery among {', '.join(lottery['members'])} for {lottery['places_drawn']} "
+                f"place(s): drawn {', '.join(lottery['drawn'])} (seed {lottery['seed']})"
+            )
+        if domain.get("too_close"):
+            lines.append(
+                f"  too close to call (selected in 10–90% of jury resamples): "
+                f"{', '.join(domain['too_close'])}"
+            )
         lines.extend(_method_sensitivity(results, domain))
         lines.extend(f"  note: {w}" for w in domain["warnings"])
     deciding = [

@@ -15,7 +15,7 @@ def test_rank_writes_results_and_summary(mini: CompetitionDir, tmp_path: Path) -
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "ranking.csv", "results.json"]
     lines = result.stdout.splitlines()
     assert lines[0] == "Petit concours — calibration zscore, aggregate mean, seed 7"
-    assert "*    1  C1           16.33   15.00      3  Projet C1" in lines
+    assert "*    1  C1           16.33   15.00      3   100%  Projet C1" in lines
     results = json.loads((out / "results.json").read_text())
     assert lines[-1] == (
         f"run digest {results['digest'][7:19]}; wrote {out / 'results.json'}, "

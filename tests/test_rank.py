@@ -9,49 +9,54 @@ from grantjury.rank import Candidate, derived_rng, rank_domain
 CHAIN = ("raw_mean", "lot")
 
 
-def cand(sub: str, score: float, raw: float = 10.0, n: int = 3) -> Candidate:
-    return Candidate(sub, score, raw, n)
+def cand(sub: str, score: float, raw: float = 10.0, n: int = 3, sign: float = 1.0) -> Candidate:
+    keys = {"raw_mean": (sign * raw, raw), "n_jurors": (float(n), n)}
+    return Candidate(sub, sign * score, keys)
 
 
-def test_orders_by_score_and_picks_winners() -> None:
-    ranking = rank_domain("d", [cand("A", 12), cand("B", 15), cand("C", 9)], 2, CHAIN, 1)
+def test_orders_by_score() -> None:
+    ranking = rank_domain("d", [cand("A", 12), cand("B", 15), cand("C", 9)], CHAIN, 1)
     assert ranking.order == ("B", "A", "C")
-    assert ranking.winners == ("B", "A")
     assert ranking.ties == ()
 
 
+def test_lower_is_better_scales_rank_ascending() -> None:
+    ranking = rank_domain(
+        "d", [cand("A", 2.0, sign=-1), cand("B", 1.5, sign=-1), cand("C", 4, sign=-1)], CHAIN, 1
+    )
+    assert ranking.order == ("B", "A", "C")
+
+
 def test_tie_settled_by_raw_mean_is_recorded() -> None:
-    ranking = rank_domain("d", [cand("A", 12, raw=11), cand("B", 12, raw=13)], 1, CHAIN, 1)
+    ranking = rank_domain("d", [cand("A", 12, raw=11), cand("B", 12, raw=13)], CHAIN, 1)
     assert ranking.order == ("B", "A")
     assert ranking.settled_by["B"] == {"key": "raw_mean", "group": ["A", "B"]}
     (tie,) = ranking.ties
-    assert tie["at_winning_line"] is True
-    assert tie["steps"] == [{"key": "raw_mean", "values": {"A": 11.0, "B": 13.0}}]
+    assert tie["ranks"] == [1, 2] and tie["score"] == 12
+    assert tie["steps"] == [{"key": "raw_mean", "values": {"B": 13, "A": 11}}]
 
 
 def test_scores_equal_to_six_decimals_are_a_tie() -> None:
-    ranking = rank_domain(
-        "d", [cand("A", 12.0000001, raw=11), cand("B", 12.0, raw=13)], 1, CHAIN, 1
-    )
-    assert ranking.order == ("B", "A")
+    candidates = [cand("A", 12.0000001, raw=11), cand("B", 12.0, raw=13)]
+    assert rank_domain("d", candidates, CHAIN, 1).order == ("B", "A")
 
 
 def test_lot_is_seeded_and_records_its_draw() -> None:
     candidates = [cand(s, 12, raw=10) for s in "ABCDE"]
-    first = rank_domain("d", candidates, 2, CHAIN, 42)
-    again = rank_domain("d", list(reversed(candidates)), 2, CHAIN, 42)
+    first = rank_domain("d", candidates, CHAIN, 42)
+    again = rank_domain("d", list(reversed(candidates)), CHAIN, 42)
     assert first.order == again.order
     lot = first.ties[0]["steps"][-1]
-    assert lot["key"] == "lot" and lot["seed"] == 42
+    assert lot["key"] == "lot" and lot["seed"] == 42 and lot["purpose"] == ["lot", "d", 1]
     assert lot["candidates"] == ["A", "B", "C", "D", "E"]
     assert lot["order"] == list(first.order)
-    orders = {rank_domain("d", candidates, 2, CHAIN, seed).order for seed in range(20)}
+    orders = {rank_domain("d", candidates, CHAIN, seed).order for seed in range(20)}
     assert len(orders) > 5, "different seeds must give different draws"
 
 
 def test_nested_tie_uses_the_next_key() -> None:
     candidates = [cand("A", 12, raw=14), cand("B", 12, raw=10), cand("C", 12, raw=10)]
-    ranking = rank_domain("d", candidates, 1, ("n_jurors", "raw_mean", "lot"), 3)
+    ranking = rank_domain("d", candidates, ("n_jurors", "raw_mean", "lot"), 3)
     assert ranking.order[0] == "A"
     assert ranking.settled_by["A"]["key"] == "raw_mean"
     assert ranking.settled_by["B"]["key"] == "lot"
@@ -59,10 +64,9 @@ def test_nested_tie_uses_the_next_key() -> None:
 
 
 def test_unscored_submissions_are_not_ranked() -> None:
-    ranking = rank_domain("d", [cand("A", math.nan), cand("B", 3)], 2, CHAIN, 1)
+    ranking = rank_domain("d", [cand("A", math.nan), cand("B", 3)], CHAIN, 1)
     assert ranking.order == ("B",)
     assert ranking.unranked == ("A",)
-    assert ranking.winners == ("B",)
 
 
 def test_derived_generators_are_independent_of_call_order() -> None:

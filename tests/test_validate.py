@@ -208,4 +208,4 @@ def test_fewer_submissions_than_winners_is_a_warning(mini, tmp_path) -> None:
     )
     result = invoke("rank", mini.root, "--out", tmp_path / "out")
     assert result.exit_code == 0
-    assert "only 3 of 5 winners can be named: too few ranked submissions" in result.stdout
+    assert "only 3 of 5 winners can be named: too few ranked and eligible submissions" in result.stdout

@@ -1,0 +1,310 @@
+"""Results: assemble every figure of a run into the results document (docs/results.md).
+
+Pure assembly from the pipeline's intermediates; nothing here changes a score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import __version__
+from .aggregate import Totals, juror_graph_components
+from .calibrate import MIN_SCORES
+from .errors import Problem
+from .reliability import reliability_summary
+
+if TYPE_CHECKING:
+    from .pipeline import DomainScoring, Scoring
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Winners under every calibration method, and each juror's leave-one-out impact."""
+
+    winners_by_method: dict[str, dict[str, list[str]]]
+    leave_one_out: dict[str, dict[str, Any]] | None
+    """None when there were too many jurors to check one by one."""
+
+
+def calibration_warnings(scoring: Scoring) -> list[Problem]:
+    """Jurors left uncalibrated and fits that did not converge: said, never silent."""
+    competition, method = scoring.competition, scoring.method
+    label = competition.spec.scores or "scores"
+    warnings = []
+    for ds in scoring.domains:
+        domain = competition.domains[ds.domain_index]
+        if method.calibration != "raw":
+            fallen = [competition.jurors[j].id for j in ds.jurors[ds.calibration.fallback]]
+            if fallen:
+                warnings.append(
+                    Problem(
+                        file=label,
+                        message=f"domain {domain.id}: {', '.join(fallen)} gave too few or "
+                        f"identical totals to be calibrated ({method.calibration} needs "
+                        f"{MIN_SCORES.get(method.calibration, 3)}); their totals are used as given",
+                    )
+                )
+        if not ds.calibration.converged:
+            warnings.append(
+                Problem(
+                    file=label,
+                    message=f"domain {domain.id}: the {method.calibration} fit stopped at its "
+                    "iteration limit before converging",
+                )
+            )
+    return warnings
+
+
+def build_results(
+    scoring: Scoring, sensitivity: Sensitivity, warnings: list[Problem]
+) -> dict[str, Any]:
+    """The results document: every figure the ranking rests on, in stable order."""
+    competition, method = scoring.competition, scoring.method
+    outcome = scoring.outcome
+    stability = scoring.stability
+    sub_code = {s.id: i for i, s in enumerate(competition.submissions)}
+    domains_out = []
+    reliability = {}
+    for ds in scoring.domains:
+        domain = competition.domains[ds.domain_index]
+        reliability[domain.id] = _domain_reliability(scoring.totals.totals, ds)
+        figures = stability["domains"][domain.id]["submissions"] if stability else {}
+        local = {int(s): i for i, s in enumerate(ds.submissions.tolist())}
+        rubric = competition.rubrics[domain.id]
+        winners = outcome.winners[domain.id]
+        entries = []
+        ranked = [(rank, sub_id) for rank, sub_id in enumerate(ds.ranking.order, start=1)]
+        ranked += [(None, sub_id) for sub_id in ds.ranking.unranked]
+        for rank, sub_id in ranked:
+            s = sub_code[sub_id]
+            i = local.get(s)
+            entries.append(
+                {
+                    "submission": sub_id,
+                    "rank": rank,
+                    "score": None if i is None else _round(ds.score[i]),
+                    "raw_mean": None if i is None else _round(ds.raw_mean[i]),
+                    "n_jurors": 0 if i is None else int(ds.count[i]),
+                    "criteria": {
+                        c.id: _round(scoring.criterion_means[s, k])
+                        for k, c in enumerate(rubric.criteria)
+                    },
+                    "calibrated_criteria": {
+                        c.id: None if i is None else _round(ds.calibrated_criteria[i, k])
+                        for k, c in enumerate(rubric.criteria)
+                    },
+                    "eligible": not scoring.ineligible[s],
+                    "ineligible_reasons": scoring.ineligible[s],
+                    "winner": sub_id in winners,
+                    "decision": outcome.decisions.get(sub_id, "not ranked"),
+                    "funded": outcome.funded.get(sub_id),
+                    "tie_break": ds.ranking.settled_by.get(sub_id),
+                    "p_selected": figures.get(sub_id, {}).get("p_selected"),
+                    "rank_interval": figures.get(sub_id, {}).get("rank_interval"),
+                }
+            )
+        domain_out = {
+            "id": domain.id,
+            "name": domain.name,
+            "direction": rubric.direction,
+            "winners_wanted": domain.winners,
+            "winners": list(winners),
+            "reserve": outcome.reserve.get(domain.id, []),
+            "ranking": entries,
+            "ties": [
+                {**tie, "mattered": _tie_mattered(tie, winners, outcome.reserve.get(domain.id))}
+                for tie in ds.ranking.ties
+            ],
+            "lottery": outcome.lotteries.get(domain.id),
+            "budget": outcome.budgets.get(domain.id),
+            "too_close": stability["domains"][domain.id]["too_close"] if stability else [],
+            "warnings": _domain_notes(scoring, ds),
+        }
+        domains_out.append(domain_out)
+    spec = competition.spec
+    results: dict[str, Any] = {
+        "version": __version__,
+        "competition": {
+            "id": spec.id,
+            "title": spec.title,
+            "date": spec.date.isoformat(),
+            "place": spec.place,
+            "languages": list(spec.languages),
+            "conflict_scope": spec.conflict_scope,
+            "currency": spec.currency,
+        },
+        "options": method.model_dump(mode="json"),
+        "selection": spec.selection.model_dump(mode="json"),
+        "inputs": [
+            {"path": f.path, "sha256": f.sha256, "size": f.size} for f in competition.inputs
+        ],
+        "rubrics": {
+            d.id: competition.rubrics[d.id].model_dump(mode="json") for d in competition.domains
+        },
+        "jurors": _juror_report(scoring, sensitivity.leave_one_out),
+        "submissions": {
+            s.id: {
+                "domain": s.domain,
+                "association": s.association.model_dump(mode="json"),
+                "title": s.title,
+                "requested_amount": s.requested_amount,
+                "eligible": s.eligible,
+                "reason": s.reason,
+            }
+            for s in competition.submissions
+        },
+        "domains": domains_out,
+        "budget": outcome.budgets.get("overall"),
+        "reliability": reliability,
+        "stability": None
+        if stability is None
+        else {
+            "replicates": stability["replicates"],
+            "seed": stability["seed"],
+            "interval": 0.9,
+            "method": "bootstrap over jurors within each domain",
+            "domains": {
+                d: {k: v for k, v in figures.items() if k != "submissions"}
+                for d, figures in stability["domains"].items()
+            },
+        },
+        "winners_by_method": sensitivity.winners_by_method,
+        "conflicts": [
+            {
+                "juror": c.juror,
+                "submission": c.submission,
+                "category": c.category,
+                "source": c.source,
+                "note": c.note,
+            }
+            for c in scoring.exclusions.register
+        ],
+        "exclusions": sorted(
+            [*scoring.exclusions.records, *scoring.totals.incomplete],
+            key=lambda r: (
+                r["juror"],
+                r["submission"],
+                r["reason"],
+                r.get("category", ""),
+                r.get("via", ""),
+            ),
+        ),
+        "warnings": [str(w) for w in warnings],
+    }
+    return results
+
+
+def _tie_mattered(tie: dict, winners: list[str], reserve: list[str] | None) -> bool:
+    """A tie matters when the key that settled it decided who wins or who is in reserve."""
+    group = set(tie["submissions"])
+    chosen = set(winners) | set(reserve or [])
+    return bool(group & chosen) and not group <= chosen
+
+
+def _domain_notes(scoring: Scoring, ds: DomainScoring) -> list[str]:
+    """Safeguards of one domain, said plainly: never silent."""
+    competition, method = scoring.competition, scoring.method
+    domain = competition.domains[ds.domain_index]
+    winners = scoring.outcome.winners[domain.id]
+    notes = []
+    if len(winners) < domain.winners and competition.spec.selection.mode == "per_domain":
+        notes.append(
+            f"only {len(winners)} of {domain.winners} winners can be named: "
+            + (
+                "the budget ran out"
+                if domain.budget is not None
+                else "too few ranked and eligible submissions"
+            )
+        )
+    for sub_id in ds.ranking.unranked:
+        notes.append(f"{sub_id} has no score from a juror without conflict: not ranked")
+    local_count = dict(zip(ds.submissions.tolist(), ds.count.tolist(), strict=True))
+    few = [
+        competition.submissions[s].id
+        for s in competition.domain_members(ds.domain_index)
+        if 0 < local_count.get(s, 0) < method.min_jurors
+    ]
+    if few:
+        notes.append(
+            f"{', '.join(few)}: scored by fewer than {method.min_jurors} jurors without conflict"
+        )
+    count, juror_labels = juror_graph_components(scoring.totals.totals, ds.observations)
+    if count > 1:
+        groups = []
+        for label in range(count):
+            members = [competition.jurors[j].id for j in ds.jurors[juror_labels == label]]
+            if members:
+                groups.append("{" + ", ".join(members) + "}")
+        notes.append(
+            f"the jurors form {count} groups that share no submission ({' '.join(groups)}): "
+            "their severities cannot be compared across groups, so calibrated scores are "
+            "comparable only within each group"
+        )
+    return notes
+
+
+def _domain_reliability(totals: Totals, ds: DomainScoring) -> dict[str, Any]:
+    """Agreement between jurors on their uncalibrated totals (items × jurors, NaN if none)."""
+    obs = ds.observations
+    _, j_local = np.unique(totals.juror[obs], return_inverse=True)
+    _, s_local = np.unique(totals.submission[obs], return_inverse=True)
+    matrix = np.full((len(ds.submissions), len(ds.jurors)), np.nan)
+    matrix[s_local, j_local] = totals.total[obs]
+    return reliability_summary(matrix)
+
+
+def _juror_report(
+    scoring: Scoring, leave_one_out: dict[str, dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """Per juror: what they scored, their severity and spread, and whether they decided."""
+    competition = scoring.competition
+    totals = scoring.totals.totals
+    n_jurors = len(competition.jurors)
+    count = np.bincount(totals.juror, minlength=n_jurors)
+    sums = np.bincount(totals.juror, weights=totals.total, minlength=n_jurors)
+    squares = np.bincount(totals.juror, weights=totals.total**2, minlength=n_jurors)
+    report = []
+    for j, juror in enumerate(competition.jurors):
+        n = int(count[j])
+        mean = sums[j] / n if n else np.nan
+        variance = (squares[j] - n * mean**2) / (n - 1) if n > 1 else np.nan
+        per_domain = {}
+        for ds in scoring.domains:
+            hits = np.flatnonzero(ds.jurors == j)
+            if hits.size == 0:
+                continue
+            k = int(hits[0])
+            cal = ds.calibration
+            per_domain[competition.domains[ds.domain_index].id] = {
+                "n_scored": int(np.sum(totals.juror[ds.observations] == j)),
+                "bias": _round(cal.bias[k]),
+                "bias_se": _round(cal.bias_se[k]),
+                "scale": _round(cal.scale[k]),
+                "scale_se": _round(cal.scale_se[k]),
+                "fallback": bool(cal.fallback[k]),
+            }
+        report.append(
+            {
+                "id": juror.id,
+                "name": juror.name,
+                "affiliations": list(juror.affiliations),
+                "domains": list(juror.domains),
+                "n_scored": n,
+                "mean": _round(mean),
+                "sd": _round(np.sqrt(max(variance, 0.0))) if n > 1 else None,
+                "calibration": per_domain,
+                "leave_one_out": None if leave_one_out is None else leave_one_out.get(juror.id),
+            }
+        )
+    return report
+
+
+def _round(value: float) -> float | None:
+    value = float(value)
+    if not np.isfinite(value):
+        return None
+    rounded = round(value, 6)
+    return 0.0 if rounded == 0 else rounded

@@ -1,0 +1,263 @@
+"""Select stage: pick winners, funded amounts and reserve lists from the rankings.
+
+Rules (``selection`` in competition.yaml): a number of places per domain, or a minimum per
+domain then the best remaining across domains; budget envelopes per domain or overall, with
+an optional per-project cap, filled down the ranked list (``stop`` at the first project that
+does not fit, or ``skip`` it); a reserve list per domain; and partial randomisation: places
+around the funding line drawn by lot among submissions that cannot be told apart.
+Every decision is recorded with the rule that made it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .model import Domain, Selection
+from .rank import derived_rng
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ranked submission as selection sees it (lists are in rank order)."""
+
+    submission: str
+    domain: str
+    merit: float
+    eligible: bool
+    amount: float | None
+
+
+@dataclass
+class Outcome:
+    """Winners per domain (in rank order), amounts, reserves, and why each decision was made."""
+
+    winners: dict[str, list[str]]
+    funded: dict[str, float] = field(default_factory=dict)
+    reserve: dict[str, list[str]] = field(default_factory=dict)
+    decisions: dict[str, str] = field(default_factory=dict)
+    lotteries: dict[str, dict] = field(default_factory=dict)
+    budgets: dict[str, dict] = field(default_factory=dict)
+
+
+class _Envelope:
+    """A budget being spent down a ranked list."""
+
+    def __init__(self, total: float | None, cap: float | None):
+        self.total, self.cap, self.spent = total, cap, 0.0
+
+    def amount(self, entry: Entry) -> float:
+        requested = entry.amount or 0.0
+        return min(requested, self.cap) if self.cap is not None else requested
+
+    def fits(self, amount: float) -> bool:
+        return self.total is None or self.spent + amount <= self.total + 1e-9
+
+    def record(self) -> dict:
+        left = None if self.total is None else round(self.total - self.spent, 2)
+        return {"envelope": self.total, "committed": round(self.spent, 2), "left": left}
+
+
+def select(
+    rankings: dict[str, list[Entry]],
+    domains: tuple[Domain, ...],
+    selection: Selection,
+    seed: int,
+    bands: dict[str, list[str]] | None = None,
+) -> Outcome:
+    """Apply the selection rules to every domain's ranking.
+
+    ``bands`` gives, for a lottery with ``band: interval``, the submissions of each domain
+    whose rank interval straddles the funding line (from the stability analysis).
+    """
+    if selection.mode == "overall":
+        outcome = _select_overall(rankings, domains, selection)
+    else:
+        outcome = Outcome(winners={})
+        for domain in domains:
+            _select_domain(rankings[domain.id], domain, selection, seed, outcome, bands)
+    for domain in domains:
+        length = selection.reserve if domain.reserve is None else domain.reserve
+        chosen = set(outcome.winners[domain.id])
+        drawn_out = outcome.lotteries.get(domain.id, {}).get("not_drawn", [])
+        rest = [
+            e.submission
+            for e in rankings[domain.id]
+            if e.eligible and e.submission not in chosen and e.submission not in drawn_out
+        ]
+        reserve = (drawn_out + rest)[:length]
+        outcome.reserve[domain.id] = reserve
+        for position, sub in enumerate(reserve, start=1):
+            outcome.decisions[sub] = f"reserve list, position {position}"
+    for entries in rankings.values():
+        for e in entries:
+            if not e.eligible:
+                outcome.decisions[e.submission] = "not eligible"
+            outcome.decisions.setdefault(e.submission, "not selected")
+    return outcome
+
+
+def _select_domain(
+    entries: list[Entry],
+    domain: Domain,
+    selection: Selection,
+    seed: int,
+    outcome: Outcome,
+    bands: dict[str, list[str]] | None,
+) -> None:
+    envelope = _Envelope(domain.budget, selection.cap)
+    winners: list[str] = []
+    for e in entries:
+        if not e.eligible or len(winners) >= domain.winners:
+            continue
+        amount = envelope.amount(e)
+        if not envelope.fits(amount):
+            outcome.decisions[e.submission] = (
+                f"does not fit the remaining envelope ({envelope.total - envelope.spent:g} left, "
+                f"{amount:g} needed)"
+            )
+            if selection.budget_rule == "stop":
+                break
+            continue
+        envelope.spent += amount
+        winners.append(e.submission)
+        if domain.budget is not None or e.amount is not None:
+            outcome.funded[e.submission] = amount
+        outcome.decisions[e.submission] = f"place {len(winners)} of {domain.winners} in the domain"
+    if domain.budget is not None:
+        outcome.budgets[domain.id] = envelope.record()
+    if selection.lottery is not None:
+        winners = _lottery(entries, domain, selection, seed, winners, outcome, bands)
+    outcome.winners[domain.id] = winners
+
+
+def _lottery(
+    entries: list[Entry],
+    domain: Domain,
+    selection: Selection,
+    seed: int,
+    winners: list[str],
+    outcome: Outcome,
+    bands: dict[str, list[str]] | None,
+) -> list[str]:
+    """Fund above the band; draw the places left among the band's members (SNSF rule)."""
+    eligible = [e for e in entries if e.eligible]
+    places = len(winners)
+    if places == 0 or places >= len(eligible):
+        return winners
+    band_rule = selection.lottery.band  # type: ignore[union-attr]
+    line = (eligible[places - 1].merit + eligible[places].merit) / 2
+    if band_rule == "interval":
+        in_band = set((bands or {}).get(domain.id, []))
+        members = [e for e in eligible if e.submission in in_band]
+    else:
+        members = [e for e in eligible if abs(e.merit - line) <= float(band_rule) + 1e-9]
+    member_ids = {e.submission for e in members}
+    if len(members) < 2 or member_ids <= set(winners) or not member_ids & set(winners):
+        return winners
+    first_member = min(eligible.index(e) for e in members)
+    above = [e.submission for e in eligible[:first_member]][:places]
+    left = places - len(above)
+    candidates = sorted(member_ids)
+    purpose = ["lottery", domain.id]
+    order = [candidates[i] for i in derived_rng(seed, *purpose).permutation(len(candidates))]
+    drawn = order[:left]
+    rank_of = {e.submission: i for i, e in enumerate(eligible)}
+    final = above + sorted(drawn, key=rank_of.__getitem__)
+    for sub in winners:
+        outcome.decisions.pop(sub, None)
+        outcome.funded.pop(sub, None)
+    for position, sub in enumerate(above, start=1):
+        outcome.decisions[sub] = f"place {position} of {places}: above the lottery band"
+    for sub in drawn:
+        outcome.decisions[sub] = "drawn by lot inside the band around the funding line"
+    for sub in final:
+        amount = next(e.amount for e in eligible if e.submission == sub)
+        if amount is not None:
+            outcome.funded[sub] = min(amount, selection.cap) if selection.cap else amount
+    not_drawn = [s for s in order if s not in drawn]
+    for sub in not_drawn:
+        outcome.decisions[sub] = "in the lottery band, not drawn"
+    outcome.lotteries[domain.id] = {
+        "band": band_rule,
+        "line": round(abs(line), 6),
+        "members": candidates,
+        "places_drawn": left,
+        "seed": seed,
+        "purpose": purpose,
+        "order": order,
+        "drawn": drawn,
+        "not_drawn": not_drawn,
+    }
+    return final
+
+
+def _select_overall(
+    rankings: dict[str, list[Entry]], domains: tuple[Domain, ...], selection: Selection
+) -> Outcome:
+    """Each domain's minimum first, then the best remaining across domains."""
+    outcome = Outcome(winners={d.id: [] for d in domains})
+    envelope = _Envelope(selection.budget, selection.cap)
+    total = selection.total_winners
+    chosen: set[str] = set()
+
+    def take(e: Entry, why: str) -> bool:
+        amount = envelope.amount(e)
+        if not envelope.fits(amount):
+            outcome.decisions[e.submission] = (
+                f"does not fit the remaining envelope ({envelope.total - envelope.spent:g} left, "
+                f"{amount:g} needed)"
+            )
+            return False
+        envelope.spent += amount
+        chosen.add(e.submission)
+        outcome.winners[e.domain].append(e.submission)
+        if selection.budget is not None or e.amount is not None:
+            outcome.funded[e.submission] = amount
+        outcome.decisions[e.submission] = why
+        return True
+
+    for domain in domains:
+        taken = 0
+        for e in rankings[domain.id]:
+            if taken >= domain.minimum:
+                break
+            if e.eligible and take(
+                e, f"among the {domain.minimum} places guaranteed to domain {domain.id}"
+            ):
+                taken += 1
+    maximum = {d.id: d.winners for d in domains}
+    pool = sorted(
+        (e for d in domains for e in rankings[d.id] if e.eligible and e.submission not in chosen),
+        key=lambda e: (-round(e.merit, 6), e.submission),
+    )
+    for e in pool:
+        if total is not None and len(chosen) >= total:
+            break
+        if len(outcome.winners[e.domain]) >= maximum[e.domain]:
+            outcome.decisions[e.submission] = f"domain {e.domain} already has its maximum"
+            continue
+        fitted = take(
+            e, f"overall place {len(chosen) + 1}" + (f" of {total}" if total is not None else "")
+        )
+        if not fitted and selection.budget_rule == "stop":
+            break
+    rank_in_domain = {e.submission: i for d in domains for i, e in enumerate(rankings[d.id])}
+    for d in domains:
+        outcome.winners[d.id].sort(key=rank_in_domain.__getitem__)
+    if selection.budget is not None:
+        outcome.budgets["overall"] = envelope.record()
+    return outcome
+
+
+def selected_mask(merit: np.ndarray, eligible: np.ndarray, places: int) -> np.ndarray:
+    """Vectorised plain rule for bootstrap replicates: the first ``places`` eligible by merit.
+
+    ``merit`` is (replicates × submissions) with NaN for unscored; returns a boolean matrix.
+    """
+    filled = np.where(np.isfinite(merit) & eligible[None, :], merit, -np.inf)
+    order = np.argsort(-filled, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(merit.shape[1])[None, :], axis=1)
+    return (ranks < places) & np.isfinite(filled)
