@@ -517,6 +517,17 @@ def _load_submissions(
             }
             if amounts is not None and amounts[row] != "":
                 record["requested_amount"] = _number_text(amounts[row], table.decimal_comma)
+            if "eligible" in col and col["eligible"][row] != "":
+                record["eligible"] = col["eligible"][row]
+            if "reason" in col and col["reason"][row] != "":
+                record["reason"] = col["reason"][row]
+            attributes = {
+                name.removeprefix("attribute_"): col[name][row]
+                for name in table.header
+                if name.startswith("attribute_") and col[name][row] != ""
+            }
+            if attributes:
+                record["attributes"] = attributes
             doc = YamlDoc(record, {(): line})
             submission = model_from_yaml(Submission, doc, label, log)
             if submission is not None:

@@ -24,7 +24,8 @@ from .select import Entry, Outcome, select, selected_mask
 from .stability import DomainInput, rank_intervals, rank_matrix, replicate_domain
 from .validate import validate
 
-Progress = Callable[[int], None]
+Progress = Callable[..., None]
+"""Called with a number of steps done (and, once, the total as a second argument)."""
 
 
 def load_competition(path: Path, require_scores: bool = True) -> Competition:
@@ -272,6 +273,8 @@ def bootstrap(
     selection = competition.spec.selection
     plain = selection.model_copy(update={"lottery": None})
     replicates = method.replicates
+    if progress:
+        progress(0, replicates * len(domains))
     merits: dict[str, np.ndarray] = {}
     members: dict[str, list[int]] = {}
     refitted = {}

@@ -157,6 +157,7 @@ def validate(
             known_submissions,
             log,
         )
+    _check_rules(raw, submissions, log)
     if log.errors or len(raw.rubrics) != len(spec.domains):
         return None
     return Competition(
@@ -177,6 +178,63 @@ class _Everything(set):
 
     def __contains__(self, item: object) -> bool:
         return True
+
+
+def _check_rules(raw: RawCompetition, submissions: tuple, log: ProblemLog) -> None:
+    """Selection and tie-break rules must fit the competition's rubrics and submissions."""
+    spec = raw.spec
+    label = raw.path.name
+    for key in spec.method.tie_break:
+        kind, _, criterion = key.partition(":")
+        if kind != "criterion":
+            continue
+        lacking = [
+            d.id
+            for d in spec.domains
+            if d.id in raw.rubrics and raw.rubrics[d.id].criterion_index(criterion) is None
+        ]
+        if lacking:
+            log.error(
+                label,
+                f"tie-break key names a criterion that the rubric of "
+                f"{', '.join(lacking)} does not have",
+                field="method.tie_break",
+                found=key,
+                expected="criterion:ID with an ID of every domain's rubric",
+            )
+    selection = spec.selection
+    budgeted = {d.id for d in spec.domains if d.budget is not None}
+    if selection.budget is not None:
+        budgeted = {d.id for d in spec.domains}
+    missing = [s.id for s in submissions if s.domain in budgeted and s.requested_amount is None]
+    if missing:
+        shown = ", ".join(missing[:_MAX_LISTED]) + (" …" if len(missing) > _MAX_LISTED else "")
+        log.error(
+            raw.submissions_label or label,
+            f"{len(missing)} submission(s) in a domain with a budget have no "
+            f"requested_amount: {shown}",
+            field="requested_amount",
+            expected="an amount for every submission that competes for a budget",
+        )
+    if (
+        selection.lottery is not None
+        and selection.lottery.band == "interval"
+        and spec.method.replicates == 0
+    ):
+        log.error(
+            label,
+            "a lottery with band: interval needs the stability bootstrap",
+            field="selection.lottery.band",
+            found="method.replicates: 0",
+            expected="replicates above 0, or a band in points",
+        )
+    for submission in submissions:
+        if not submission.eligible and not submission.reason:
+            log.warn(
+                raw.submissions_label or label,
+                f"{submission.id} is marked not eligible without a reason",
+                field="reason",
+            )
 
 
 def _duplicates(values: list[str]) -> list[tuple[str, int]]:

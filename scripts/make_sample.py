@@ -893,6 +893,7 @@ def rubric_yaml() -> str:
     """The rubric: five criteria on the Moroccan /20 scale."""
     criteria = [
         {"id": cid, "name": dict(name), "weight": weight, "scale": dict(SCALE)}
+        | ({"threshold": RELEVANCE_THRESHOLD} if cid == "relevance" else {})
         for cid, name, weight in CRITERIA
     ]
     name = {
@@ -944,21 +945,38 @@ method:
   min_jurors: 2
   # Départage : moyenne brute, puis tirage au sort / tie-break: raw mean, then a lot
   tie_break: [raw_mean, lot]
+  # Rééchantillonnages du jury (stabilité) / jury resamples of the stability analysis
+  replicates: 1000
+# Sélection des lauréats / how winners are selected
+selection:
+  # Liste d'attente de 2 projets par domaine / reserve list of 2 projects per domain
+  reserve: 2
+# Monnaie des montants demandés / currency of the requested amounts
+currency: MAD
 """
+
+
+INELIGIBLE = {
+    "SOC-31": "dossier incomplet : budget prévisionnel non joint (incomplete file: no budget)"
+}
+"""Submissions the secretariat declared not eligible, with the reason."""
+RELEVANCE_THRESHOLD = 8
+"""Least mean relevance (unweighted, uncalibrated) a project needs to be eligible."""
 
 
 def submission_yaml(sub: Submission) -> str:
     """One submission's file."""
     association = {"id": sub.association.id, "name": dict(sub.association.name)}
-    return dump_yaml(
-        {
-            "id": sub.id,
-            "domain": sub.domain,
-            "association": association,
-            "title": dict(sub.title),
-            "requested_amount": sub.requested_amount,
-        }
-    )
+    record = {
+        "id": sub.id,
+        "domain": sub.domain,
+        "association": association,
+        "title": dict(sub.title),
+        "requested_amount": sub.requested_amount,
+    }
+    if sub.id in INELIGIBLE:
+        record |= {"eligible": False, "reason": INELIGIBLE[sub.id]}
+    return dump_yaml(record)
 
 
 def jurors_yaml(jurors: Iterable[Juror]) -> str:
