@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 
 demo: $(STAMP)
 	$(VENV)/bin/grantjury rank sample_submissions/ --out reports/
+	$(VENV)/bin/grantjury render reports/
 
 test: $(STAMP) lint
 	$(PY) -m pytest

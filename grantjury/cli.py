@@ -18,7 +18,8 @@ from .errors import GrantjuryError
 from .manifest import short
 from .model import AGGREGATES, CALIBRATIONS
 from .pipeline import inspect, run
-from .report import build_outputs, write_outputs
+from .render.documents import KINDS, render_documents
+from .report import build_outputs, check_output_dir, record_documents, write_outputs
 from .summary import summary
 
 SAMPLE = Path("sample_submissions") / "competition.yaml"
@@ -355,6 +356,46 @@ def explain(
         click.echo(audit.explain_json(explanation))
     else:
         click.echo(audit.explain_text(explanation, lang))
+
+
+@cli.command()
+@click.argument(
+    "results_dir",
+    required=False,
+    default=Path("reports"),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Folder for the PDFs (default: RESULTS_DIR).",
+)
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="KIND",
+    help="Render only this kind (repeatable): " + ", ".join(KINDS) + ".",
+)
+def render(results_dir: Path, out_dir: Path | None, only: tuple[str, ...]) -> None:
+    """Print the ceremony documents from a results folder, as PDF (never recomputes).
+
+    Rendered into RESULTS_DIR, the documents are added to its manifest.json so that
+    `grantjury verify` checks them too.
+
+    \b
+    Example:
+        grantjury render reports/ --only ceremony --only certificates
+    """
+    target = out_dir or results_dir
+    check_output_dir(target)
+    stream = click.get_text_stream("stderr")
+    say = (lambda line: click.echo(line, err=True)) if stream.isatty() else None
+    written = render_documents(results_dir, target, set(only) or None, progress=say)
+    if target.resolve() == results_dir.resolve():
+        record_documents(results_dir, written)
+    click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
 def main() -> None:

@@ -8,13 +8,17 @@ document page, so a printed sheet can be matched to its run.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import platform
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import ProblemLog
+from .load import read_csv, read_yaml
 
 MANIFEST = "manifest.json"
 SHORT_DIGEST = 12
@@ -61,8 +65,14 @@ def build_manifest(
     engine: dict[str, str],
     given_options: dict[str, Any],
     outputs: dict[str, bytes],
+    contents: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The manifest of a run: its record, the outputs' digests, and the run's digest."""
+    """The manifest of a run: its record, the outputs' digests, and the run's digest.
+
+    ``contents`` gives each input's ``content_sha256`` (see ``content_digest``), recorded
+    beside its byte digest so that ``grantjury verify`` can tell reordered from changed inputs.
+    """
+    contents = contents or {}
     return {
         "generator": "grantjury",
         "digest": results["digest"],
@@ -71,7 +81,10 @@ def build_manifest(
         "given_options": {k: v for k, v in sorted(given_options.items()) if v is not None},
         "options": results["options"],
         "seeds": {"seed": results["options"]["seed"], "draws": _draws(results)},
-        "inputs": results["inputs"],
+        "inputs": [
+            {**i, "content_sha256": contents[i["path"]]} if i["path"] in contents else i
+            for i in results["inputs"]
+        ],
         "outputs": [
             {"path": name, "sha256": sha256(data), "size": len(data)}
             for name, data in sorted(outputs.items())
@@ -90,3 +103,71 @@ def _draws(results: dict[str, Any]) -> list[list]:
 
 def manifest_json(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def content_digest(name: str, data: bytes) -> str | None:
+    """Digest of what an input says, not of how its bytes are laid out (None: not a CSV/YAML).
+
+    CSV: the header and rows as the loader reads them (byte-order mark, delimiter, spaces
+    around cells and empty lines do not count), columns and rows sorted. YAML: the data with
+    mapping keys sorted, and the items of a top-level list sorted (the jurors file); comments
+    and layout do not count. The loader sorts ids and rows, so reordering rows, columns or
+    list items changes the byte digest but not this one. Unreadable files give None.
+    """
+    log = ProblemLog()
+    suffix = name.rsplit(".", 1)[-1].lower()
+    if suffix == "csv":
+        table = read_csv(Path(name), name, (), log, data)
+        if table is None or log.errors:
+            return None
+        header = sorted(table.header)
+        rows = sorted(
+            zip(*(table.columns[h].tolist() for h in header), strict=True) if len(table) else []
+        )
+        return sha256(canonical({"header": header, "rows": [list(r) for r in rows]}))
+    if suffix in ("yaml", "yml"):
+        doc = read_yaml(Path(name), name, log, data)
+        if doc is None or log.errors:
+            return None
+        value = _plain(doc.data)
+        if isinstance(value, list):
+            value = sorted(value, key=canonical)
+        return sha256(canonical(value))
+    return None
+
+
+def input_contents(competition_file: Path, inputs: list[dict[str, Any]]) -> dict[str, str]:
+    """Content digests of the recorded inputs whose bytes still have their recorded digest."""
+    base = competition_file.parent
+    contents = {}
+    for entry in inputs:
+        try:
+            data = (base / entry["path"]).read_bytes()
+        except OSError:
+            continue
+        digest = content_digest(entry["path"], data)
+        if digest is not None and sha256(data) == entry["sha256"]:
+            contents[entry["path"]] = digest
+    return contents
+
+
+def _plain(value: Any) -> Any:
+    """YAML data as JSON-able values: keys as text, dates as ISO text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def record_outputs(manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+    """The manifest with these outputs added or replaced (documents rendered after the run).
+
+    The run's digest does not change: documents are made from the results it covers.
+    """
+    outputs = {o["path"]: o for o in manifest.get("outputs", [])}
+    for name, data in files.items():
+        outputs[name] = {"path": name, "sha256": sha256(data), "size": len(data)}
+    return {**manifest, "outputs": [outputs[name] for name in sorted(outputs)]}

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
-from .manifest import MANIFEST, build_manifest, engine_versions, manifest_json, run_digest
+from .manifest import (
+    MANIFEST,
+    build_manifest,
+    engine_versions,
+    input_contents,
+    manifest_json,
+    record_outputs,
+    run_digest,
+)
 
 OUR_FILES = {"results.json", "ranking.csv", MANIFEST, "README.md"}
 """Files a previous report may hold; anything else in the output folder needs --force."""
@@ -28,17 +36,21 @@ def build_outputs(
     competition_file: Path,
     out_dir: Path,
     engine: dict[str, str] | None = None,
+    contents: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The results with their run digest, and every output file's bytes, manifest included.
 
     The manifest records where the competition file is, relative to the output folder, so
-    that ``grantjury verify`` finds the inputs again.
+    that ``grantjury verify`` finds the inputs again, and each input's content digest
+    (``contents``; read from the inputs when not given).
     """
     engine = engine or engine_versions()
+    if contents is None:
+        contents = input_contents(competition_file, results["inputs"])
     results = {**results, "digest": run_digest(results, engine)}
     files = {"results.json": results_json(results), "ranking.csv": ranking_csv(results)}
     where = Path(os.path.relpath(competition_file.resolve(), out_dir.resolve())).as_posix()
-    manifest = build_manifest(results, engine, given_options, files)
+    manifest = build_manifest(results, engine, given_options, files, contents)
     files[MANIFEST] = manifest_json({**manifest, "competition_file": where})
     return results, files
 
@@ -118,6 +130,18 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
+def record_documents(results_dir: Path, documents: list[Path]) -> None:
+    """Add rendered documents to the results folder's manifest, so ``verify`` checks them."""
+    path = results_dir / MANIFEST
+    if not path.is_file():
+        return
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    updated = record_outputs(manifest, {d.name: d.read_bytes() for d in documents})
+    staging = path.with_name(f".{MANIFEST}.tmp")
+    staging.write_bytes(manifest_json(updated))
+    os.replace(staging, path)
+
+
 def previous_outputs(out_dir: Path) -> set[str]:
     """Names of the files a previous run recorded in the folder's manifest (documents too)."""
     try:
@@ -135,9 +159,7 @@ def check_not_foreign(out_dir: Path, force: bool) -> None:
         return
     known = OUR_FILES | previous_outputs(out_dir)
     foreign = sorted(
-        p.name
-        for p in out_dir.iterdir()
-        if p.name not in known and not p.name.startswith(".grantjury-")
+        p.name for p in out_dir.iterdir() if p.name not in known and not p.name.startswith(".")
     )
     if foreign:
         listed = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")

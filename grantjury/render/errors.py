@@ -1,0 +1,72 @@
+"""Errors of `grantjury render`: each says what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from grantjury.errors import GrantjuryError
+
+INSTALL_HINT = "apt-get install fonts-hosny-amiri libharfbuzz-subset0"
+
+
+class RenderError(GrantjuryError):
+    """A document cannot be made from the results as they are."""
+
+
+class ResultsFileError(RenderError):
+    """`results.json` is missing, unreadable or lacks a key the documents need."""
+
+    def __init__(self, path: str, message: str, key: str | None = None):
+        self.path = path
+        self.key = key
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}, {self.key}" if self.key else self.path
+        return f"{where}: {self.message}"
+
+
+class FontsMissing(RenderError):
+    """The system lacks what Arabic documents need: an Arabic font or HarfBuzz subsetting."""
+
+    def __init__(self, missing: str, found: str = ""):
+        self.missing = missing
+        self.found = found
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"cannot print Arabic documents: {self.missing}"
+        if self.found:
+            text += f" (found: {self.found})"
+        return f"{text}. Install it with: {INSTALL_HINT}"
+
+
+class BlockedResources(RenderError):
+    """The document asked for resources outside the assets folder; nothing was written."""
+
+    def __init__(self, document: str, urls: Iterable[str]):
+        self.document = document
+        self.urls = tuple(urls)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        shown = ", ".join(url[:120] for url in self.urls[:5])
+        more = f" and {len(self.urls) - 5} more" if len(self.urls) > 5 else ""
+        return (
+            f"{self.document}: refused to fetch {len(self.urls)} resource(s) outside the "
+            f"document assets: {shown}{more}; no file was written"
+        )
+
+
+class LayoutWarnings(RenderError):
+    """WeasyPrint reported problems with a document's HTML or CSS (a bug in a template)."""
+
+    def __init__(self, document: str, messages: Iterable[str]):
+        self.document = document
+        self.messages = tuple(messages)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = "\n".join(f"  - {m}" for m in self.messages)
+        return f"{self.document}: the PDF engine reported problems:\n{lines}"
