@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
@@ -41,11 +42,10 @@ def resolve_competition(path: Path | None) -> Path:
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on a terminal (stderr); nothing when the output is piped or captured."""
-    stream = click.get_text_stream("stderr")
-    if not stream.isatty():
+    if not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=0, label=label, file=stream) as bar:
+    with click.progressbar(length=0, label=label, file=sys.stderr) as bar:
 
         def advance(steps: int, total: int | None = None) -> None:
             if total is not None:
@@ -352,6 +352,8 @@ def explain(
     from . import audit
 
     explanation = audit.explain(results_dir, submission, competition)
+    for problem in explanation["check"]["problems"]:
+        click.echo(f"warning: {problem}", err=True)
     if output_format == "json":
         click.echo(audit.explain_json(explanation))
     else:
@@ -390,8 +392,7 @@ def render(results_dir: Path, out_dir: Path | None, only: tuple[str, ...]) -> No
     """
     target = out_dir or results_dir
     check_output_dir(target)
-    stream = click.get_text_stream("stderr")
-    say = (lambda line: click.echo(line, err=True)) if stream.isatty() else None
+    say = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
     written = render_documents(results_dir, target, set(only) or None, progress=say)
     if target.resolve() == results_dir.resolve():
         record_documents(results_dir, written)

@@ -1,0 +1,508 @@
+"""Juror assignment: hand cases, exact reasons, determinism, and properties against brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grantjury import assign
+from grantjury.assign import (
+    Assignment,
+    AssignmentInfeasible,
+    BalanceDeficit,
+    CapacityShortfall,
+    HallDeficit,
+    JurorUnderused,
+    PanelTooSmall,
+    Reason,
+    TooFewFreeJurors,
+    assign_jurors,
+    infeasibility_reasons,
+    shared_pairs,
+)
+
+SETTINGS = settings(max_examples=100, deadline=None)
+
+
+def ids(prefix: str, n: int, width: int = 1) -> list[str]:
+    return [f"{prefix}{i:0{width}d}" for i in range(n)]
+
+
+def no_conflicts(n_jur: int, n_sub: int) -> np.ndarray:
+    return np.zeros((n_jur, n_sub), dtype=bool)
+
+
+def rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def assert_valid(result: Assignment, forbidden: np.ndarray, k: int) -> None:
+    """Every submission has k distinct allowed jurors; loads are counted and within bounds."""
+    n_jur, n_sub = forbidden.shape
+    matrix = result.jurors
+    assert matrix.shape == (n_sub, k)
+    assert all(len(set(row)) == k for row in matrix.tolist())
+    assert (np.diff(matrix, axis=1) > 0).all()
+    assert not forbidden[matrix.ravel(), np.repeat(np.arange(n_sub), k)].any()
+    assert result.loads.tolist() == np.bincount(matrix.ravel(), minlength=n_jur).tolist()
+    eligible = ~forbidden.all(axis=1)
+    lo, hi = result.load_bounds
+    assert result.excluded.tolist() == np.flatnonzero(~eligible).tolist()
+    assert (result.loads[~eligible] == 0).all()
+    assert ((result.loads[eligible] >= lo) & (result.loads[eligible] <= hi)).all()
+
+
+def balanced_bounds(forbidden: np.ndarray, k: int) -> tuple[int, int]:
+    eligible = int((~forbidden.all(axis=1)).sum())
+    total = forbidden.shape[1] * k
+    return total // eligible, -(-total // eligible)
+
+
+def assert_certificate(
+    reason: Reason, sub_ids: list[str], jur_ids: list[str], forbidden: np.ndarray, k: int
+) -> None:
+    """A reason is a violated necessary condition, recomputed here from the matrix."""
+    free = ~forbidden
+    eligible = free.any(axis=1)
+    sub_at = {s: i for i, s in enumerate(sub_ids)}
+    jur_at = {j: i for i, j in enumerate(jur_ids)}
+    if isinstance(reason, PanelTooSmall):
+        assert [jur_at[j] for j in reason.jurors] == np.flatnonzero(eligible).tolist()
+        assert len(reason.jurors) < reason.needed == k
+    elif isinstance(reason, TooFewFreeJurors):
+        column = free[:, sub_at[reason.submission]]
+        assert [jur_at[j] for j in reason.free] == np.flatnonzero(column).tolist()
+        assert len(reason.free) < reason.needed == k
+    elif isinstance(reason, CapacityShortfall):
+        capacity = np.minimum(free[eligible].sum(axis=1), reason.per_juror).sum()
+        assert reason.capacity == capacity < reason.n_submissions * k
+    elif isinstance(reason, HallDeficit):
+        subs = [sub_at[s] for s in reason.submissions]
+        d = free[:, subs].sum(axis=1)
+        assert [jur_at[j] for j in reason.jurors] == np.flatnonzero(d).tolist()
+        assert reason.capacity == np.minimum(d, reason.per_juror).sum() < reason.needed
+        assert reason.needed == k * len(subs)
+    elif isinstance(reason, JurorUnderused):
+        row = free[jur_at[reason.juror]]
+        assert [sub_at[s] for s in reason.free] == np.flatnonzero(row).tolist()
+        assert len(reason.free) < reason.minimum
+    elif isinstance(reason, BalanceDeficit):
+        jurors = [jur_at[j] for j in reason.jurors]
+        d = free[jurors].sum(axis=0)
+        assert [sub_at[s] for s in reason.submissions] == np.flatnonzero(d).tolist()
+        assert reason.capacity == np.minimum(d, k).sum() < reason.minimum * len(jurors)
+    else:  # pragma: no cover
+        raise AssertionError(f"unknown reason {reason!r}")
+
+
+def brute_force(forbidden: np.ndarray, k: int, lo: int, hi: int) -> bool:
+    """Whether some assignment has every eligible juror's load in [lo, hi] (backtracking)."""
+    n_jur, n_sub = forbidden.shape
+    eligible = ~forbidden.all(axis=1)
+    loads = np.zeros(n_jur, dtype=int)
+    options = [
+        list(itertools.combinations(np.flatnonzero(~forbidden[:, i]).tolist(), k))
+        for i in range(n_sub)
+    ]
+
+    def search(sub: int) -> bool:
+        if sub == n_sub:
+            return bool((loads[eligible] >= lo).all())
+        for combo in options[sub]:
+            if all(loads[j] < hi for j in combo):
+                loads[list(combo)] += 1
+                found = search(sub + 1)
+                loads[list(combo)] -= 1
+                if found:
+                    return True
+        return False
+
+    return search(0)
+
+
+def naive_greedy(forbidden: np.ndarray, k: int, hi: int) -> np.ndarray | None:
+    """Each submission in turn takes its k least-loaded allowed jurors; None when stuck."""
+    n_jur, n_sub = forbidden.shape
+    loads = np.zeros(n_jur, dtype=int)
+    rows = []
+    for i in range(n_sub):
+        allowed = [j for j in range(n_jur) if not forbidden[j, i] and loads[j] < hi]
+        if len(allowed) < k:
+            return None
+        chosen = sorted(allowed, key=lambda j: (loads[j], j))[:k]
+        loads[chosen] += 1
+        rows.append(sorted(chosen))
+    return np.array(rows)
+
+
+# --- feasible hand cases -------------------------------------------------------------------------
+
+
+def test_loads_are_equal_when_they_can_be() -> None:
+    forbidden = no_conflicts(4, 10)
+    forbidden[0, 3] = forbidden[2, 7] = True
+    result = assign_jurors(ids("S", 10), ids("J", 4), forbidden, 2, rng())
+    assert_valid(result, forbidden, 2)
+    assert result.loads.tolist() == [5, 5, 5, 5]
+    assert result.load_bounds == (5, 5)
+
+
+def test_loads_differ_by_at_most_one() -> None:
+    result = assign_jurors(ids("S", 7), ids("J", 3), no_conflicts(3, 7), 2, rng())
+    assert sorted(result.loads.tolist()) == [4, 5, 5]
+    assert result.load_bounds == (4, 5)
+
+
+def test_forbidden_pairs_are_never_used_and_both_forms_agree() -> None:
+    generator = rng(3)
+    forbidden = generator.random((12, 40)) < 0.3
+    matrix = assign_jurors(ids("S", 40), ids("J", 12), forbidden, 3, rng(7))
+    pairs = np.argwhere(forbidden)  # (juror, submission) rows
+    listed = assign_jurors(ids("S", 40), ids("J", 12), pairs, 3, rng(7))
+    assert_valid(matrix, forbidden, 3)
+    assert matrix.jurors.tolist() == listed.jurors.tolist()
+
+
+def test_a_juror_excluded_from_the_domain_is_left_out_of_the_balance() -> None:
+    forbidden = no_conflicts(5, 8)
+    forbidden[2, :] = True  # conflict_scope: domain
+    result = assign_jurors(ids("S", 8), ids("J", 5), forbidden, 2, rng())
+    assert_valid(result, forbidden, 2)
+    assert result.excluded.tolist() == [2]
+    assert result.loads.tolist() == [4, 4, 0, 4, 4]
+
+
+def test_max_load_keeps_loads_as_balanced_as_conflicts_allow() -> None:
+    # J0-J2 may only judge S0 and S1, which give them 4 assignments at most: balanced loads
+    # (2 each) are impossible, but with a limit of 3 the best is 1 to 3.
+    forbidden = no_conflicts(9, 10)
+    forbidden[:3, 2:] = True
+    result = assign_jurors(ids("S", 10), ids("J", 9), forbidden, 2, rng(), max_load=3)
+    assert_valid(result, forbidden, 2)
+    assert result.load_bounds == (1, 3)
+    assert result.loads.max() == 3 and result.loads.min() == 1
+
+
+def test_the_result_is_read_only() -> None:
+    result = assign_jurors(ids("S", 4), ids("J", 3), no_conflicts(3, 4), 2, rng())
+    with pytest.raises(ValueError, match="read-only"):
+        result.jurors[0, 0] = 2
+
+
+def test_no_submissions_gives_an_empty_assignment() -> None:
+    result = assign_jurors([], ids("J", 3), no_conflicts(3, 0), 2, rng())
+    assert result.jurors.shape == (0, 2)
+    assert result.loads.tolist() == [0, 0, 0]
+
+
+def test_a_naive_greedy_gets_stuck_where_a_solution_exists() -> None:
+    # S2 and S3 may only have C and D, who then need no other submission; a greedy that gives
+    # each submission its least-loaded jurors hands S1 to C and D and is stuck at S3.
+    forbidden = no_conflicts(4, 4)
+    forbidden[:2, 2:] = True
+    assert naive_greedy(forbidden, 2, hi=2) is None
+    result = assign_jurors(ids("S", 4), list("ABCD"), forbidden, 2, rng())
+    assert_valid(result, forbidden, 2)
+    assert result.jurors.tolist() == [[0, 1], [0, 1], [2, 3], [2, 3]]
+
+
+# --- infeasible cases: exact reasons ---------------------------------------------------------
+
+
+def test_a_submission_with_too_few_free_jurors_is_named_with_them() -> None:
+    sub_ids = [f"SOC-{i:02d}" for i in range(1, 11)]
+    jur_ids = ids("J", 10, width=2)
+    forbidden = no_conflicts(10, 10)
+    forbidden[[0, 1, 3, 4, 6, 7, 8], 6] = True
+    with pytest.raises(AssignmentInfeasible) as caught:
+        assign_jurors(sub_ids, jur_ids, forbidden, 4, rng(), domain="social")
+    assert caught.value.reasons == (TooFewFreeJurors("SOC-07", 4, ("J02", "J05", "J09")),)
+    assert str(caught.value) == (
+        "domain social: submission SOC-07 needs 4 jurors but only 3 panel members are free of "
+        "conflict with it (J02, J05, J09)"
+    )
+
+
+def test_a_panel_too_small_for_max_load_is_counted() -> None:
+    with pytest.raises(AssignmentInfeasible) as caught:
+        assign_jurors(
+            ids("SP", 26), ids("J", 5), no_conflicts(5, 26), 4, rng(), max_load=20, domain="sports"
+        )
+    assert caught.value.reasons == (CapacityShortfall(26, 4, 5, 100, 20, 20, ()),)
+    assert str(caught.value) == (
+        "domain sports: 26 submissions × 4 = 104 assignments but the panel's 5 jurors can "
+        "take at most 100 with --max-load 20"
+    )
+
+
+def test_a_panel_smaller_than_k_is_one_reason() -> None:
+    forbidden = no_conflicts(4, 3)
+    forbidden[3, :] = True
+    with pytest.raises(AssignmentInfeasible) as caught:
+        assign_jurors(ids("S", 3), ids("J", 4), forbidden, 4, rng())
+    assert caught.value.reasons == (PanelTooSmall(4, ("J0", "J1", "J2")),)
+    assert str(caught.value) == (
+        "each submission needs 4 distinct jurors but only 3 panel members can judge any "
+        "submission (J0, J1, J2)"
+    )
+
+
+def test_jurors_who_cannot_reach_a_balanced_load_are_named() -> None:
+    forbidden = no_conflicts(6, 12)
+    forbidden[:2, 3:] = True  # J0 and J1 may judge S0-S2 only, but balance needs 4 each
+    with pytest.raises(AssignmentInfeasible) as caught:
+        assign_jurors(ids("S", 12), ids("J", 6), forbidden, 2, rng(), domain="d")
+    subs = ("S0", "S1", "S2")
+    assert caught.value.reasons == (
+        CapacityShortfall(12, 2, 6, 22, 4, None, ("J0", "J1")),
+        JurorUnderused("J0", 4, subs),
+        JurorUnderused("J1", 4, subs),
+    )
+    assert str(caught.value) == (
+        "domain d: no assignment of jurors is possible:\n"
+        "  - 12 submissions × 2 = 24 assignments but the panel's 6 jurors can take at most 22 "
+        "with balanced loads (at most 4 each); J0, J1 are free of conflict with fewer than 4 "
+        "submissions\n"
+        "  - juror J0 must take at least 4 submissions for balanced loads but is free of "
+        "conflict with only 3 (S0, S1, S2)\n"
+        "  - juror J1 must take at least 4 submissions for balanced loads but is free of "
+        "conflict with only 3 (S0, S1, S2)"
+    )
+
+
+def test_a_hall_deficit_is_found_by_a_minimum_cut() -> None:
+    # Every count passes (each submission has 2 free jurors, each juror 6 or more free
+    # submissions), but S0-S7 need 16 assignments from J0 and J1, who can take 7 each.
+    forbidden = no_conflicts(6, 20)
+    forbidden[2:, :8] = True
+    with pytest.raises(AssignmentInfeasible) as caught:
+        assign_jurors(ids("S", 20), ids("J", 6), forbidden, 2, rng())
+    reason = HallDeficit(tuple(ids("S", 8)), ("J0", "J1"), 16, 14, 7)
+    assert caught.value.reasons == (reason,)
+    assert str(reason) == (
+        "submissions S0, S1, S2, S3, S4, S5, S6, S7 need 8 × 2 = 16 assignments but the 2 "
+        "jurors free of conflict with them (J0, J1) can take at most 14 (each at most once per "
+        "submission and 7 in all)"
+    )
+
+
+def test_with_equal_loads_a_hall_deficit_comes_with_its_balance_deficit() -> None:
+    # Loads must all be 4: J0 and J1 cannot cover S0-S4, so J2-J5 cannot reach 4 either.
+    forbidden = no_conflicts(6, 12)
+    forbidden[2:, :5] = True
+    with pytest.raises(AssignmentInfeasible) as caught:
+        assign_jurors(ids("S", 12), ids("J", 6), forbidden, 2, rng())
+    assert caught.value.reasons == (
+        HallDeficit(("S0", "S1", "S2", "S3", "S4"), ("J0", "J1"), 10, 8, 4),
+        BalanceDeficit(("J2", "J3", "J4", "J5"), 4, tuple(ids("S", 12)[5:]), 14, 2),
+    )
+
+
+def test_a_balance_deficit_is_found_by_a_minimum_cut() -> None:
+    # J0-J2 may judge 2 submissions each (enough alone) but only S0 and S1, which can give
+    # the three of them 4 assignments, not the 6 that balance needs.
+    forbidden = no_conflicts(9, 10)
+    forbidden[:3, 2:] = True
+    with pytest.raises(AssignmentInfeasible) as caught:
+        assign_jurors(ids("S", 10), ids("J", 9), forbidden, 2, rng())
+    reason = BalanceDeficit(("J0", "J1", "J2"), 2, ("S0", "S1"), 4, 2)
+    assert caught.value.reasons == (reason,)
+    assert str(reason) == (
+        "jurors J0, J1, J2 must take at least 2 submissions each (6 in all) for balanced loads "
+        "but the 2 submissions free of conflict with them (S0, S1) can give them at most 4 "
+        "(each submission at most 2 jurors)"
+    )
+
+
+def test_long_lists_are_shortened_in_messages() -> None:
+    reason = TooFewFreeJurors("S1", 20, tuple(ids("J", 12, width=2)))
+    assert str(reason).endswith("(J00, J01, J02, J03, J04, J05, J06, J07, J08, J09 and 2 more)")
+
+
+def test_infeasibility_reasons_returns_reasons_without_raising() -> None:
+    forbidden = no_conflicts(6, 20)
+    forbidden[2:, :8] = True
+    assert infeasibility_reasons(ids("S", 20), ids("J", 6), forbidden, 2) == (
+        HallDeficit(tuple(ids("S", 8)), ("J0", "J1"), 16, 14, 7),
+    )
+    assert infeasibility_reasons(ids("S", 12), ids("J", 6), no_conflicts(6, 12), 2) == ()
+
+
+def test_a_deficit_in_a_large_domain_is_found_without_the_full_graph() -> None:
+    # 2,010 submissions and 200 jurors (402,000 pairs); S0-S59 may only have J0-J4, who can
+    # take 41 each.
+    forbidden = no_conflicts(200, 2010)
+    forbidden[5:, :60] = True
+    with pytest.raises(AssignmentInfeasible) as caught:
+        assign_jurors(ids("S", 2010), ids("J", 200), forbidden, 4, rng())
+    reason = HallDeficit(tuple(ids("S", 60)), tuple(ids("J", 5)), 240, 205, 41)
+    assert caught.value.reasons == (reason,)
+    assert_certificate(reason, ids("S", 2010), ids("J", 200), forbidden, 4)
+
+
+@pytest.mark.parametrize(
+    ("forbidden", "message"),
+    [
+        (np.zeros((3, 2), dtype=bool), r"shape \(3, 2\); expected .* = \(2, 3\)"),
+        (np.array([[0, 5]]), "out of range"),
+        (np.array([0.5, 1.0]), "boolean .* or an integer array"),
+    ],
+)
+def test_malformed_forbidden_pairs_are_a_bug_in_the_caller(
+    forbidden: np.ndarray, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        assign_jurors(ids("S", 3), ids("J", 2), forbidden, 1, rng())
+
+
+# --- determinism, overlap and connectivity ------------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_assignment_and_another_seed_another() -> None:
+    forbidden = rng(1).random((15, 60)) < 0.2
+    args = (ids("S", 60), ids("J", 15), forbidden, 3)
+    first = assign_jurors(*args, rng(42))
+    again = assign_jurors(*args, rng(42))
+    other = assign_jurors(*args, rng(43))
+    assert first.jurors.tolist() == again.jurors.tolist()
+    assert first.jurors.tolist() != other.jurors.tolist()
+    assert_valid(other, forbidden, 3)
+
+
+def test_overlaps_are_spread_over_many_juror_pairs() -> None:
+    result = assign_jurors(ids("S", 60), ids("J", 15), no_conflicts(15, 60), 3, rng())
+    # 60 submissions give at most 180 pairs; independent random triples would give about 90
+    # of the 105 possible pairs.
+    assert result.shared_pairs >= 80
+    assert result.connected
+
+
+def test_shared_pairs_counts_distinct_unordered_pairs() -> None:
+    assert shared_pairs(np.array([[0, 1, 2], [0, 1, 3], [1, 3, 4]]), 5) == 7
+
+
+def test_connectivity_is_reported_when_it_is_impossible() -> None:
+    # 2 submissions × 4 jurors and 8 jurors with one submission each: two separate groups.
+    result = assign_jurors(ids("S", 2), ids("J", 8), no_conflicts(8, 2), 4, rng())
+    assert not result.connected
+    assert result.n_components == 2
+    assert result.shared_pairs == 12
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_the_graph_is_connected_whenever_it_can_be(seed: int) -> None:
+    # 4 jurors, 4 submissions of 2: {AB, AB, CD, CD} is valid but disconnected.
+    result = assign_jurors(ids("S", 4), list("ABCD"), no_conflicts(4, 4), 2, rng(seed))
+    assert result.connected
+    assert result.loads.tolist() == [2, 2, 2, 2]
+
+
+def test_a_large_domain_uses_the_flow_and_stays_valid() -> None:
+    # 9,000 × 6 candidates exceed the LP limit: one maximum flow assigns them.
+    generator = rng(5)
+    n_sub, n_jur = 9000, 900
+    pairs = np.c_[generator.integers(0, n_jur, 20_000), generator.integers(0, n_sub, 20_000)]
+    forbidden = no_conflicts(n_jur, n_sub)
+    forbidden[pairs[:, 0], pairs[:, 1]] = True
+    result = assign_jurors(ids("S", n_sub), ids("J", n_jur), pairs, 4, rng())
+    assert_valid(result, forbidden, 4)
+    assert result.load_bounds == (40, 40)
+    assert result.connected
+    # Independent random draws of the 6 pairs of each submission would give P(1 - e^(-N/P))
+    # distinct pairs out of P possible ones.
+    possible, drawn = n_jur * (n_jur - 1) // 2, 6 * n_sub
+    assert result.shared_pairs > 0.98 * possible * -np.expm1(-drawn / possible)
+
+
+def test_the_flow_path_meets_the_same_constraints(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(assign, "LP_LIMIT", 0)
+    generator = rng(11)
+    for seed in range(30):
+        n_jur, n_sub, k = int(generator.integers(3, 12)), int(generator.integers(1, 40)), 2
+        forbidden = generator.random((n_jur, n_sub)) < 0.15
+        try:
+            result = assign_jurors(ids("S", n_sub), ids("J", n_jur), forbidden, k, rng(seed))
+        except AssignmentInfeasible as error:
+            for reason in error.reasons:
+                assert_certificate(reason, ids("S", n_sub), ids("J", n_jur), forbidden, k)
+        else:
+            assert_valid(result, forbidden, k)
+            assert result.load_bounds == balanced_bounds(forbidden, k)
+
+
+# --- properties --------------------------------------------------------------------------------
+
+
+@st.composite
+def tiny_instances(draw: st.DrawFn) -> tuple[np.ndarray, int, int | None]:
+    n_sub = draw(st.integers(1, 4))
+    n_jur = draw(st.integers(1, 5))
+    k = draw(st.integers(1, min(n_jur, 3)))
+    cells = draw(st.lists(st.booleans(), min_size=n_sub * n_jur, max_size=n_sub * n_jur))
+    max_load = draw(st.one_of(st.none(), st.integers(1, n_sub)))
+    return np.array(cells, dtype=bool).reshape(n_jur, n_sub), k, max_load
+
+
+@SETTINGS
+@given(tiny_instances(), st.integers(0, 2**32))
+def test_an_assignment_is_found_exactly_when_one_exists(
+    instance: tuple[np.ndarray, int, int | None], seed: int
+) -> None:
+    forbidden, k, max_load = instance
+    n_jur, n_sub = forbidden.shape
+    sub_ids, jur_ids = ids("S", n_sub), ids("J", n_jur)
+    eligible = int((~forbidden.all(axis=1)).sum())
+    if max_load is None:
+        lo, hi = balanced_bounds(forbidden, k) if eligible else (0, 0)
+        exists = eligible > 0 and brute_force(forbidden, k, lo, hi)
+    else:
+        exists = eligible > 0 and brute_force(forbidden, k, 0, max_load)
+    try:
+        result = assign_jurors(sub_ids, jur_ids, forbidden, k, rng(seed), max_load=max_load)
+    except AssignmentInfeasible as error:
+        assert not exists
+        assert error.reasons
+        for reason in error.reasons:
+            assert_certificate(reason, sub_ids, jur_ids, forbidden, k)
+        return
+    assert exists
+    assert_valid(result, forbidden, k)
+    if max_load is not None:
+        # As balanced as possible: no smaller largest load, then no larger smallest load.
+        lo, hi = result.load_bounds
+        assert hi <= max_load
+        assert not brute_force(forbidden, k, 0, hi - 1)
+        assert not brute_force(forbidden, k, lo + 1, hi)
+
+
+@st.composite
+def planted_instances(draw: st.DrawFn) -> tuple[np.ndarray, int]:
+    """A balanced assignment is planted first; conflicts are then drawn only outside it."""
+    n_jur = draw(st.integers(2, 12))
+    k = draw(st.integers(1, min(n_jur, 4)))
+    n_sub = draw(st.integers(1, 40))
+    generator = rng(draw(st.integers(0, 2**32)))
+    # Submission i takes jurors ik, ik+1, ..., ik+k-1 (mod J) of a shuffled panel: distinct,
+    # and consecutive blocks give every juror the same load within one.
+    juror = generator.permutation(n_jur)[np.arange(n_sub * k) % n_jur]
+    plant = np.zeros((n_jur, n_sub), dtype=bool)
+    plant[juror, np.repeat(np.arange(n_sub), k)] = True
+    density = draw(st.floats(0, 0.9))
+    forbidden = ~plant & (generator.random((n_jur, n_sub)) < density)
+    return forbidden, k
+
+
+@SETTINGS
+@given(planted_instances(), st.integers(0, 2**32))
+def test_instances_with_a_planted_solution_are_always_solved(
+    instance: tuple[np.ndarray, int], seed: int
+) -> None:
+    forbidden, k = instance
+    n_jur, n_sub = forbidden.shape
+    result = assign_jurors(ids("S", n_sub), ids("J", n_jur), forbidden, k, rng(seed))
+    assert_valid(result, forbidden, k)
+    assert result.load_bounds == balanced_bounds(forbidden, k)
