@@ -163,6 +163,8 @@ class Method(Frozen):
     tie_break: tuple[str, ...] = ("raw_mean", "lot")
     replicates: int = Field(default=1000, ge=0, le=100_000)
     """Bootstrap replicates of the stability analysis (0 turns it off)."""
+    refit: bool = False
+    """Fit graph calibrations (additive, affine) again in every bootstrap replicate."""
 
     @field_validator("tie_break")
     @classmethod
@@ -202,6 +204,8 @@ class CompetitionFile(Frozen):
     submissions: str
     jurors: str
     scores: str | None = None
+    assignments: str | None = None
+    """Path to the assignments CSV (``juror,submission``) that ``grantjury assign`` writes."""
     conflicts: str | None = None
     conflict_scope: Literal["submission", "domain"] = "submission"
     method: Method = Method()
@@ -296,6 +300,9 @@ class Competition:
     scores: ScoreTable
     inputs: tuple[InputFile, ...]
     warnings: tuple
+    assignments: np.ndarray | None = None
+    """Assigned (juror code, submission code) pairs, shape (n, 2), sorted and unique; None
+    when the competition has no assignments file (yet)."""
 
     @property
     def domains(self) -> tuple[Domain, ...]:

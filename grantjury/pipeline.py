@@ -298,7 +298,13 @@ def bootstrap(
                 competition.rubrics[domain.id].sign,
             )
             result = replicate_domain(
-                data, method.calibration, method.aggregate, replicates, method.seed, progress
+                data,
+                method.calibration,
+                method.aggregate,
+                replicates,
+                method.seed,
+                progress,
+                refit=method.refit,
             )
             position = {s: i for i, s in enumerate(subs)}
             merit[:, [position[int(s)] for s in ds.submissions]] = result.merit

@@ -5,12 +5,13 @@ The bootstrap resamples jurors with replacement within each domain (Efron & Tibs
 with the resampled jurors, ranks and re-selects. It gives, for every submission, the share of
 replicates in which it was selected (``p_selected``) and a 90% interval for its rank.
 
-Calibration is re-fitted in every replicate for methods that link jurors through the graph
-(``additive``, ``affine``) while the domain is small enough; otherwise — and always for the
-per-juror methods (``raw``, ``zscore``, ``percentile``), whose per-juror transformation does
-not depend on which other jurors were drawn, up to a common monotone rescaling — the
-calibrated totals of the full data are re-weighted, which is exact for rankings and fully
-vectorised: scores = (W·C) / (W·N) for the replicate weight matrix W.
+By default the calibrated totals of the full data are re-weighted: scores = (W·C) / (W·N)
+for the replicate weight matrix W, fully vectorised. For the per-juror methods (``raw``,
+``zscore``, ``percentile``) this is the same ranking as re-calibrating each replicate, since a
+juror's transformation does not depend on which other jurors were drawn (up to a common
+monotone rescaling). For the graph methods (``additive``, ``affine``) it is conditional on
+the fitted biases and scales; ``method.refit: true`` fits them again in every replicate
+(slower: about 4 ms an additive fit and 30 ms an affine fit per domain of the sample).
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from .aggregate import aggregate_scores
 from .calibrate import calibrate
 from .rank import derived_rng
 
-REFIT_MAX_WORK = 3_000_000
-"""Re-fit graph calibrations per replicate while observations × replicates stays below this."""
 GRAPH_METHODS = ("additive", "affine")
 INTERVAL = (0.05, 0.95)
 
@@ -59,13 +58,19 @@ def replicate_domain(
     replicates: int,
     seed: int,
     progress: Callable[[int], None] | None = None,
+    refit: bool = False,
 ) -> DomainReplicates:
-    """Scores of one domain's submissions in each bootstrap replicate of its jurors."""
+    """Scores of one domain's submissions in each bootstrap replicate of its jurors.
+
+    With ``refit``, graph calibrations (additive, affine) are fitted again in every
+    replicate; otherwise the full-data calibration is re-weighted (exact for the per-juror
+    methods, conditional on the fitted biases for the graph methods).
+    """
     rng = derived_rng(seed, "bootstrap", data.domain_id)
     weights = rng.multinomial(
         data.n_jurors, np.full(data.n_jurors, 1.0 / data.n_jurors), size=replicates
     ).astype(np.float64)
-    refit = calibration in GRAPH_METHODS and data.total.size * replicates <= REFIT_MAX_WORK
+    refit = refit and calibration in GRAPH_METHODS
     if aggregate == "mean" and not refit:
         merit = _weighted_means(data, weights, progress)
     else:
