@@ -158,7 +158,7 @@ def model_from_yaml(
                 message = "unknown field (check its spelling in docs/format.md)"
                 found_text = None
             else:
-                message = err["msg"]
+                message = err["msg"].removeprefix("Value error, ")
             log.error(label, message, line=doc.line_of(where), field=field_name, found=found_text)
         return None
 
@@ -275,6 +275,10 @@ class RawCompetition:
     jurors_label: str = ""
     scores: CsvTable | None = None
     conflicts: CsvTable | None = None
+    assignments: CsvTable | None = None
+    still_to_come: dict[str, str] = field(default_factory=dict)
+    """Files named in competition.yaml that do not exist yet, by key (``scores``,
+    ``assignments``): a later step writes them; validation decides whether that is allowed."""
     inputs: dict[str, InputFile] = field(default_factory=dict)
 
 
@@ -382,13 +386,22 @@ def load_raw(competition_path: Path, log: ProblemLog) -> RawCompetition:
 
     _load_submissions(raw, files, spec, comp_label, log)
     _load_jurors(raw, files, spec, comp_label, log)
-    if spec.scores is not None:
+    if spec.scores is not None and not (base / spec.scores).exists():
+        raw.still_to_come["scores"] = spec.scores
+    elif spec.scores is not None:
         got = files.read(spec.scores, "scores", comp_label, "scores")
         if got is not None:
             path, label, data = got
             raw.scores = read_csv(
                 path, label, ("juror", "submission", "criterion", "score"), log, data
             )
+    if spec.assignments is not None and not (base / spec.assignments).exists():
+        raw.still_to_come["assignments"] = spec.assignments
+    elif spec.assignments is not None:
+        got = files.read(spec.assignments, "assignments", comp_label, "assignments")
+        if got is not None:
+            path, label, data = got
+            raw.assignments = read_csv(path, label, ("juror", "submission"), log, data)
     if spec.conflicts is not None:
         got = files.read(spec.conflicts, "conflicts", comp_label, "conflicts")
         if got is not None:

@@ -227,7 +227,7 @@ class Submission(Frozen):
     eligible: bool = True
     reason: str | None = None
     """Why the submission is not eligible (e.g. an incomplete file)."""
-    attributes: dict[str, str | float] = {}
+    attributes: dict[str, bool | int | float | str] = {}
     """Free attributes that tie-break keys may use (``attribute:NAME``)."""
 
 

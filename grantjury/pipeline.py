@@ -179,7 +179,8 @@ def _attribute_key(attributes: dict[str, Any], spec: str) -> tuple[float, Any]:
     if "=" in spec:
         name, _, target = spec.partition("=")
         value = attributes.get(name)
-        return (1.0 if value is not None and str(value) == target else 0.0, value)
+        matches = value is not None and _as_text(value) == _as_text(target)
+        return (1.0 if matches else 0.0, value)
     name, _, direction = spec.partition(":")
     value = attributes.get(name)
     try:
@@ -187,6 +188,16 @@ def _attribute_key(attributes: dict[str, Any], spec: str) -> tuple[float, Any]:
     except (TypeError, ValueError):
         number = np.nan
     return ((1 if direction == "higher" else -1) * number, value)
+
+
+def _as_text(value: Any) -> str:
+    """An attribute as written: YAML's yes/true and whole numbers compare as people typed them."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip().lower()
+    return {"true": "yes", "false": "no"}.get(text, text)
 
 
 def entries_for(
@@ -331,30 +342,31 @@ def bootstrap(
             }
             for i, sub_id in enumerate(ids)
         }
-        line = _funding_line(ds, domain.winners)
+        # The lottery's band: eligible submissions whose rank among the eligible straddles
+        # the funding line in the resampled juries.
+        eligible = np.array([not ineligible[s] for s in subs], dtype=bool)
+        among_eligible = rank_intervals(rank_matrix(np.where(eligible, merits[domain.id], np.nan)))
+        n_ranked = sum(
+            1
+            for i, s in enumerate(subs)
+            if eligible[i] and np.isfinite(merits[domain.id][:, i]).any()
+        )
+        line = domain.winners if 0 < domain.winners < n_ranked else None
         out["bands"][domain.id] = sorted(
-            sub_id
-            for sub_id, figures in per_sub.items()
+            ids[i]
+            for i in range(len(subs))
             if line is not None
-            and figures["rank_interval"][0] <= line < figures["rank_interval"][1]
+            and eligible[i]
+            and among_eligible[i, 0] <= line < among_eligible[i, 1]
         )
         out["domains"][domain.id] = {
             "submissions": per_sub,
-            "too_close": sorted(
-                (sub_id for sub_id, f in per_sub.items() if 0.1 <= (f["p_selected"] or 0) <= 0.9),
-                key=lambda sub_id: -(per_sub[sub_id]["p_selected"] or 0),
-            ),
             "calibration": "re-fitted in every replicate"
             if refitted.get(domain.id)
             else "full-data calibration, re-weighted per replicate",
             "seed_purpose": ["bootstrap", domain.id],
         }
     return out
-
-
-def _funding_line(ds: DomainScoring, places: int) -> int | None:
-    """The rank after which the funding line falls (None when every ranked one is funded)."""
-    return places if 0 < places < len(ds.ranking.order) else None
 
 
 def _replicate_selection(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -81,6 +82,7 @@ def rank_domain(
                     "score": abs(merit),
                     "ranks": [position + 1, end],
                     "steps": steps,
+                    "separated_by": [_separating_key(a, b, tie_break) for a, b in pairwise(ranked)],
                 }
             )
         position = end
@@ -133,6 +135,14 @@ def _settle(
             result.extend(_settle(domain_id, sub_group, rest, seed, steps, settled, first_rank + i))
         i = j
     return result
+
+
+def _separating_key(a: Candidate, b: Candidate, keys: tuple[str, ...]) -> str:
+    """The first key of the chain on which two neighbours of a tie differ (else ``lot``)."""
+    for key in keys:
+        if key == "lot" or _key_merit(a, key) != _key_merit(b, key):
+            return key
+    return "lot"
 
 
 def _key_merit(candidate: Candidate, key: str) -> float:

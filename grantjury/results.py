@@ -5,7 +5,8 @@ Pure assembly from the pipeline's intermediates; nothing here changes a score.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -115,12 +116,18 @@ def build_results(
             "reserve": outcome.reserve.get(domain.id, []),
             "ranking": entries,
             "ties": [
-                {**tie, "mattered": _tie_mattered(tie, winners, outcome.reserve.get(domain.id))}
+                _tie_record(
+                    tie,
+                    winners,
+                    outcome.reserve.get(domain.id, []),
+                    {s for s in tie["submissions"] if not scoring.ineligible[sub_code[s]]},
+                    method.tie_break,
+                )
                 for tie in ds.ranking.ties
             ],
             "lottery": outcome.lotteries.get(domain.id),
             "budget": outcome.budgets.get(domain.id),
-            "too_close": stability["domains"][domain.id]["too_close"] if stability else [],
+            "too_close": _too_close(entries, winners) if stability else [],
             "warnings": _domain_notes(scoring, ds),
         }
         domains_out.append(domain_out)
@@ -192,16 +199,55 @@ def build_results(
                 r.get("via", ""),
             ),
         ),
-        "warnings": [str(w) for w in warnings],
+        # Without line numbers: reordering an input's rows must change nothing but its
+        # digest (`grantjury validate` prints the lines).
+        "warnings": [str(replace(w, line=None)) for w in warnings],
     }
     return results
 
 
-def _tie_mattered(tie: dict, winners: list[str], reserve: list[str] | None) -> bool:
-    """A tie matters when the key that settled it decided who wins or who is in reserve."""
-    group = set(tie["submissions"])
-    chosen = set(winners) | set(reserve or [])
-    return bool(group & chosen) and not group <= chosen
+def _tie_record(
+    tie: dict, winners: list[str], reserve: list[str], eligible: set[str], chain: tuple[str, ...]
+) -> dict:
+    """The tie with ``mattered`` and ``settled_by``: the key between the two neighbours of
+    the tie where the outcome changes (winner, reserve, neither), None if it never does.
+
+    A tie matters when the key that settled it decided who wins or who is in reserve; its
+    ineligible members do not count, as no key could have made them win."""
+    order = tie["submissions"]
+    status = {s: 0 if s in winners else 1 if s in reserve else 2 for s in order}
+    members = [s for s in order if s in eligible]
+    settled_by = None
+    for a, b in pairwise(members):
+        if status[a] != status[b]:
+            # Two members apart are separated by the earliest key of the chain between them.
+            between = tie["separated_by"][order.index(a) : order.index(b)]
+            settled_by = min(between, key=lambda k: chain.index(k) if k in chain else len(chain))
+            break
+    return {**tie, "mattered": settled_by is not None, "settled_by": settled_by}
+
+
+def _too_close(entries: list[dict[str, Any]], winners: list[str]) -> list[str]:
+    """Submissions on either side of the funding line whose 90% rank intervals overlap one on
+    the other side: the line cannot be drawn between them with confidence (in rank order)."""
+    chosen = set(winners)
+    inside = [e for e in entries if e["submission"] in chosen and e["rank_interval"]]
+    outside = [
+        e
+        for e in entries
+        if e["submission"] not in chosen
+        and e["eligible"]
+        and e["rank_interval"]
+        and e["rank"] is not None
+    ]
+    flagged = set()
+    for w in inside:
+        for n in outside:
+            if w["rank_interval"][0] <= n["rank_interval"][1] and (
+                n["rank_interval"][0] <= w["rank_interval"][1]
+            ):
+                flagged.update((w["submission"], n["submission"]))
+    return [e["submission"] for e in entries if e["submission"] in flagged]
 
 
 def _domain_notes(scoring: Scoring, ds: DomainScoring) -> list[str]:

@@ -156,15 +156,29 @@ def _lottery(
     member_ids = {e.submission for e in members}
     if len(members) < 2 or member_ids <= set(winners) or not member_ids & set(winners):
         return winners
-    first_member = min(eligible.index(e) for e in members)
-    above = [e.submission for e in eligible[:first_member]][:places]
+    # Winners outside the band are sure of their place, even when an interval band is not
+    # contiguous in rank (a narrow interval between two wide ones).
+    above = [sub for sub in winners if sub not in member_ids]
     left = places - len(above)
     candidates = sorted(member_ids)
     purpose = ["lottery", domain.id]
     order = [candidates[i] for i in derived_rng(seed, *purpose).permutation(len(candidates))]
-    drawn = order[:left]
+    # Drawn in order while the domain's envelope allows: a lottery never breaks a budget.
+    envelope = _Envelope(domain.budget, selection.cap)
+    by_id = {e.submission: e for e in eligible}
+    envelope.spent = sum(envelope.amount(by_id[sub]) for sub in above)
+    drawn: list[str] = []
+    too_dear: list[str] = []
+    for sub in order:
+        if len(drawn) < left and envelope.fits(envelope.amount(by_id[sub])):
+            envelope.spent += envelope.amount(by_id[sub])
+            drawn.append(sub)
+        elif len(drawn) < left:
+            too_dear.append(sub)
+    if domain.budget is not None:
+        outcome.budgets[domain.id] = envelope.record()
     rank_of = {e.submission: i for i, e in enumerate(eligible)}
-    final = above + sorted(drawn, key=rank_of.__getitem__)
+    final = sorted(above + drawn, key=rank_of.__getitem__)
     for sub in winners:
         outcome.decisions.pop(sub, None)
         outcome.funded.pop(sub, None)
@@ -178,7 +192,11 @@ def _lottery(
             outcome.funded[sub] = min(amount, selection.cap) if selection.cap else amount
     not_drawn = [s for s in order if s not in drawn]
     for sub in not_drawn:
-        outcome.decisions[sub] = "in the lottery band, not drawn"
+        outcome.decisions[sub] = (
+            "drawn by lot, but does not fit the remaining envelope"
+            if sub in too_dear
+            else "in the lottery band, not drawn"
+        )
     outcome.lotteries[domain.id] = {
         "band": band_rule,
         "line": round(abs(line), 6),
@@ -228,9 +246,11 @@ def _select_overall(
             ):
                 taken += 1
     maximum = {d.id: d.winners for d in domains}
+    rank_in_domain = {e.submission: i for d in domains for i, e in enumerate(rankings[d.id])}
+    # Equal scores keep the order the domain's tie-break chain gave them.
     pool = sorted(
         (e for d in domains for e in rankings[d.id] if e.eligible and e.submission not in chosen),
-        key=lambda e: (-round(e.merit, 6), e.submission),
+        key=lambda e: (-round(e.merit, 6), rank_in_domain[e.submission], e.submission),
     )
     for e in pool:
         if total is not None and len(chosen) >= total:
@@ -243,7 +263,6 @@ def _select_overall(
         )
         if not fitted and selection.budget_rule == "stop":
             break
-    rank_in_domain = {e.submission: i for d in domains for i, e in enumerate(rankings[d.id])}
     for d in domains:
         outcome.winners[d.id].sort(key=rank_in_domain.__getitem__)
     if selection.budget is not None:

@@ -53,7 +53,7 @@ def summary(results: dict[str, Any]) -> str:
             if tie["mattered"]:
                 lines.append(
                     f"  tie at the winning line between {', '.join(tie['submissions'])}, "
-                    f"settled by {tie['steps'][-1]['key']}"
+                    f"settled by {tie['settled_by']}"
                 )
         if domain.get("reserve"):
             lines.append(f"  reserve list: {', '.join(domain['reserve'])}")
@@ -65,7 +65,7 @@ def summary(results: dict[str, Any]) -> str:
             )
         if domain.get("too_close"):
             lines.append(
-                f"  too close to call (selected in 10–90% of jury resamples): "
+                f"  too close to call (rank intervals overlap across the funding line): "
                 f"{', '.join(domain['too_close'])}"
             )
         lines.extend(_method_sensitivity(results, domain))

@@ -6,11 +6,13 @@ nothing stops at the first one. Score columns are checked with numpy, not row by
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 
 import numpy as np
 
+from .conflicts import conflict_register, forbidden_pairs
 from .errors import ProblemLog
 from .load import CsvTable, RawCompetition
 from .model import CONFLICT_CATEGORIES, Competition, DeclaredConflict, ScoreTable
@@ -85,7 +87,7 @@ def validate(
     if not submissions:
         log.warn(raw.submissions_label or comp_label, "there are no submissions yet")
     per_domain = Counter(s.domain for s in submissions)
-    for domain in spec.domains:
+    for domain in spec.domains if submissions else ():
         if per_domain[domain.id] < domain.winners:
             log.warn(
                 comp_label,
@@ -134,6 +136,7 @@ def validate(
 
     juror_index = {j.id: i for i, j in enumerate(jurors)}
     submission_index = {s.id: i for i, s in enumerate(submissions)}
+    _check_still_to_come(raw, require_scores, log)
     if raw.scores is None:
         if require_scores and spec.scores is None:
             log.error(
@@ -157,10 +160,20 @@ def validate(
             known_submissions,
             log,
         )
+    assigned = assigned_lines = None
+    if raw.assignments is not None:
+        assigned, assigned_lines = _validate_assignments(
+            raw, raw.assignments, jurors, submissions, known_jurors, known_submissions, log
+        )
+        if raw.scores is not None:
+            labels = (raw.scores.label, raw.assignments.label)
+            _check_scored_as_assigned(
+                labels, table, assigned, assigned_lines, jurors, submissions, log
+            )
     _check_rules(raw, submissions, log)
     if log.errors or len(raw.rubrics) != len(spec.domains):
         return None
-    return Competition(
+    competition = Competition(
         path=str(raw.path),
         spec=spec,
         rubrics=dict(raw.rubrics),
@@ -170,7 +183,13 @@ def validate(
         scores=table,
         inputs=tuple(sorted(raw.inputs.values(), key=lambda f: f.path)),
         warnings=tuple(log.warnings),
+        assignments=assigned,
     )
+    if raw.assignments is not None and assigned_lines is not None and len(assigned_lines):
+        # Conflicts need the validated competition (affiliations, scope): checked last.
+        _check_assigned_conflicts(competition, raw.assignments.label, assigned_lines, log)
+        competition = dataclasses.replace(competition, warnings=tuple(log.warnings))
+    return competition
 
 
 class _Everything(set):
@@ -178,6 +197,168 @@ class _Everything(set):
 
     def __contains__(self, item: object) -> bool:
         return True
+
+
+def _check_still_to_come(raw: RawCompetition, require_scores: bool, log: ProblemLog) -> None:
+    """A named scores or assignments file may be still to come, except scores for ranking."""
+    label = raw.path.name
+    if "scores" in raw.still_to_come:
+        relative = raw.still_to_come["scores"]
+        if require_scores:
+            log.error(
+                label,
+                "scores file not found",
+                field="scores",
+                found=relative,
+                expected="a path relative to the competition file",
+            )
+        else:
+            log.warn(
+                label,
+                f"the scores file {relative} does not exist yet: grantjury collect writes it, "
+                "grantjury rank needs it",
+                field="scores",
+            )
+    if "assignments" in raw.still_to_come:
+        log.warn(
+            label,
+            f"the assignments file {raw.still_to_come['assignments']} does not exist yet: "
+            "grantjury assign writes it",
+            field="assignments",
+        )
+
+
+def _listed(ids: list[str]) -> str:
+    """``A, B, C`` or ``A, B, C, D, E and 3 more``."""
+    if len(ids) <= _MAX_LISTED:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:_MAX_LISTED])} and {len(ids) - _MAX_LISTED} more"
+
+
+def _submissions(n: int, kind: str = "") -> str:
+    return f"{n} {kind}submission{'' if n == 1 else 's'}"
+
+
+def _validate_assignments(
+    raw: RawCompetition,
+    table: CsvTable,
+    jurors: tuple,
+    submissions: tuple,
+    known_jurors: set[str],
+    known_submissions: set[str],
+    log: ProblemLog,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Assigned (juror, submission) codes, sorted and unique, with the line of each pair."""
+    cols = table.columns
+    juror = _code(cols["juror"], {j.id: i for i, j in enumerate(jurors)})
+    submission = _code(cols["submission"], {s.id: i for i, s in enumerate(submissions)})
+    unknown = (juror < 0) & ~_is_known(cols["juror"], known_jurors)
+    expected = f"a juror id from {raw.jurors_label or 'the jurors file'}"
+    _report_rows(log, table, unknown, "unknown juror", "juror", cols["juror"], expected)
+    unknown = (submission < 0) & ~_is_known(cols["submission"], known_submissions)
+    _report_rows(
+        log,
+        table,
+        unknown,
+        "unknown submission",
+        "submission",
+        cols["submission"],
+        "a submission id",
+    )
+    rows = np.flatnonzero((juror >= 0) & (submission >= 0))
+    rows = rows[np.lexsort((submission[rows], juror[rows]))]  # stable: first line first
+    pairs = np.stack([juror[rows], submission[rows]], axis=1).astype(np.int64).reshape(-1, 2)
+    again = np.flatnonzero(np.all(pairs[1:] == pairs[:-1], axis=1)) + 1
+    for k in again.tolist():
+        first = k - 1
+        while first in again:
+            first -= 1
+        log.warn(
+            table.label,
+            "the same assignment appears twice",
+            line=int(table.lines[rows[k]]),
+            found=f"{jurors[pairs[k, 0]].id} / {submissions[pairs[k, 1]].id} again",
+            expected=f"one line per juror and submission (first on line "
+            f"{int(table.lines[rows[first]])})",
+        )
+    keep = np.ones(len(rows), dtype=bool)
+    keep[again] = False
+    pairs, lines = pairs[keep], table.lines[rows[keep]]
+    warned: set[tuple[int, str]] = set()
+    for (j, s), line in zip(pairs.tolist(), lines.tolist(), strict=True):
+        panel, domain = jurors[j].domains, submissions[s].domain
+        if panel and domain not in panel and (j, domain) not in warned:
+            warned.add((j, domain))
+            log.warn(
+                table.label,
+                f"juror {jurors[j].id} is assigned {submissions[s].id}, in domain {domain}, "
+                f"outside their panel ({', '.join(panel)})",
+                line=int(line),
+                field="juror",
+            )
+    return pairs, lines
+
+
+def _check_scored_as_assigned(
+    labels: tuple[str, str],
+    table: ScoreTable,
+    assigned: np.ndarray,
+    assigned_lines: np.ndarray,
+    jurors: tuple,
+    submissions: tuple,
+    log: ProblemLog,
+) -> None:
+    """Warn, per juror, of scores outside the assignments and of assignments never scored."""
+    scores_label, assignments_label = labels
+    n = max(len(submissions), 1)
+    scored = table.juror.astype(np.int64) * n + table.submission
+    planned = assigned[:, 0] * n + assigned[:, 1]
+    unplanned = ~np.isin(scored, planned)
+    for j in np.unique(table.juror[unplanned]).tolist():
+        rows = unplanned & (table.juror == j)
+        subs = [submissions[s].id for s in np.unique(table.submission[rows]).tolist()]
+        log.warn(
+            scores_label,
+            f"juror {jurors[j].id} has scores for {_submissions(len(subs))} not assigned to "
+            f"them in {assignments_label}: {_listed(subs)}",
+            line=int(table.line[rows].min()),
+            field="submission",
+        )
+    unscored = ~np.isin(planned, scored)
+    for j in np.unique(assigned[unscored, 0]).tolist():
+        rows = unscored & (assigned[:, 0] == j)
+        subs = [submissions[s].id for s in assigned[rows, 1].tolist()]
+        log.warn(
+            assignments_label,
+            f"juror {jurors[j].id} has no scores for {_submissions(len(subs), 'assigned ')}: "
+            f"{_listed(subs)}",
+            line=int(assigned_lines[rows].min()),
+            field="submission",
+        )
+
+
+def _check_assigned_conflicts(
+    competition: Competition, label: str, lines: np.ndarray, log: ProblemLog
+) -> None:
+    """An assigned pair in conflict is a warning: its scores will be excluded anyway, so
+    ranking goes on, but the sheets should not go out with it (``grantjury sheets`` refuses)."""
+    assigned = competition.assignments if competition.assignments is not None else ()
+    pairs = forbidden_pairs(competition, conflict_register(competition))
+    for (j, s), line in zip(np.asarray(assigned).tolist(), lines.tolist(), strict=True):
+        reasons = pairs.get((j, s))
+        if not reasons:
+            continue
+        conflict, via = sorted(set(reasons))[0]
+        submission = competition.submissions[s].id
+        scope = "" if via == submission else f" (domain scope, via {via})"
+        log.warn(
+            label,
+            f"juror {competition.jurors[j].id} is assigned {submission} despite a "
+            f"{conflict.source} conflict ({conflict.category}){scope}: those scores would be "
+            "excluded; run grantjury assign again before the sheets go out",
+            line=int(line),
+            field="juror",
+        )
 
 
 def _check_rules(raw: RawCompetition, submissions: tuple, log: ProblemLog) -> None:

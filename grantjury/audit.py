@@ -1,0 +1,1305 @@
+"""Audit: check a results folder against its inputs, and explain one submission's result.
+
+``verify`` re-reads the inputs recorded in a folder's ``manifest.json``, re-runs the pipeline
+with the recorded options and seed, regenerates every output it can and compares the bytes
+with the recorded digests. Differences are reported as sentences a person can act on: which
+inputs changed, which outputs were edited, and what changed in substance (scores, ranks,
+winners, exclusions).
+
+The regenerated outputs carry the record's *labels* (engine versions, and the recorded
+digests of inputs whose content is unchanged but whose bytes were reordered), so a byte
+comparison isolates real differences; the label differences are then reported on their own,
+as warnings and notes that do not fail the check.
+
+``explain`` derives one submission's result step by step from the pipeline's intermediates
+(``pipeline.Scoring``) of a fresh run: the same functions ``rank`` uses, never a copy.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import GrantjuryError, InvalidInput
+from .load import find_competition_file
+from .manifest import (
+    MANIFEST,
+    build_manifest,
+    content_digest,
+    engine_versions,
+    input_contents,
+    manifest_json,
+    sha256,
+    short,
+)
+from .pipeline import DomainScoring, RunResult, run
+from .report import build_outputs
+
+RESULTS = "results.json"
+EXIT_MATCH = 0
+"""Every output reproduced (byte for byte, or differing only in labels: see ``VerifyReport``)."""
+EXIT_DIFFERENT = 1
+"""Something differs: an input changed, an output was edited, or the results changed."""
+MAX_LISTED = 12
+"""Most differences listed for one part of the results before the rest are counted."""
+MAX_DETAILS = 6
+"""Most differences in the other figures (jurors, reliability…) listed one by one."""
+
+
+class AuditError(GrantjuryError):
+    """The results folder cannot be audited (no manifest, inputs not found)."""
+
+
+# --- the record of a run ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a results folder says about its run: the manifest and the published results."""
+
+    results_dir: Path
+    manifest: dict[str, Any]
+    competition_file: Path
+    published: dict[str, Any] | None
+    """``results.json`` as found; None when it is missing or not JSON (see ``problem``)."""
+    problem: str | None = None
+
+    @property
+    def given_options(self) -> dict[str, Any]:
+        return dict(self.manifest.get("given_options") or {})
+
+    @property
+    def engine(self) -> dict[str, str]:
+        return dict(self.manifest.get("engine") or {})
+
+    @property
+    def inputs(self) -> list[dict[str, Any]]:
+        inputs = self.manifest.get("inputs")
+        if inputs is None and self.published is not None:
+            inputs = self.published.get("inputs")
+        return list(inputs or [])
+
+
+def read_record(results_dir: Path, competition: Path | None = None) -> Record:
+    """Read a results folder's manifest and results, and find the competition it records."""
+    if not results_dir.is_dir():
+        raise AuditError(
+            f"{results_dir}: no such folder; give the folder that `grantjury rank --out` wrote"
+        )
+    path = results_dir / MANIFEST
+    if not path.is_file():
+        raise AuditError(
+            f"{results_dir}: no {MANIFEST} here (looked for {path}); verify and explain need a "
+            f"folder written by `grantjury rank`, which records its run in {MANIFEST}"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise AuditError(
+            f"{path}: cannot be read as JSON ({exc}); it is not a run record"
+        ) from None
+    if not isinstance(manifest, dict) or manifest.get("generator") != "grantjury":
+        raise AuditError(f"{path}: not a grantjury run record (no generator: grantjury)")
+    if competition is not None:
+        competition_file = find_competition_file(competition)
+        where = f"{competition_file} (given with --competition)"
+    elif isinstance(manifest.get("competition_file"), str):
+        competition_file = results_dir / manifest["competition_file"]
+        where = (
+            f"{competition_file} (the manifest's competition_file "
+            f"{manifest['competition_file']!r}, relative to {results_dir})"
+        )
+    else:
+        raise AuditError(
+            f"{path} does not say where the competition is (no competition_file); "
+            "pass --competition PATH"
+        )
+    if not competition_file.is_file():
+        raise AuditError(
+            f"the inputs cannot be found: no competition file at {where}; "
+            "pass --competition PATH to say where the competition is now"
+        )
+    published, problem = _read_results(results_dir / RESULTS)
+    return Record(results_dir, manifest, competition_file, published, problem)
+
+
+def _read_results(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, f"{RESULTS} is missing"
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return None, f"{RESULTS} cannot be read as JSON ({exc})"
+    if not isinstance(data, dict):
+        return None, f"{RESULTS} does not hold a results document"
+    return data, None
+
+
+@dataclass(frozen=True)
+class CurrentInput:
+    """An input file as it is now."""
+
+    sha256: str
+    size: int
+    content: str | None
+
+
+def current_inputs(record: Record) -> dict[str, CurrentInput | None]:
+    """Each recorded input as it is now, by recorded path (None: the file is missing)."""
+    base = record.competition_file.parent
+    found: dict[str, CurrentInput | None] = {}
+    for entry in record.inputs:
+        try:
+            data = (base / entry["path"]).read_bytes()
+        except OSError:
+            found[entry["path"]] = None
+            continue
+        found[entry["path"]] = CurrentInput(
+            sha256(data), len(data), content_digest(entry["path"], data)
+        )
+    return found
+
+
+# --- re-running and regenerating -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """A fresh run of the recorded inputs with the recorded options, labelled as recorded.
+
+    ``results`` are the fresh results with the record's labels: the engine version, and the
+    recorded digests of the inputs in ``relabelled`` (same content, other byte order).
+    """
+
+    record: Record
+    run: RunResult
+    results: dict[str, Any]
+    engine: dict[str, str]
+    contents: dict[str, str]
+    relabelled: frozenset[str] = frozenset()
+
+
+def rerun(record: Record, relabelled: Iterable[str] = ()) -> Rerun:
+    """Run the pipeline on the recorded competition with the recorded options.
+
+    Raises ``InvalidInput`` when the inputs no longer validate.
+    """
+    result = run(record.competition_file, record.given_options)
+    relabelled = frozenset(relabelled)
+    recorded = {entry["path"]: entry for entry in record.inputs}
+    results = dict(result.results)
+    version = record.engine.get("grantjury") or (record.published or {}).get("version")
+    if version:
+        results["version"] = version
+    results["inputs"] = [
+        {k: recorded[i["path"]][k] for k in i} if i["path"] in relabelled else i
+        for i in results["inputs"]
+    ]
+    contents: dict[str, str] = {}
+    if any("content_sha256" in entry for entry in record.inputs):
+        # Content digests of the inputs as the run read them (newer manifests record them).
+        contents = input_contents(
+            record.competition_file,
+            [{"path": f.path, "sha256": f.sha256} for f in result.competition.inputs],
+        )
+    engine = record.engine or engine_versions()
+    return Rerun(record, result, results, engine, contents, relabelled)
+
+
+OutputRegenerator = Callable[[Path, dict[str, Any]], dict[str, bytes]]
+"""Makes output files from the results (with their digest): name → bytes."""
+
+OUTPUT_REGENERATORS: list[OutputRegenerator] = []
+"""Regenerators of outputs beyond results.json and ranking.csv (e.g. the PDF documents)."""
+
+
+def register_output(regenerator: OutputRegenerator) -> OutputRegenerator:
+    """Register a regenerator so that ``verify`` compares its outputs too (a decorator).
+
+    It is called with the results folder and the regenerated results (run digest included)
+    and returns the files it would write, by their path in the manifest's ``outputs``.
+    """
+    OUTPUT_REGENERATORS.append(regenerator)
+    return regenerator
+
+
+def regenerate_outputs(results_dir: Path, rerun_: Rerun) -> dict[str, bytes]:
+    """Every output a run would write into ``results_dir``, by name: results.json,
+    ranking.csv, the registered outputs (documents) and manifest.json over all of them."""
+    record = rerun_.record
+    results, files = build_outputs(
+        rerun_.results,
+        record.given_options,
+        record.competition_file,
+        results_dir,
+        engine=rerun_.engine,
+        contents=rerun_.contents,
+    )
+    extra: dict[str, bytes] = {}
+    for regenerate in OUTPUT_REGENERATORS:
+        extra.update(regenerate(results_dir, results))
+    manifest = json.loads(files[MANIFEST])
+    if extra:
+        outputs = {**{k: v for k, v in files.items() if k != MANIFEST}, **extra}
+        recorded = build_manifest(results, rerun_.engine, record.given_options, outputs)
+        manifest["outputs"] = recorded["outputs"]
+    if "competition_file" in record.manifest:
+        # Where the inputs are is a pointer, not a result: --competition may name another place.
+        manifest["competition_file"] = record.manifest["competition_file"]
+    return {**files, **extra, MANIFEST: manifest_json(manifest)}
+
+
+# --- verify ----------------------------------------------------------------------------
+
+
+@dataclass
+class VerifyReport:
+    """What ``verify`` found, as short sentences grouped by kind.
+
+    ``inputs``, ``outputs`` and ``changes`` are differences (the check fails); ``warnings``
+    (engine versions) and ``notes`` (inputs with the same content in another byte order,
+    outputs checked by digest only) do not fail it.
+    """
+
+    results_dir: Path
+    competition_file: Path
+    digest: str
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    reproduced: list[str] = field(default_factory=list)
+    """Outputs regenerated byte for byte (under the record's labels)."""
+    reordered: list[str] = field(default_factory=list)
+    """Inputs whose bytes differ but whose content is the same (rows reordered…)."""
+    engine_changes: list[str] = field(default_factory=list)
+    """Engine or library versions that differ from the run's: ``numpy 1.26.4 → 2.0.0``."""
+    intact: list[str] = field(default_factory=list)
+    """Outputs whose bytes on disk still have the digest the manifest records."""
+
+    @property
+    def differences(self) -> list[str]:
+        return [*self.inputs, *self.outputs, *self.changes]
+
+    @property
+    def exact(self) -> bool:
+        """True when nothing differs, not even the byte order of an input or a version."""
+        return not (self.differences or self.reordered or self.engine_changes)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 when everything is reproduced, 1 when something differs (``strict``: also when
+        only byte order or engine versions differ)."""
+        if self.differences or (strict and not self.exact):
+            return EXIT_DIFFERENT
+        return EXIT_MATCH
+
+    @property
+    def status(self) -> int:
+        return self.exit_code()
+
+    def text(self) -> str:
+        """The account printed by ``grantjury verify`` (warnings are printed apart)."""
+        run = short(self.digest) if self.digest else "without a digest"
+        where = self.results_dir.as_posix()
+        if not self.differences:
+            done = _join(self.reproduced) or "nothing"
+            head = f"{where}: verified — {done} reproduced byte for byte (run {run})"
+            if not self.exact:
+                count = len(self.reordered)
+                labels = [
+                    f"{count} input{' has' if count == 1 else 's have'} the same content in "
+                    "another byte order"
+                    if count
+                    else "",
+                    "the engine versions differ" if self.engine_changes else "",
+                ]
+                head = f"{where}: verified — {done} reproduced (run {run}), but " + " and ".join(
+                    label for label in labels if label
+                )
+            return "\n".join([head, *(f"  note: {n}" for n in self.notes)])
+        lines = [f"{where}: verification failed (run {run})"]
+        for title, items in (
+            ("inputs changed since the run:", self.inputs),
+            ("outputs:", self.outputs),
+            ("results, as published → as recomputed from the inputs now:", self.changes),
+        ):
+            if items:
+                lines.append(title)
+                lines.extend(f"  - {item}" for item in items)
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+
+def verify(results_dir: Path, competition: Path | None = None) -> VerifyReport:
+    """Re-run a results folder's recorded inputs and options and compare every output."""
+    record = read_record(results_dir, competition)
+    report = VerifyReport(results_dir, record.competition_file, record.manifest.get("digest", ""))
+    _check_outputs_on_disk(record, report)
+    inputs = current_inputs(record)
+    reordered = _check_inputs(record, inputs, report)
+    try:
+        again = rerun(record, reordered)
+    except InvalidInput as exc:
+        count = len(exc.problems)
+        report.changes.append(
+            f"the inputs no longer pass validation ({count} problem{'s' if count > 1 else ''}"
+            + (f", the first {MAX_DETAILS} listed" if count > MAX_DETAILS else "")
+            + "); `grantjury validate` lists them all"
+        )
+        report.changes.extend(str(p) for p in exc.problems[:MAX_DETAILS])
+        return report
+    recorded_paths = {entry["path"] for entry in record.inputs}
+    report.inputs.extend(
+        f"{f.path} was added (it is read now but the run did not record it)"
+        for f in again.run.competition.inputs
+        if f.path not in recorded_paths
+    )
+    regenerated = regenerate_outputs(results_dir, again)
+    results_match = _check_regenerated(record, regenerated, report)
+    if record.published is not None:
+        recomputed = json.loads(regenerated[RESULTS])
+        report.changes.extend(compare_results(record.published, recomputed))
+        if not report.changes and not results_match:
+            report.changes.append(
+                "no figure changed: the results differ only in the recorded digests of the "
+                "inputs and of the run"
+            )
+    for path in sorted(reordered):
+        kind = _reorder_kind(path)
+        if results_match:
+            report.notes.insert(
+                len(report.reordered),
+                f"{path}: same content, different byte order ({kind}); results unchanged",
+            )
+            report.reordered.append(path)
+        else:
+            report.inputs.append(f"{path}: same content, different byte order ({kind})")
+    _check_engine(record, report)
+    return report
+
+
+def _check_outputs_on_disk(record: Record, report: VerifyReport) -> None:
+    """Outputs edited, replaced or removed after the run: their digests no longer match."""
+    for entry in record.manifest.get("outputs", []):
+        path = record.results_dir / entry["path"]
+        try:
+            data = path.read_bytes()
+        except OSError:
+            report.outputs.append(f"{entry['path']} is missing (the manifest lists it)")
+            continue
+        if sha256(data) != entry["sha256"]:
+            report.outputs.append(
+                f"{entry['path']} was edited after the run: its digest is "
+                f"{_digest(sha256(data))}, the manifest records {_digest(entry['sha256'])}"
+            )
+        else:
+            report.intact.append(entry["path"])
+    if record.problem:
+        if not any(o.startswith(RESULTS) for o in report.outputs):
+            report.outputs.append(record.problem)
+    elif record.published is not None:
+        named = record.published.get("digest")
+        if named != record.manifest.get("digest"):
+            report.outputs.append(
+                f"{RESULTS} names run {_digest(named)} but {MANIFEST} names run "
+                f"{_digest(record.manifest.get('digest'))}"
+            )
+
+
+def _check_inputs(
+    record: Record, inputs: dict[str, CurrentInput | None], report: VerifyReport
+) -> set[str]:
+    """Inputs missing or changed since the run; returns those only reordered."""
+    reordered = set()
+    for entry in record.inputs:
+        now = inputs.get(entry["path"])
+        if now is None:
+            report.inputs.append(f"{entry['path']} is missing")
+        elif now.sha256 != entry["sha256"]:
+            recorded_content = entry.get("content_sha256")
+            if recorded_content and now.content == recorded_content:
+                reordered.add(entry["path"])
+            else:
+                report.inputs.append(
+                    f"{entry['path']} changed: {_digest(entry['sha256'])} recorded "
+                    f"({entry.get('size', '?')} bytes), {_digest(now.sha256)} now "
+                    f"({now.size} bytes)"
+                )
+    return reordered
+
+
+def _check_regenerated(record: Record, regenerated: dict[str, bytes], report: VerifyReport) -> bool:
+    """Compare regenerated outputs with the recorded digests; True when results.json and
+    ranking.csv are reproduced."""
+    differing = []
+    for entry in record.manifest.get("outputs", []):
+        name = entry["path"]
+        if name not in regenerated:
+            if name in report.intact:
+                report.notes.append(
+                    f"{name}: its digest is the recorded one (not re-rendered: no renderer "
+                    "is registered with verify)"
+                )
+            continue
+        if sha256(regenerated[name]) == entry["sha256"]:
+            report.reproduced.append(name)
+        else:
+            differing.append(name)
+    manifest_ok = _manifest_matches(record, regenerated[MANIFEST])
+    if manifest_ok is True:
+        report.reproduced.append(MANIFEST)
+    else:
+        differing.append(f"{MANIFEST} ({manifest_ok})")
+    if differing:
+        report.outputs.append(
+            f"regenerated from the inputs now, {_join(differing)} "
+            f"{'differs' if len(differing) == 1 else 'differ'} from the recorded "
+            f"{'one' if len(differing) == 1 else 'ones'}"
+        )
+    return not any(name in (RESULTS, "ranking.csv") for name in differing)
+
+
+def _manifest_matches(record: Record, regenerated: bytes) -> bool | str:
+    """True when the regenerated manifest says what the recorded one says, else which keys
+    differ (outputs that cannot be regenerated keep their recorded entries)."""
+    mine = json.loads(regenerated)
+    known = {o["path"] for o in mine.get("outputs", [])}
+    kept = [o for o in record.manifest.get("outputs", []) if o["path"] not in known]
+    if kept:
+        mine["outputs"] = sorted([*mine["outputs"], *kept], key=lambda o: o["path"])
+    path = record.results_dir / MANIFEST
+    if manifest_json(mine) == path.read_bytes():
+        return True
+    keys = sorted(
+        k for k in set(mine) | set(record.manifest) if mine.get(k) != record.manifest.get(k)
+    )
+    return "differs in " + ", ".join(keys) if keys else "differs in layout"
+
+
+def _check_engine(record: Record, report: VerifyReport) -> None:
+    recorded, now = record.engine, engine_versions()
+    changed = [
+        f"{name} {recorded.get(name, '?')} → {now.get(name, '?')}"
+        for name in sorted(set(recorded) | set(now))
+        if recorded.get(name) != now.get(name)
+    ]
+    if not changed:
+        return
+    report.engine_changes = changed
+    outcome = (
+        "the outputs it gives still match, apart from the versions they record"
+        if not report.differences
+        else "this may explain the differences reported"
+    )
+    report.warnings.append(f"the engine differs from the run's ({', '.join(changed)}); {outcome}")
+
+
+def _reorder_kind(path: str) -> str:
+    if path.lower().endswith(".csv"):
+        return "rows or columns reordered, or reformatted"
+    return "list items or keys reordered, or comments and layout changed"
+
+
+# --- what changed in substance ---------------------------------------------------------
+
+
+def compare_results(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What changed between two results documents, as sentences (before → after).
+
+    First what matters: options; per domain, the submissions whose jurors' scores changed,
+    winners and reserves in and out, ranks and scores that moved, eligibility and decisions;
+    exclusions added or removed. Then the figures that follow from those (jurors'
+    calibration, reliability, stability…), one by one when few, else counted per kind.
+    """
+    lines = _option_changes(before.get("options") or {}, after.get("options") or {})
+    secondary: dict[str, list[str]] = {}
+    b_domains = {d.get("id"): d for d in before.get("domains") or []}
+    a_domains = {d.get("id"): d for d in after.get("domains") or []}
+    for domain_id in _union(a_domains, b_domains):
+        if domain_id not in a_domains:
+            lines.append(f"domain {domain_id} is no longer in the results")
+        elif domain_id not in b_domains:
+            lines.append(f"domain {domain_id} is new in the results")
+        else:
+            b, a = b_domains[domain_id], a_domains[domain_id]
+            lines.extend(_domain_changes(domain_id, b, a, secondary))
+    lines.extend(_exclusion_changes(before.get("exclusions") or [], after.get("exclusions") or []))
+    skip = {"domains", "exclusions", "options", "inputs", "digest", "version"}
+    for key in _union(after, before):
+        if key not in skip and before.get(key) != after.get(key):
+            _diff(before.get(key), after.get(key), key, secondary.setdefault(key, []))
+    if sum(len(found) for found in secondary.values()) <= MAX_DETAILS:
+        lines.extend(line for found in secondary.values() for line in found)
+    else:
+        lines.extend(
+            found[0] if len(found) == 1 else f"{kind}: {len(found)} figures differ, e.g. {found[0]}"
+            for kind, found in secondary.items()
+            if found
+        )
+    return lines
+
+
+def _option_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    changed = [
+        f"{k} {_show(before.get(k))} → {_show(after.get(k))}"
+        for k in _union(after, before)
+        if before.get(k) != after.get(k)
+    ]
+    return [f"options changed: {', '.join(changed)}"] if changed else []
+
+
+RAW_KEYS = ("raw_mean", "n_jurors", "criteria")
+PLACE_KEYS = ("score", "rank")
+DECISION_KEYS = ("eligible", "ineligible_reasons", "decision", "funded", "tie_break")
+LIST_KEYS = ("winners", "reserve")
+
+
+def _domain_changes(
+    domain_id: str, before: dict[str, Any], after: dict[str, Any], secondary: dict[str, list[str]]
+) -> list[str]:
+    """One domain's changes; figures that follow from them go into ``secondary``."""
+    b_entries = {e["submission"]: e for e in before.get("ranking") or []}
+    a_entries = {e["submission"]: e for e in after.get("ranking") or []}
+    raw, moved, still, decided = [], [], [], []
+    new_rank = {s: (e.get("rank") is None, e.get("rank") or 0) for s, e in a_entries.items()}
+    for sub in sorted(_union(a_entries, b_entries), key=lambda s: (new_rank.get(s, (True, 0)), s)):
+        b, a = b_entries.get(sub), a_entries.get(sub)
+        if b is None or a is None:
+            side = a or b or {}
+            state = "new in" if b is None else "no longer in"
+            raw.append(
+                f"{sub}: {state} the {domain_id} ranking (rank {_show(side.get('rank'))}, "
+                f"score {_show(side.get('score'))})"
+            )
+            continue
+        scores = _raw_changes(b, a)
+        if scores:
+            raw.append(f"{sub}: jurors' scores changed: {'; '.join(scores)}")
+        if b.get("rank") != a.get("rank"):
+            moved.append(
+                f"{sub}: score {_pair(b.get('score'), a.get('score'))}, "
+                f"rank {_show(b.get('rank'))} → {_show(a.get('rank'))}"
+            )
+        elif b.get("score") != a.get("score"):
+            still.append((sub, b.get("score"), a.get("score"), a.get("rank")))
+        for key in _union(a, b):
+            if key in ("submission", "winner", *RAW_KEYS, *PLACE_KEYS) or b.get(key) == a.get(key):
+                continue
+            if key in DECISION_KEYS:
+                decided.append(f"{sub}: {key} {_show(b.get(key))} → {_show(a.get(key))}")
+            else:
+                _diff(b.get(key), a.get(key), f"{sub}.{key}", secondary.setdefault(key, []))
+    lines = raw
+    for key in LIST_KEYS:
+        lost = [s for s in before.get(key) or [] if s not in (after.get(key) or [])]
+        gained = [s for s in after.get(key) or [] if s not in (before.get(key) or [])]
+        if lost or gained:
+            parts = [f"{_join(lost)} out" if lost else "", f"{_join(gained)} in" if gained else ""]
+            lines.append(f"{domain_id} {key}: {', '.join(p for p in parts if p)}")
+        elif (before.get(key) or []) != (after.get(key) or []):
+            lines.append(f"{domain_id} {key}: the same, in another order")
+    lines.extend([*moved, *_score_moves(still), *_capped(decided, f"in {domain_id}")])
+    rest: list[str] = []
+    for key in _union(after, before):
+        if key in ("id", "ranking", *LIST_KEYS) or before.get(key) == after.get(key):
+            continue
+        _diff(before.get(key), after.get(key), f"{domain_id}.{key}", rest)
+    lines.extend(_capped(rest, f"in domain {domain_id}"))
+    return lines
+
+
+def _raw_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Changes in what jurors gave (uncalibrated): the cause, not the consequence."""
+    changes = []
+    for key in ("raw_mean", "n_jurors"):
+        if before.get(key) != after.get(key):
+            changes.append(f"{key.replace('_', ' ')} {_pair(before.get(key), after.get(key))}")
+    b_crit, a_crit = before.get("criteria") or {}, after.get("criteria") or {}
+    for criterion in _union(a_crit, b_crit):
+        if b_crit.get(criterion) != a_crit.get(criterion):
+            changes.append(
+                f"mean {criterion} {_pair(b_crit.get(criterion), a_crit.get(criterion))}"
+            )
+    return changes
+
+
+def _score_moves(still: list[tuple[str, Any, Any, Any]]) -> list[str]:
+    """Scores that moved without a change of rank: listed, or summed up when many."""
+    if len(still) <= 5:
+        return [
+            f"{sub}: score {_pair(b, a)} (rank {_show(rank)} unchanged)"
+            for sub, b, a, rank in still
+        ]
+    shifts = [abs(a - b) for _, b, a, _ in still if b is not None and a is not None]
+    most = f" by at most {_show(round(max(shifts), 6))}" if shifts else ""
+    return [
+        f"{len(still)} scores moved{most} without a change of rank: "
+        + ", ".join(sub for sub, *_ in still)
+    ]
+
+
+def _exclusion_changes(before: list[dict], after: list[dict]) -> list[str]:
+    def key(record: dict) -> str:
+        return json.dumps(record, sort_keys=True)
+
+    b_keys, a_keys = {key(r): r for r in before}, {key(r): r for r in after}
+    lines = [f"exclusion added: {_exclusion(a_keys[k])}" for k in a_keys if k not in b_keys]
+    lines += [f"exclusion removed: {_exclusion(b_keys[k])}" for k in b_keys if k not in a_keys]
+    return lines
+
+
+def _exclusion(record: dict[str, Any]) -> str:
+    return f"{record.get('juror')} / {record.get('submission')} ({_why(record)})"
+
+
+def _why(record: dict[str, Any]) -> str:
+    """Why a score set was excluded: ``conflict, family, declared[, via X]``."""
+    if record.get("reason") == "incomplete":
+        return f"incomplete, missing {', '.join(record.get('missing') or [])}"
+    parts = [record.get("reason"), record.get("category"), record.get("source")]
+    why = ", ".join(str(p) for p in parts if p)
+    return why + (f", via {record['via']}" if record.get("via") else "")
+
+
+ID_KEYS = ("id", "submission", "juror", "path")
+
+
+def _diff(before: Any, after: Any, path: str, out: list[str]) -> None:
+    """Append ``path: before → after`` for every leaf that differs."""
+    if before == after:
+        return
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in _union(after, before):
+            _diff(before.get(key), after.get(key), f"{path}.{key}", out)
+        return
+    if isinstance(before, list) and isinstance(after, list):
+        by = _list_key(before, after)
+        if by is not None:
+            b_items = {item[by]: item for item in before}
+            a_items = {item[by]: item for item in after}
+            for item_id in _union(a_items, b_items):
+                _diff(b_items.get(item_id), a_items.get(item_id), f"{path}[{item_id}]", out)
+            return
+        if len(before) == len(after) and all(isinstance(x, dict | list) for x in before):
+            for index, (b, a) in enumerate(zip(before, after, strict=True)):
+                _diff(b, a, f"{path}[{index}]", out)
+            return
+        if all(isinstance(x, str) for x in before + after):
+            added = [x for x in after if x not in before]
+            removed = [x for x in before if x not in after]
+            if not added and not removed:
+                out.append(f"{path}: the same items, in another order")
+            for verb, items in (("added", added), ("removed", removed)):
+                if items and all(len(x) <= 20 for x in items):  # ids: one line
+                    out.append(f"{path}: {verb} {', '.join(items)}")
+                else:
+                    out.extend(f"{path}: {verb} {_show(x)}" for x in items)
+            return
+    out.append(f"{path}: {_show(before)} → {_show(after)}")
+
+
+def _list_key(*lists: list[Any]) -> str | None:
+    """The key that identifies the items of every list (each value once per list), if any."""
+    items = [item for items in lists for item in items]
+    if not items or not all(isinstance(item, dict) for item in items):
+        return None
+    for key in ID_KEYS:
+        if all(key in item for item in items) and all(
+            len({str(item[key]) for item in items}) == len(items) for items in lists
+        ):
+            return key
+    return None
+
+
+def _capped(lines: list[str], where: str) -> list[str]:
+    if len(lines) <= MAX_LISTED:
+        return lines
+    return [*lines[:MAX_LISTED], f"… and {len(lines) - MAX_LISTED} more differences {where}"]
+
+
+# --- explain ---------------------------------------------------------------------------
+
+ENTRY_KEYS = {
+    "submission",
+    "rank",
+    "score",
+    "raw_mean",
+    "n_jurors",
+    "winner",
+    "criteria",
+    "tie_break",
+    "eligible",
+    "ineligible_reasons",
+    "decision",
+    "funded",
+    "p_selected",
+    "rank_interval",
+    "calibrated_criteria",
+}
+"""Keys of a ranking entry that ``explain`` shows in its own steps; others go under ``other``."""
+
+
+def explain(
+    source: Path | Rerun | RunResult, submission: str, competition: Path | None = None
+) -> dict[str, Any]:
+    """The derivation of one submission's result, step by step, as data.
+
+    ``source`` is a results folder (its recorded inputs are re-run with the recorded options
+    and the published results are checked against the re-run), a ``Rerun`` of one, or a
+    ``RunResult``. Every figure comes from the pipeline's intermediates of that run.
+    """
+    if isinstance(source, RunResult):
+        result, published, digest = source, None, source.results.get("digest")
+    else:
+        again = source if isinstance(source, Rerun) else rerun(read_record(source, competition))
+        result, published = again.run, again.record.published
+        digest = again.record.manifest.get("digest")
+    return _derivation(result, submission, published, digest)
+
+
+def _derivation(
+    result: RunResult, sub_id: str, published: dict[str, Any] | None, digest: str | None
+) -> dict[str, Any]:
+    competition, scoring, results = result.competition, result.scoring, result.results
+    codes = {s.id: i for i, s in enumerate(competition.submissions)}
+    if sub_id not in codes:
+        raise AuditError(_unknown_submission(sub_id, list(codes)))
+    s = codes[sub_id]
+    submission = competition.submissions[s]
+    d = competition.domain_index()[submission.domain]
+    domain = competition.domains[d]
+    ds = next(x for x in scoring.domains if x.domain_index == d)
+    rubric = competition.rubrics[domain.id]
+    domain_out = next(x for x in results["domains"] if x["id"] == domain.id)
+    entry = next(e for e in domain_out["ranking"] if e["submission"] == sub_id)
+
+    jurors = _juror_steps(result, s, ds)
+    counted = [j for j in jurors if j["status"] == "counted"]
+    local = np.flatnonzero(ds.submissions == s)
+    i = int(local[0]) if local.size else None
+    score = None if i is None else _round(ds.score[i])
+    cal = ds.calibration
+    exact = all(
+        j["calibration"]["fallback"]
+        or math.isclose(
+            (j["total"] - j["calibration"]["bias"]) / j["calibration"]["scale"],
+            j["calibrated"],
+            rel_tol=1e-6,
+            abs_tol=1e-5,
+        )
+        for j in counted
+        if j["calibration"]["scale"]
+    )
+    values = [j["calibrated"] for j in counted]
+    explanation: dict[str, Any] = {
+        "submission": sub_id,
+        "domain": {"id": domain.id, "name": domain.name},
+        "title": submission.title,
+        "association": submission.association.model_dump(mode="json"),
+        "requested_amount": submission.requested_amount,
+        "run": {"digest": digest, "options": results["options"]},
+        "rubric": {
+            "id": rubric.id,
+            "criteria": [
+                {"id": c.id, "name": c.name, "weight": c.weight}
+                | _present(results["rubrics"][domain.id]["criteria"][k], ("threshold",))
+                for k, c in enumerate(rubric.criteria)
+            ],
+            **_present(results["rubrics"][domain.id], ("total_threshold",)),
+        },
+        "jurors": jurors,
+        "conflicts": [
+            {"juror": c.juror, "category": c.category, "source": c.source, "note": c.note}
+            for c in scoring.exclusions.register
+            if c.submission == sub_id
+        ],
+        "calibration": {"method": cal.method, "formula_exact": exact},
+        "aggregate": {
+            "method": results["options"]["aggregate"],
+            "values": values,
+            "dropped": _dropped(values, results["options"]["aggregate"]),
+            "score": score,
+            "raw_mean": None if i is None else _round(ds.raw_mean[i]),
+            "n_jurors": 0 if i is None else int(ds.count[i]),
+        },
+        "eligibility": _eligibility(entry, results),
+        "rank": _rank_step(entry, domain_out),
+        "selection": _selection_step(entry, domain_out, results),
+        "stability": _stability_step(sub_id, domain.id, entry, domain_out, results),
+        "notes": [w for w in domain_out.get("warnings") or [] if sub_id in w],
+    }
+    explanation["criteria_means"] = entry.get("criteria")
+    if entry.get("calibrated_criteria") is not None:
+        explanation["calibrated_criteria_means"] = entry["calibrated_criteria"]
+    other = {k: v for k, v in entry.items() if k not in ENTRY_KEYS}
+    if other:
+        explanation["other"] = other
+    explanation["check"] = _check(entry, score, published, domain.id, sub_id)
+    return explanation
+
+
+def _juror_steps(result: RunResult, s: int, ds: DomainScoring) -> list[dict[str, Any]]:
+    """Every juror who scored the submission: criterion scores, total, calibration."""
+    competition, scoring = result.competition, result.scoring
+    scores, totals = competition.scores, scoring.totals.totals
+    sub_id = competition.submissions[s].id
+    rubric = competition.rubrics[competition.submissions[s].domain]
+    rows = np.flatnonzero(scores.submission == s)
+    steps = []
+    for j in sorted(set(scores.juror[rows].tolist())):
+        juror = competition.jurors[j]
+        mine = rows[scores.juror[rows] == j]
+        criteria = {
+            rubric.criteria[int(c)].id: float(v)
+            for c, v in zip(
+                scores.criterion[mine].tolist(), scores.score[mine].tolist(), strict=True
+            )
+        }
+        step: dict[str, Any] = {"juror": juror.id, "name": juror.name, "criteria": criteria}
+        excluded = [
+            {k: v for k, v in r.items() if k not in ("juror", "submission")}
+            for r in scoring.exclusions.records
+            if r["juror"] == juror.id and r["submission"] == sub_id
+        ]
+        incomplete = [
+            r
+            for r in scoring.totals.incomplete
+            if r["juror"] == juror.id and r["submission"] == sub_id
+        ]
+        if excluded:
+            step |= {"status": "excluded", "exclusions": excluded}
+        elif incomplete:
+            step |= {"status": "incomplete", "missing": list(incomplete[0].get("missing", []))}
+        else:
+            obs = np.flatnonzero((totals.juror == j) & (totals.submission == s))
+            at = np.flatnonzero(ds.observations == obs[0]) if obs.size else obs
+            k = np.flatnonzero(ds.jurors == j)
+            if not (obs.size and at.size and k.size):
+                step["status"] = "not counted"
+            else:
+                cal, kj = ds.calibration, int(k[0])
+                step |= {
+                    "status": "counted",
+                    "total": _round(totals.total[obs[0]]),
+                    "calibration": {
+                        "bias": _round(cal.bias[kj]),
+                        "scale": _round(cal.scale[kj]),
+                        "fallback": bool(cal.fallback[kj]),
+                    },
+                    "calibrated": _round(cal.calibrated[int(at[0])]),
+                }
+        steps.append(step)
+    return steps
+
+
+def _dropped(values: list[float], how: str) -> list[float]:
+    """The values a trimmed mean leaves out, as ``aggregate.aggregate_scores`` documents it
+    (the lowest and the highest, from 4 values), shown so a reader can redo the sum."""
+    if how != "trimmed" or len(values) < 4:
+        return []
+    return [min(values), max(values)]
+
+
+def _eligibility(entry: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
+    step = {
+        "n_jurors": entry.get("n_jurors"),
+        "min_jurors": results["options"].get("min_jurors"),
+    }
+    step |= _present(entry, ("eligible", "ineligible_reasons"))
+    return step
+
+
+def _rank_step(entry: dict[str, Any], domain: dict[str, Any]) -> dict[str, Any]:
+    ranked = sum(1 for e in domain["ranking"] if e.get("rank") is not None)
+    tie = next(
+        (t for t in domain.get("ties") or [] if entry["submission"] in t.get("submissions", [])),
+        None,
+    )
+    return {
+        "rank": entry.get("rank"),
+        "ranked": ranked,
+        "direction": domain.get("direction", "higher"),
+        "tie": tie,
+        "tie_break": entry.get("tie_break"),
+    }
+
+
+def _selection_step(
+    entry: dict[str, Any], domain: dict[str, Any], results: dict[str, Any]
+) -> dict[str, Any]:
+    step = {
+        "winner": bool(entry.get("winner")),
+        "winners_wanted": domain.get("winners_wanted"),
+        "winners": domain.get("winners", []),
+    }
+    step |= _present(entry, ("decision", "funded"))
+    step |= _present(domain, ("reserve", "budget", "lottery"))
+    if results.get("selection") is not None:
+        step["rule"] = results["selection"]
+    if "funded" in entry:
+        step["currency"] = results["competition"].get("currency")
+    return step
+
+
+def _stability_step(
+    sub_id: str, domain_id: str, entry: dict[str, Any], domain: dict[str, Any], results: dict
+) -> dict[str, Any]:
+    step: dict[str, Any] = _present(entry, ("p_selected", "rank_interval"))
+    if step and isinstance(results.get("stability"), dict):
+        step |= _present(results["stability"], ("replicates", "interval"))
+    if "too_close" in domain:
+        step["too_close"] = sub_id in (domain.get("too_close") or [])
+    by_method = (results.get("winners_by_method") or {}).get(domain_id)
+    if by_method:
+        step["winner_by_method"] = {m: sub_id in w for m, w in sorted(by_method.items())}
+    changes = []
+    for juror in results.get("jurors") or []:
+        for change in (juror.get("leave_one_out") or {}).get("changes") or []:
+            if change.get("domain") != domain_id:
+                continue
+            if sub_id in change.get("lost", []):
+                changes.append({"juror": juror["id"], "winner_without_them": False})
+            elif sub_id in change.get("gained", []):
+                changes.append({"juror": juror["id"], "winner_without_them": True})
+    if any((j.get("leave_one_out") is not None) for j in results.get("jurors") or []):
+        step["leave_one_out"] = changes
+    return step
+
+
+def _check(
+    entry: dict[str, Any],
+    score: float | None,
+    published: dict[str, Any] | None,
+    domain_id: str,
+    sub_id: str,
+) -> dict[str, Any]:
+    """Does the derivation give the published figures?"""
+    problems = []
+    if entry.get("score") != score:
+        problems.append(
+            f"the derivation gives {_show(score)} but the run's results say "
+            f"{_show(entry.get('score'))}"
+        )
+    check: dict[str, Any] = {"published": None}
+    if published is not None:
+        domain: dict[str, Any] = next(
+            (x for x in published.get("domains", []) if x.get("id") == domain_id), {}
+        )
+        shown = next((e for e in domain.get("ranking", []) if e.get("submission") == sub_id), None)
+        if shown is None:
+            problems.append(f"{RESULTS} does not list {sub_id}")
+        else:
+            check["published"] = {k: shown.get(k) for k in ("score", "rank", "winner")}
+            for key in ("score", "rank", "winner"):
+                if shown.get(key) != entry.get(key):
+                    problems.append(
+                        f"{RESULTS} publishes {key} {_show(shown.get(key))}, the re-run gives "
+                        f"{_show(entry.get(key))}: the inputs or the engine changed since the "
+                        "run (see grantjury verify)"
+                    )
+    check["reproduced"] = not problems
+    check["problems"] = problems
+    return check
+
+
+def _unknown_submission(sub_id: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(sub_id, known, n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return f"no submission {sub_id!r} in this competition ({len(known)} submissions){hint}"
+
+
+def explain_text(explanation: dict[str, Any], lang: str | None = None) -> str:
+    """The explanation for a terminal: numbered steps, one fact per line."""
+    x = explanation
+    sub = x["submission"]
+    title = _text(x["title"], lang)
+    association = x["association"]
+    options = x["run"]["options"]
+    digest = x["run"]["digest"]
+    lines = [
+        f"{sub} — {title}",
+        f"{_text(association['name'], lang)} ({association['id']}); domain "
+        f"{_text(x['domain']['name'], lang)} ({x['domain']['id']})",
+        f"run {short(digest) if digest else '(not recorded)'}: calibration "
+        f"{options['calibration']}, aggregate {options['aggregate']}, seed {options['seed']}",
+        "",
+    ]
+    criteria = x["rubric"]["criteria"]
+    weights = ", ".join(f"{c['id']} ×{_show(c['weight'])}" for c in criteria)
+    lines.append(f"1. Jurors' scores and totals (total = Σ weight × score / Σ weight; {weights})")
+    ids = [c["id"] for c in criteria]
+    widths = [max(len(c), 5) for c in ids]
+    lines.append(
+        "   "
+        + f"{'juror':<8}"
+        + " ".join(f"{c:>{w}}" for c, w in zip(ids, widths, strict=True))
+        + f" {'total':>9}"
+    )
+    for j in x["jurors"]:
+        cells = " ".join(
+            f"{_show(j['criteria'].get(c)):>{w}}" for c, w in zip(ids, widths, strict=True)
+        )
+        if j["status"] == "counted":
+            tail = f" {_fixed(j.get('total')):>9}"
+        elif j["status"] == "excluded":
+            tail = "  excluded: " + "; ".join(_why(e) for e in j.get("exclusions", []))
+        elif j["status"] == "incomplete":
+            tail = f"  set aside: did not score {', '.join(j.get('missing', []))}"
+        else:
+            tail = f"  {j['status']}"
+        lines.append(f"   {j['juror']:<8}{cells}{tail}")
+    if not x["jurors"]:
+        lines.append("   no juror scored it")
+    others = [c for c in x["conflicts"] if c["juror"] not in {j["juror"] for j in x["jurors"]}]
+    for c in others:
+        lines.append(f"   {c['juror']} did not score it: {c['category']} conflict ({c['source']})")
+    counted = [j for j in x["jurors"] if j["status"] == "counted"]
+    lines += ["", f"2. Calibration ({x['calibration']['method']})"]
+    if not x["calibration"]["formula_exact"]:
+        lines.append(
+            "   calibrated totals are read from each juror's ranking; bias and scale describe "
+            "the mapping approximately"
+        )
+    else:
+        lines.append("   calibrated = (total − bias) / scale")
+    for j in counted:
+        cal = j["calibration"]
+        how = (
+            "left as given: too few or identical totals to calibrate"
+            if cal["fallback"]
+            else f"bias {_fixed(cal['bias'])}, scale {_fixed(cal['scale'])}"
+        )
+        lines.append(
+            f"   {j['juror']:<8}{_fixed(j['total'])} → {_fixed(j['calibrated'])}   ({how})"
+        )
+    agg = x["aggregate"]
+    lines += ["", "3. Aggregate"]
+    if agg["score"] is None:
+        lines.append("   no calibrated total to combine: not ranked")
+    else:
+        values = ", ".join(_fixed(v) for v in agg["values"])
+        dropped = (
+            f", leaving out the lowest ({_fixed(agg['dropped'][0])}) and the highest "
+            f"({_fixed(agg['dropped'][1])})"
+            if agg["dropped"]
+            else ""
+        )
+        lines.append(
+            f"   {agg['method']} of {agg['n_jurors']} calibrated totals ({values}){dropped} "
+            f"= {_show(agg['score'])}"
+        )
+        lines.append(f"   uncalibrated mean of the totals: {_show(agg['raw_mean'])}")
+    elig = x["eligibility"]
+    lines += ["", "4. Eligibility"]
+    enough = (elig["n_jurors"] or 0) >= (elig["min_jurors"] or 0)
+    lines.append(
+        f"   {elig['n_jurors']} jurors without conflict (at least {elig['min_jurors']} "
+        f"expected): {'yes' if enough else 'no, flagged in the results'}"
+    )
+    thresholds = [c for c in criteria if c.get("threshold") is not None]
+    means = x.get("criteria_means") or {}
+    for c in thresholds:
+        lines.append(
+            f"   threshold {c['id']}: {_show(c['threshold'])} (mean {_show(means.get(c['id']))})"
+        )
+    if x["rubric"].get("total_threshold") is not None:
+        lines.append(
+            f"   threshold on the sum of criterion means: {x['rubric']['total_threshold']}"
+        )
+    if "eligible" in elig:
+        reasons = "; ".join(elig.get("ineligible_reasons") or [])
+        lines.append(f"   eligible: {'yes' if elig['eligible'] else 'no — ' + reasons}")
+    rank = x["rank"]
+    lines += ["", "5. Rank"]
+    if rank["rank"] is None:
+        lines.append("   not ranked")
+    else:
+        better = "higher" if rank["direction"] == "higher" else "lower"
+        lines.append(
+            f"   {rank['rank']} of {rank['ranked']} ranked in {x['domain']['id']} "
+            f"({better} scores first)"
+        )
+    if rank["tie"]:
+        tie = rank["tie"]
+        others = [s for s in tie.get("submissions", []) if s != sub]
+        span = tie.get("ranks")
+        lines.append(
+            f"   tied at {_show(tie.get('score'))} with {_join(others)}"
+            + (f" for ranks {span[0]} to {span[1]}" if span else "")
+        )
+        for step in tie.get("steps", []):
+            if step.get("key") == "lot":
+                purpose = ", ".join(str(p) for p in step.get("purpose", []))
+                lines.append(
+                    f"   lot drawn from seed {step.get('seed')} (purpose {purpose}): "
+                    f"{', '.join(step.get('order', []))}"
+                )
+            else:
+                shown = ", ".join(f"{k} {_show(v)}" for k, v in step.get("values", {}).items())
+                lines.append(f"   {step.get('key')}: {shown}")
+        if rank["tie_break"]:
+            lines.append(f"   settled by {rank['tie_break'].get('key')}")
+        if "mattered" in tie:
+            lines.append(
+                "   the tie decided who is selected"
+                if tie["mattered"]
+                else "   the tie did not change who is selected"
+            )
+    elif rank["rank"] is not None:
+        lines.append("   no tie")
+    sel = x["selection"]
+    lines += ["", "6. Selection"]
+    decision = sel.get("decision") or ("winner" if sel["winner"] else "not a winner")
+    lines.append(f"   {'winner' if sel['winner'] else 'not a winner'}: {decision}")
+    lines.append(
+        f"   {x['domain']['id']} names {_count(sel['winners_wanted'], 'winner')}: "
+        f"{_join(sel['winners']) or 'none'}"
+    )
+    if sel.get("reserve"):
+        lines.append(f"   reserve list, in order: {_join(sel['reserve'])}")
+    if sel.get("funded") is not None:
+        lines.append(f"   funded: {_show(sel['funded'])} {sel.get('currency') or ''}".rstrip())
+    rule = sel.get("rule")
+    if isinstance(rule, dict):
+        lines.append(
+            "   rule: " + ", ".join(f"{k} {_show(v)}" for k, v in rule.items() if v is not None)
+        )
+    stab = x["stability"]
+    if stab:
+        lines += ["", "7. Stability"]
+        if stab.get("p_selected") is not None:
+            lines.append(
+                f"   selected in {_show(round(stab['p_selected'] * 100, 1))}% of "
+                f"{stab.get('replicates', 'the')} bootstrap replicates of the jury"
+            )
+        if stab.get("rank_interval"):
+            low, high = stab["rank_interval"]
+            share = f"{_show(stab['interval'] * 100)}% " if stab.get("interval") else ""
+            lines.append(f"   {share}rank interval: {low} to {high}")
+        if stab.get("too_close"):
+            lines.append("   too close to the funding line to call")
+        by_method = stab.get("winner_by_method")
+        if by_method:
+            yes = [m for m, w in by_method.items() if w]
+            no = [m for m, w in by_method.items() if not w]
+            if not no:
+                lines.append(f"   a winner under every calibration method ({_join(yes)})")
+            elif not yes:
+                lines.append(f"   not a winner under any calibration method ({_join(no)})")
+            else:
+                lines.append(f"   a winner under {_join(yes)}; not under {_join(no)}")
+        if "leave_one_out" in stab:
+            if stab["leave_one_out"]:
+                for change in stab["leave_one_out"]:
+                    would = "would" if change["winner_without_them"] else "would not"
+                    lines.append(f"   without {change['juror']}'s scores it {would} be a winner")
+            else:
+                lines.append("   no single juror's absence would change whether it wins")
+    if x.get("notes") or x.get("other"):
+        lines += ["", "Notes"]
+        lines.extend(f"   {note}" for note in x.get("notes") or [])
+        lines.extend(f"   {key}: {_show(value)}" for key, value in (x.get("other") or {}).items())
+    check = x["check"]
+    lines.append("")
+    published = check.get("published")
+    if check["reproduced"]:
+        if published:
+            lines.append(
+                f"Published in {RESULTS}: score {_show(published['score'])}, rank "
+                f"{_show(published['rank'])} — reproduced by this derivation."
+            )
+        else:
+            lines.append("This derivation reproduces the run's results.")
+    else:
+        lines.extend(f"NOT REPRODUCED: {p}" for p in check["problems"])
+    return "\n".join(lines)
+
+
+# --- small helpers ---------------------------------------------------------------------
+
+
+def _present(source: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    return {k: source[k] for k in keys if k in source}
+
+
+def _round(value: Any) -> float | None:
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    rounded = round(value, 6)
+    return 0.0 if rounded == 0 else rounded
+
+
+def _union(first: Iterable[Any], second: Iterable[Any]) -> list[Any]:
+    """Keys of ``first`` in order, then those only in ``second``."""
+    seen = list(first)
+    return seen + [k for k in second if k not in set(seen)]
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return text if len(text) <= 80 else text[:79] + "…"
+    return str(value)
+
+
+def _fixed(value: Any) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _pair(before: Any, after: Any) -> str:
+    """``before → after``, with as many decimals as it takes to see the difference."""
+    if isinstance(before, float | int) and isinstance(after, float | int):
+        for digits in (3, 6):
+            b, a = f"{before:.{digits}f}", f"{after:.{digits}f}"
+            if b != a or digits == 6:
+                return f"{_trim(b)} → {_trim(a)}"
+    return f"{_show(before)} → {_show(after)}"
+
+
+def _trim(number: str) -> str:
+    return number.rstrip("0").rstrip(".") if "." in number else number
+
+
+def _digest(value: Any) -> str:
+    return f"sha256:{short(value)}…" if isinstance(value, str) else "(none)"
+
+
+def _count(n: Any, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _text(value: Any, lang: str | None) -> str:
+    if isinstance(value, dict):
+        if lang and lang in value:
+            return str(value[lang])
+        for fallback in ("fr", "en"):
+            if fallback in value:
+                return str(value[fallback])
+        return str(next(iter(value.values()), ""))
+    return "" if value is None else str(value)
+
+
+def explain_json(explanation: dict[str, Any]) -> str:
+    """The explanation as JSON text (``explain --format json``): sorted keys, UTF-8."""
+    return json.dumps(explanation, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)

@@ -1,0 +1,223 @@
+"""How sure are we: the bootstrap over jurors, p_selected, rank intervals, and properties of
+selection that must hold for every competition."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grantjury.calibrate import calibrate
+from grantjury.pipeline import run
+from grantjury.report import results_json
+from grantjury.stability import DomainInput, _replicate, _weighted_means, rank_matrix
+from tests.conftest import invoke
+from tests.generate import write_competition
+from tests.handmade import by_id, write_handmade
+
+SPREAD = {
+    "R": [19, 19, 18, 19, 18, 19],
+    "M1": [13, 10, 12, 11, 12, 13],
+    "M2": [11, 13, 12, 12, 10, 12],
+    "M3": [12, 12, 10, 13, 12, 10],
+    "M4": [10, 11, 13, 10, 13, 11],
+    "L": [2, 3, 2, 1, 3, 2],
+}
+"""Six jurors' scores: R runs away, L trails far behind, M1–M4 are close."""
+
+
+def spread(root: Path, seed: int = 1, replicates: int = 1000) -> Path:
+    """The ``SPREAD`` scores as a one-criterion competition with two places."""
+    return write_handmade(
+        root,
+        criteria=[{"id": "q", "scale": {"min": 0, "max": 20, "step": 1}}],
+        domains=[{"id": "d", "winners": 2}],
+        submissions=[{"id": s} for s in SPREAD],
+        scores={s: [[v] for v in values] for s, values in SPREAD.items()},
+        method={"calibration": "zscore", "seed": seed, "replicates": replicates},
+    )
+
+
+def test_the_same_seed_gives_byte_identical_results(tmp_path: Path) -> None:
+    root = spread(tmp_path / "c")
+    assert results_json(run(root).results) == results_json(run(root).results)
+
+
+def test_another_seed_draws_other_replicates(tmp_path: Path) -> None:
+    one = run(spread(tmp_path / "a", seed=1)).results
+    two = run(spread(tmp_path / "b", seed=2)).results
+    assert (one["stability"]["seed"], two["stability"]["seed"]) == (1, 2)
+    p_one = {e["submission"]: e["p_selected"] for e in one["domains"][0]["ranking"]}
+    p_two = {e["submission"]: e["p_selected"] for e in two["domains"][0]["ranking"]}
+    assert p_one != p_two
+    assert p_one["R"] == p_two["R"] == 1.0
+
+
+def test_p_selected_is_certain_for_a_runaway_and_nil_for_a_clear_loser(tmp_path: Path) -> None:
+    results = run(spread(tmp_path / "c")).results
+    assert results["stability"]["replicates"] == 1000
+    entries = by_id(results["domains"][0])
+    assert all(0 <= e["p_selected"] <= 1 for e in entries.values())
+    assert entries["R"]["p_selected"] == 1.0
+    assert entries["L"]["p_selected"] == 0.0
+    # Two places: the probabilities of being selected add up to two in every replicate.
+    assert sum(e["p_selected"] for e in entries.values()) == pytest.approx(2.0)
+
+
+def test_rank_intervals_contain_the_point_rank_for_clear_cases(tmp_path: Path) -> None:
+    (d,) = run(spread(tmp_path / "c")).results["domains"]
+    entries = by_id(d)
+    assert (entries["R"]["rank"], entries["R"]["rank_interval"]) == (1, [1, 1])
+    assert (entries["L"]["rank"], entries["L"]["rank_interval"]) == (6, [6, 6])
+    for entry in d["ranking"]:
+        low, high = entry["rank_interval"]
+        assert 1 <= low <= high <= 6
+    assert set(d["too_close"]) <= {"M1", "M2", "M3", "M4"} and d["too_close"]
+
+
+def test_replicates_zero_turns_stability_off(tmp_path: Path) -> None:
+    root = spread(tmp_path / "c")
+    result = invoke("rank", root, "--out", tmp_path / "out", "--replicates", "0")
+    assert result.exit_code == 0, result.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert results["stability"] is None
+    assert results["options"]["replicates"] == 0
+    (d,) = results["domains"]
+    assert d["too_close"] == []
+    assert {(e["p_selected"], e["rank_interval"]) for e in d["ranking"]} == {(None, None)}
+
+
+def test_weighted_means_and_explicit_replicates_agree_for_zscore() -> None:
+    rng = np.random.default_rng(4)
+    n_jurors, n_subs = 5, 8
+    cells = [(j, s) for j in range(n_jurors) for s in range(n_subs) if rng.random() < 0.7]
+    juror = np.array([j for j, _ in cells])
+    submission = np.array([s for _, s in cells])
+    total = np.round(rng.uniform(5, 19, len(cells)) * 2) / 2
+    cal = calibrate("zscore", juror, submission, total, n_jurors, n_subs)
+    data = DomainInput("d", juror, submission, total, cal.calibrated, n_jurors, n_subs, 1.0)
+    weights = rng.multinomial(n_jurors, np.full(n_jurors, 1 / n_jurors), size=200).astype(float)
+    vectorised = _weighted_means(data, weights, None)
+    explicit = np.vstack([_replicate(data, w, "zscore", "mean", refit=False) for w in weights])
+    np.testing.assert_allclose(vectorised, explicit, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(np.isnan(vectorised), np.isnan(explicit))
+    assert np.array_equal(rank_matrix(vectorised), rank_matrix(explicit))
+
+
+# --- properties of selection, on generated competitions ------------------------------------
+
+RULES = st.fixed_dictionaries(
+    {
+        "mode": st.sampled_from(["per_domain", "overall"]),
+        "budget_rule": st.sampled_from(["stop", "skip"]),
+        "cap": st.sampled_from([None, 40_000]),
+        "domain_budget": st.sampled_from([None, 60_000, 150_000]),
+        "overall_budget": st.sampled_from([None, 120_000]),
+        "total_winners": st.integers(1, 5),
+        "minimum": st.integers(0, 2),
+        "lottery": st.sampled_from([None, 5.0, 20.0]),
+        "reserve": st.integers(0, 3),
+    }
+)
+
+
+def with_rules(root: Path, seed: int, rules: dict[str, Any]) -> None:
+    """Add selection rules, requested amounts and declared gates to a generated competition."""
+    rng = np.random.default_rng(seed)
+    spec = yaml.safe_load((root / "competition.yaml").read_text())
+    selection: dict[str, Any] = {
+        "mode": rules["mode"],
+        "budget_rule": rules["budget_rule"],
+        "reserve": rules["reserve"],
+    }
+    if rules["cap"]:
+        selection["cap"] = rules["cap"]
+    if rules["mode"] == "overall":
+        selection["total_winners"] = rules["total_winners"]
+        if rules["overall_budget"]:
+            selection["budget"] = rules["overall_budget"]
+        for domain in spec["domains"]:
+            domain["minimum"] = rules["minimum"]
+    else:
+        if rules["lottery"]:
+            selection["lottery"] = {"band": rules["lottery"]}
+        if rules["domain_budget"]:
+            for domain in spec["domains"]:
+                domain["budget"] = rules["domain_budget"]
+    spec["selection"] = selection
+    spec["method"]["replicates"] = 20
+    (root / "competition.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True))
+    for path in sorted((root / "submissions").iterdir()):
+        sub = yaml.safe_load(path.read_text())
+        sub["requested_amount"] = int(rng.integers(10, 100)) * 1000
+        if rng.random() < 0.25:
+            sub.update(eligible=False, reason="incomplete file")
+        path.write_text(yaml.safe_dump(sub, allow_unicode=True))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), rules=RULES)
+def test_selection_keeps_quotas_budgets_and_gates(seed: int, rules: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "g"
+        write_competition(root, seed, full_panels=True)
+        with_rules(root, seed, rules)
+        results = run(root).results
+    spec = {d["id"]: d for d in results["domains"]}
+    selection = results["selection"]
+    all_winners = []
+    funded_total = 0.0
+    for d in results["domains"]:
+        entries = by_id(d)
+        members = sorted(s for s, sub in results["submissions"].items() if sub["domain"] == d["id"])
+        assert sorted(e["submission"] for e in d["ranking"]) == members
+        assert len(d["winners"]) <= spec[d["id"]]["winners_wanted"]
+        for sub in d["winners"] + d["reserve"]:
+            assert entries[sub]["eligible"], f"{sub} is not eligible"
+        assert not set(d["winners"]) & set(d["reserve"])
+        for entry in d["ranking"]:
+            if not entry["eligible"]:
+                assert not entry["winner"] and entry["p_selected"] == 0.0
+            assert entry["decision"]
+        funded = [entries[s]["funded"] for s in d["winners"]]
+        assert all(f is not None for f in funded)
+        if selection["cap"]:
+            assert max(funded, default=0) <= selection["cap"]
+        if d["budget"] is not None:
+            assert sum(funded) <= d["budget"]["envelope"] + 1e-6
+        funded_total += sum(funded)
+        all_winners += d["winners"]
+        if selection["mode"] == "overall" and selection["budget"] is None:
+            eligible = sum(1 for e in d["ranking"] if e["eligible"] and e["rank"] is not None)
+            assert len(d["winners"]) >= min(rules["minimum"], eligible)
+    if selection["mode"] == "overall":
+        assert len(all_winners) <= max(
+            selection["total_winners"], rules["minimum"] * len(results["domains"])
+        )
+        if selection["budget"] is not None:
+            assert funded_total <= selection["budget"] + 1e-6
+
+
+def test_interval_band_ignores_an_ineligible_submission_above_the_line(tmp_path: Path) -> None:
+    root = write_handmade(
+        tmp_path / "c",
+        criteria=[{"id": "q", "scale": {"min": 0, "max": 20, "step": 1}}],
+        domains=[{"id": "d", "winners": 2}],
+        submissions=[
+            {"id": "X", "eligible": False, "reason": "late"},
+            *({"id": s} for s in ("R", "M1", "M2", "M3", "M4", "L")),
+        ],
+        scores={"X": [[20]] * 6, **{s: [[v] for v in SPREAD[s]] for s in SPREAD}},
+        method={"calibration": "zscore", "seed": 1, "replicates": 300},
+        selection={"lottery": {"band": "interval"}},
+    )
+    (d,) = run(root).results["domains"]
+    assert d["winners"][0] == "R"
+    assert d["lottery"] is not None and set(d["lottery"]["members"]) <= {"M1", "M2", "M3", "M4"}
