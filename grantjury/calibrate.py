@@ -296,7 +296,7 @@ def calibrate_additive(
     submission: np.ndarray,
     n_submissions: int,
     min_scores: int = 2,
-    ridge: float = 1.0,
+    ridge: float | str = "auto",
     se_max_jurors: int = 2000,
     **_: object,
 ) -> Calibration:
@@ -337,7 +337,13 @@ def calibrate_additive(
     min_scores
         Jurors with fewer totals are left out of the fit and keep their totals (``fallback``).
     ridge
-        The penalty ``λ ≥ 0`` on biases, in units of the noise variance.
+        The penalty ``λ ≥ 0`` on biases, in units of the noise variance; ``"auto"``
+        (default) estimates it from the data by the method of moments, empirical-Bayes
+        style: ``λ = σ̂² / τ̂²`` with ``σ̂²`` the residual variance of an unpenalised fit and
+        ``τ̂² = max(0, var(b̂) − mean(σ̂² / n_j))`` the spread of biases beyond what noise
+        alone would give. A jury without real differences in severity (``τ̂² ≈ 0``) is then
+        left nearly uncorrected, and a jury with large ones is corrected fully (chosen by the
+        benchmark in docs/calibration.md: a fixed λ lost to ``raw`` when jurors agree).
     se_max_jurors
         Standard errors need a dense inverse; components with more fitted jurors get NaN.
 
@@ -360,7 +366,9 @@ def calibrate_additive(
     bias_se = np.full(n_jurors, np.nan)
     converged = True
     if graph.jurors.size:
-        b, se, converged = _fit_additive(graph, ridge, se_max_jurors)
+        if ridge == "auto":
+            ridge = _empirical_ridge(graph, se_max_jurors)
+        b, se, converged = _fit_additive(graph, float(ridge), se_max_jurors)
         bias[graph.jurors] = b
         bias_se[graph.jurors] = se
     return Calibration(
@@ -373,6 +381,30 @@ def calibrate_additive(
         components=graph.components,
         converged=converged,
     )
+
+
+MAX_RIDGE = 1e6
+"""λ used when the data show no spread of severity beyond noise: biases are then ≈ 0."""
+
+
+def _empirical_ridge(graph: _Graph, se_max_jurors: int) -> float:
+    """Method-of-moments estimate of ``σ² / τ²`` from an unpenalised additive fit."""
+    b, _, _ = _fit_additive(graph, 0.0, se_max_jurors)
+    shifted = graph.total - b[graph.juror]
+    counts = np.bincount(graph.submission, minlength=graph.n_submissions)
+    sums = np.bincount(graph.submission, weights=shifted, minlength=graph.n_submissions)
+    quality = np.divide(sums, counts, out=np.zeros(graph.n_submissions), where=counts > 0)
+    residual = shifted - quality[graph.submission]
+    n_components = int(graph.size.size)
+    dof = graph.total.size - np.count_nonzero(counts) - graph.jurors.size + n_components
+    if dof <= 0 or b.size < 2:
+        return MAX_RIDGE
+    noise = float(residual @ residual) / dof
+    per_juror = np.bincount(graph.juror, minlength=graph.jurors.size)
+    spread = float(np.var(b, ddof=1)) - noise * float(np.mean(1.0 / per_juror))
+    if spread <= noise / MAX_RIDGE:
+        return MAX_RIDGE
+    return noise / spread
 
 
 def _fit_additive(

@@ -69,6 +69,26 @@ class Rubric(Frozen):
     total_threshold: float | None = None
     """The sum of the unweighted, uncalibrated criterion means must reach it (Horizon Europe:
     10 of 15 over three criteria scored 0–5)."""
+    tie_break: tuple[str, ...] | None = None
+    """Tie-break chain of the domains that use this rubric (Horizon Europe's innovation
+    actions: Impact, then Excellence); when absent, the competition's ``method.tie_break``."""
+
+    @field_validator("tie_break")
+    @classmethod
+    def _known_keys(cls, keys: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if keys is None else _complete_chain(keys)
+
+    @model_validator(mode="after")
+    def _chain_names_own_criteria(self) -> Rubric:
+        for key in self.tie_break or ():
+            kind, _, criterion = key.partition(":")
+            if kind == "criterion" and self.criterion_index(criterion) is None:
+                known = ", ".join(c.id for c in self.criteria)
+                raise ValueError(
+                    f"tie-break key {key!r} names no criterion of this rubric; "
+                    f"expected criterion:ID with ID one of {known}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _one_direction(self) -> Rubric:
@@ -119,8 +139,10 @@ class Lottery(Frozen):
 
     band: float | Literal["interval"]
     """Submissions whose score lies within ``band`` points of the funding line, or (with
-    ``interval``) whose 90% rank interval from the stability bootstrap straddles it, cannot be
-    told apart: the places left for them are drawn by lot."""
+    ``interval``) whose 90% rank interval from the stability bootstrap straddles it (with
+    ``method.uncertainty: bayes``: whose 50% credible interval of the rank crosses the expected
+    rank of the last fundable submission), cannot be told apart: the places left for them are
+    drawn by lot."""
 
 
 class Selection(Frozen):
@@ -156,7 +178,8 @@ class Selection(Frozen):
 class Method(Frozen):
     """Options of a run; the competition file sets them, the command line may override them."""
 
-    calibration: Literal["raw", "zscore", "percentile", "additive", "affine"] = "zscore"
+    calibration: Literal["raw", "zscore", "percentile", "additive", "affine"] = "additive"
+    """Default chosen by the benchmark in docs/calibration.md."""
     aggregate: Literal["mean", "median", "trimmed"] = "mean"
     seed: int = Field(default=20130418, ge=0, lt=2**63)
     min_jurors: int = Field(default=2, ge=1)
@@ -165,6 +188,13 @@ class Method(Frozen):
     """Bootstrap replicates of the stability analysis (0 turns it off)."""
     refit: bool = False
     """Fit graph calibrations (additive, affine) again in every bootstrap replicate."""
+    uncertainty: Literal["bootstrap", "bayes"] = "bootstrap"
+    """How sure the ranking is: ``bootstrap`` resamples each domain's jury (stability.py);
+    ``bayes`` samples the SNSF's Bayesian model of the totals (bayes.py)."""
+    burn_in: int = Field(default=2000, ge=0, le=1_000_000)
+    """With ``uncertainty: bayes``: Gibbs iterations discarded at the start of each chain."""
+    draws: int = Field(default=2000, ge=0, le=1_000_000)
+    """With ``uncertainty: bayes``: posterior draws kept, over all chains (0 turns it off)."""
 
     @field_validator("tie_break")
     @classmethod
@@ -173,6 +203,14 @@ class Method(Frozen):
             if not _tie_break_form(key):
                 raise ValueError(f"unknown tie-break key {key!r}; expected {TIE_BREAK_FORMS}")
         return keys if keys and keys[-1] == "lot" else (*keys, "lot")
+
+
+def _complete_chain(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """A checked tie-break chain, ending with ``lot`` so that every tie is settled."""
+    for key in keys:
+        if not _tie_break_form(key):
+            raise ValueError(f"unknown tie-break key {key!r}; expected {TIE_BREAK_FORMS}")
+    return keys if keys and keys[-1] == "lot" else (*keys, "lot")
 
 
 def _tie_break_form(key: str) -> bool:
