@@ -154,6 +154,22 @@ def validate(competition: Path | None) -> None:
     help="Jury resamples of the stability analysis (default 1000; 0 turns it off).",
 )
 @click.option(
+    "--uncertainty",
+    type=click.Choice(["bootstrap", "bayes"]),
+    help="How sure the ranking is: resample the jury (default), or the SNSF's Bayesian "
+    "model (expected ranks, credible intervals).",
+)
+@click.option(
+    "--burn-in",
+    type=click.IntRange(0, 1_000_000),
+    help="With --uncertainty bayes: Gibbs iterations discarded per chain (default 2000).",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(0, 1_000_000),
+    help="With --uncertainty bayes: posterior draws kept (default 2000; 0 turns it off).",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Write into --out even if it holds files that are not a grantjury report.",
@@ -165,6 +181,9 @@ def rank(
     aggregate: str | None,
     seed: int | None,
     replicates: int | None,
+    uncertainty: str | None,
+    burn_in: int | None,
+    draws: int | None,
     force: bool,
 ) -> None:
     """Rank a competition and pick each domain's winners.
@@ -175,6 +194,7 @@ def rank(
     \b
     Example:
         grantjury rank sample_submissions/ --out reports/
+        grantjury rank sample_submissions/ --out reports/ --uncertainty bayes
     """
     path = resolve_competition(competition)
     given = {
@@ -182,6 +202,9 @@ def rank(
         "aggregate": aggregate,
         "seed": seed,
         "replicates": replicates,
+        "uncertainty": uncertainty,
+        "burn_in": burn_in,
+        "draws": draws,
     }
     with progress_bar("Resampling the jury") as progress:
         result = run(path, given, progress)
@@ -275,6 +298,160 @@ def simulate(out_dir: Path, languages: str, force: bool, **options: Any) -> None
     drawn = simulation.simulate(chosen)
     simulation.write(out_dir, simulation.render(drawn), force=force)
     click.echo(f"wrote {out_dir}: {simulation.describe(drawn)}")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def init(folder: Path) -> None:
+    """Create a ready-to-edit competition in FOLDER, which must be new or empty.
+
+    Writes competition.yaml, rubric.yaml, jurors.yaml, an empty submissions/ folder and a
+    README, each commented in French and English and valid as written: replace the examples,
+    add one file per submission, then check with grantjury validate.
+
+    \b
+    Example:
+        grantjury init forum-2014/
+    """
+    from . import workflow
+
+    written = workflow.init_competition(folder)
+    click.echo(
+        f"created {folder}: {', '.join(p.name for p in written)}; edit them, add the "
+        f"submissions, then run: grantjury validate {folder}"
+    )
+
+
+@cli.command()
+@competition_argument
+@click.option(
+    "--per-submission",
+    "per_submission",
+    type=click.IntRange(1),
+    required=True,
+    help="Jurors of each submission.",
+)
+@click.option(
+    "--max-load",
+    type=click.IntRange(1),
+    help="Most submissions per juror (default: loads differ by at most one in a panel).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    help="Seed of the random choices (default: the competition's method.seed).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: the competition's assignments file, else assignments.csv "
+    "beside competition.yaml).",
+)
+def assign(
+    competition: Path | None,
+    per_submission: int,
+    max_load: int | None,
+    seed: int | None,
+    out: Path | None,
+) -> None:
+    """Assign jurors to every eligible submission, from its domain's panel, around conflicts.
+
+    Each submission gets --per-submission distinct jurors among those whose domains include
+    its own (or who have no panel), never one in conflict with it (declared, detected from
+    affiliations, and the competition's conflict_scope). Loads are balanced, and each
+    domain's juror–submission graph is connected where possible, so that calibration can
+    compare every juror with every other. The same seed gives the same assignment.
+
+    Writes assignments.csv (juror,submission), replacing a previous one, and prints a
+    summary per domain. When no assignment exists, prints exactly why and writes nothing.
+
+    \b
+    Example:
+        grantjury assign forum-2014/ --per-submission 4 --seed 2014
+    """
+    from . import workflow
+
+    outcome = workflow.assign(resolve_competition(competition), per_submission, max_load, seed, out)
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo("\n".join(outcome.lines))
+
+
+@cli.command()
+@competition_argument
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the workbooks (new or empty).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a folder that is not empty (files of the same name are replaced).",
+)
+def sheets(competition: Path | None, out_dir: Path, force: bool) -> None:
+    """Make one Excel workbook per juror to fill in and send back.
+
+    Each workbook (JUROR.xlsx) holds instructions in every language of the competition
+    (right to left in Arabic) with the rubric, each criterion's scale, step, direction and
+    labels, and the conflict declaration the juror signs; and a Scores sheet listing only
+    the juror's assigned submissions, one column per criterion and a comment column. Score
+    cells accept only values on the criterion's scale and step; every other cell is
+    protected. Needs the assignments (grantjury assign). Two runs give identical files.
+
+    \b
+    Example:
+        grantjury sheets forum-2014/ --out forum-2014/sheets/
+    """
+    from . import workflow
+
+    outcome = workflow.sheets(resolve_competition(competition), out_dir, force=force)
+    click.echo("\n".join(outcome.lines))
+
+
+@cli.command()
+@click.argument("competition", required=False, type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "sheets_dir",
+    metavar="SHEETS_DIR",
+    required=False,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: the competition's scores file, else scores.csv beside "
+    "competition.yaml).",
+)
+def collect(competition: Path | None, sheets_dir: Path | None, out: Path | None) -> None:
+    """Read the returned sheets of SHEETS_DIR into the scores file.
+
+    Reads every workbook (.xlsx) made by grantjury sheets, and CSV files in the scores
+    format (juror,submission,criterion,score[,comment]). Every cell is checked: each problem
+    names the workbook, the sheet and the cell (J03.xlsx, Scores!F7: 21 is above the scale
+    maximum 20); a workbook whose juror or submissions do not match the assignments is
+    refused; when anything is wrong, all problems are listed and nothing is written. Jurors
+    who have not returned a sheet, and cells still empty, are listed as warnings. Decimal
+    commas and Arabic-Indic digits typed as text are read as numbers.
+
+    \b
+    Example:
+        grantjury collect forum-2014/ forum-2014/returned/
+    """
+    from . import workflow
+
+    if sheets_dir is None:
+        competition, sheets_dir = None, competition
+    if sheets_dir is None:
+        raise click.UsageError(
+            "name the folder of returned sheets: collect [COMPETITION] SHEETS_DIR"
+        )
+    outcome = workflow.collect(resolve_competition(competition), sheets_dir, out)
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo("\n".join(outcome.lines))
 
 
 results_dir_argument = click.argument(

@@ -7,9 +7,11 @@ produce them: UTF-8 with or without BOM, ``,`` or ``;`` delimiter, decimal comma
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,14 @@ from typing import Any
 import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
+try:
+    from yaml.cyaml import CParser
+except ImportError:  # PyYAML built without libyaml
+    CParser = None
 
 from .errors import ProblemLog
 from .model import (
@@ -31,8 +41,8 @@ MAX_YAML_DEPTH = 20
 MAX_INPUT_BYTES = 2**31
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe loader that refuses aliases and deep nesting and records each node's line."""
+class _Guarded(Composer):
+    """A composer that refuses aliases and deep nesting."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -53,6 +63,28 @@ class _LineLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth = depth - 1
+
+
+class _LineLoader(_Guarded, yaml.SafeLoader):
+    """Safe loader that refuses aliases and deep nesting (pure Python: its messages are the
+    ones shown for a file that does not parse)."""
+
+
+if CParser is not None:
+
+    class _FastLoader(_Guarded, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        """The same loader over libyaml's parser: our composer (aliases, depth) and
+        constructor run on libyaml's events, several times faster than the Python scanner."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    _FAST_LOADER: type | None = _FastLoader
+else:  # PyYAML built without libyaml
+    _FAST_LOADER = None
 
 
 @dataclass(frozen=True)
@@ -112,15 +144,13 @@ def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None)
     text = decode_text(raw, label, log)
     if text is None:
         return None
-    loader = _LineLoader(text)
+    if _FAST_LOADER is not None:
+        try:
+            return _parse_yaml(_FAST_LOADER, text, label, log)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+            pass  # parsed again below, for the pure-Python parser's clearer message
     try:
-        node = loader.get_single_node()
-        if node is None:
-            log.error(label, "the file is empty", expected="a YAML document")
-            return None
-        lines: dict[tuple, int] = {}
-        _node_lines(node, (), lines)
-        data = loader.construct_document(node)
+        return _parse_yaml(_LineLoader, text, label, log)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         log.error(
@@ -132,6 +162,21 @@ def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None)
     except yaml.YAMLError as exc:
         log.error(label, f"invalid YAML: {exc}")
         return None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date such as 2013-02-30
+        log.error(label, f"invalid YAML: a value cannot be read ({exc})")
+        return None
+
+
+def _parse_yaml(loader_class: type, text: str, label: str, log: ProblemLog) -> YamlDoc | None:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            log.error(label, "the file is empty", expected="a YAML document")
+            return None
+        lines: dict[tuple, int] = {}
+        _node_lines(node, (), lines)
+        data = loader.construct_document(node)
     finally:
         loader.dispose()
     return YamlDoc(data, lines)
@@ -172,9 +217,25 @@ class CsvTable:
     columns: dict[str, np.ndarray]
     lines: np.ndarray
     decimal_comma: bool
+    factors: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Distinct values of some columns, filled by ``factorize``."""
 
     def __len__(self) -> int:
         return int(self.lines.shape[0])
+
+    def factorize(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct values of a column, sorted, and the index of each cell's value among
+        them (``np.unique(column, return_inverse=True)``, computed once)."""
+        if name not in self.factors:
+            column = self.columns[name]
+            if column.size == 0:
+                self.factors[name] = (np.array([], dtype=object), np.array([], dtype=np.int64))
+            else:
+                uniques, inverse = np.unique(column.astype(str), return_inverse=True)
+                self.factors[name] = (uniques.astype(object), inverse.astype(np.int64).ravel())
+        return self.factors[name]
 
 
 def read_csv(
@@ -183,21 +244,154 @@ def read_csv(
     required: tuple[str, ...],
     log: ProblemLog,
     raw: bytes | None = None,
+    extra: bool = True,
 ) -> CsvTable | None:
-    """Read a CSV file into columns; a missing column or ragged row is logged with its line."""
+    """Read a CSV file into columns; a missing column or ragged row is logged with its line.
+
+    A file without quotes is split with numpy over the whole buffer (no Python object per
+    row); a file with quotes, or with old Mac line ends, goes through the ``csv`` module.
+    ``extra=False`` turns only the ``required`` columns into strings (a free-text comment
+    column of a large scores file is never materialised).
+    """
     raw = path.read_bytes() if raw is None else raw
-    text = decode_text(raw, label, log)
-    if text is None:
+    if not _is_utf8_text(raw, label, log):
         return None
-    first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
-    if not first_line:
+    body = 3 if raw.startswith(_BOM) else 0
+    first = re.compile(rb"[^ \t\r\n\x0b\x0c]").search(raw, body)
+    if first is None:
         log.error(label, "the file is empty", expected=f"a header line: {','.join(required)}")
         return None
+    first_start = raw.rfind(b"\n", body, first.start()) + 1 or body
+    first_end = raw.find(b"\n", first_start)
+    first_line = raw[first_start : len(raw) if first_end < 0 else first_end].decode().strip("\r")
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
         delimiter = "\t"
+    if b'"' in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+        text = raw[body:].decode("utf-8")
+        found = _rows_by_csv_module(text, delimiter)
+    else:
+        found = _rows_by_numpy(raw, body, delimiter)
+    if found is None:
+        log.error(
+            label,
+            "the file holds no header line, only separators",
+            found=repr(first_line[:80]),
+            expected=f"a header line: {','.join(required)}",
+        )
+        return None
+    header, header_line, rows = found
+    missing = [name for name in required if name not in header]
+    if missing:
+        log.error(
+            label,
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            line=header_line,
+            found=", ".join(header) if len(header) > 1 else repr(first_line[:80]),
+            expected=f"a header with {', '.join(required)} (separated by ',' or ';')",
+        )
+        return None
+    wanted = {
+        name: i for i, name in enumerate(header) if extra or name in required
+    }  # a repeated name keeps its last column, as a dict of the header would
+    columns, lines, factors = rows.columns(wanted, len(header), label, log)
+    return CsvTable(
+        label,
+        tuple(header),
+        columns,
+        lines,
+        decimal_comma=delimiter == ";",
+        factors=factors,
+    )
+
+
+_BOM = b"\xef\xbb\xbf"
+_BLANK_BYTES = b" \t\r\n\x0b\x0c"
+
+
+def _is_utf8_text(raw: bytes, label: str, log: ProblemLog) -> bool:
+    """Like ``decode_text`` without keeping the text: checked in slices of whole lines."""
+    if b"\x00" in raw[:4096]:
+        return decode_text(raw[:4096], label, log) is not None
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        log.error(
+            label,
+            "this is not a text file (it contains NUL bytes)",
+            line=raw.count(b"\n", 0, nul) + 1,
+            expected="a UTF-8 text file",
+        )
+        return False
+    view = memoryview(raw)
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\n", start + 2**24)
+        end = len(raw) if end < 0 else end + 1  # a newline never splits a UTF-8 sequence
+        try:
+            codecs.utf_8_decode(view[start:end], "strict", True)
+        except UnicodeDecodeError as exc:
+            bad = start + exc.start
+            log.error(
+                label,
+                "the file is not valid UTF-8 (perhaps Latin-1 or Windows-1252); "
+                "save it as UTF-8 and try again",
+                line=raw.count(b"\n", 0, bad) + 1,
+                found=f"byte 0x{raw[bad]:02x}",
+                expected="UTF-8 text",
+            )
+            return False
+        start = end
+    return True
+
+
+_Columns = tuple[dict[str, np.ndarray], np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]
+"""Columns by name, the line of each row, and the distinct values of the columns that have
+them already (see ``CsvTable.factorize``)."""
+
+
+class _ParsedRows:
+    """Rows as the ``csv`` module read them (quoted fields)."""
+
+    def __init__(self, rows: list[list[str]], lines: list[int]):
+        self.rows, self.lines = rows, lines
+
+    def columns(self, wanted: dict[str, int], width: int, label: str, log: ProblemLog) -> _Columns:
+        good_rows, good_lines = [], []
+        for row, line in zip(self.rows, self.lines, strict=True):
+            if _ragged(row, width):
+                _wrong_cells(label, line, len(row), width, log)
+                continue
+            good_rows.append(row[:width])
+            good_lines.append(line)
+        transposed = list(zip(*good_rows, strict=True))
+        columns = {
+            name: np.array([cell.strip() for cell in transposed[i]] if good_rows else [], object)
+            for name, i in wanted.items()
+        }
+        return columns, np.array(good_lines, dtype=np.int64), {}
+
+
+def _ragged(row: list[str], width: int) -> bool:
+    """Cells beyond the header's are allowed when they are all empty (a trailing separator)."""
+    return len(row) != width and not (len(row) > width and not any(c.strip() for c in row[width:]))
+
+
+def _wrong_cells(label: str, line: int, found: int, width: int, log: ProblemLog) -> None:
+    log.error(
+        label,
+        "wrong number of cells",
+        line=line,
+        found=str(found),
+        expected=f"{width} (as in the header)",
+    )
+
+
+def _rows_by_csv_module(
+    text: str, delimiter: str
+) -> tuple[list[str], int, _ParsedRows | _SplitRows] | None:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
+    header_line = 0
     rows: list[list[str]] = []
     lines: list[int] = []
     for row in reader:
@@ -209,46 +403,167 @@ def read_csv(
             continue
         rows.append(row)
         lines.append(reader.line_num)
-    assert header is not None  # first_line was non-empty
-    missing = [name for name in required if name not in header]
-    if missing:
-        log.error(
-            label,
-            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-            line=header_line,
-            found=", ".join(header) if len(header) > 1 else repr(first_line[:80]),
-            expected=f"a header with {', '.join(required)} (separated by ',' or ';')",
-        )
+    if header is None:
         return None
-    width = len(header)
-    good_rows, good_lines = [], []
-    for row, line in zip(rows, lines, strict=True):
-        if len(row) != width and not (len(row) > width and not any(c.strip() for c in row[width:])):
-            log.error(
-                label,
-                "wrong number of cells",
-                line=line,
-                found=str(len(row)),
-                expected=f"{width} (as in the header)",
+    return header, header_line, _ParsedRows(rows, lines)
+
+
+class _SplitRows:
+    """Rows of a file without quotes: each line is one row, split at each separator."""
+
+    def __init__(
+        self,
+        raw: bytes,
+        data: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        delimiters: np.ndarray,
+        numbers: np.ndarray,
+        delimiter: str,
+    ):
+        self.raw, self.data, self.starts, self.ends = raw, data, starts, ends
+        self.delimiters, self.numbers, self.delimiter = delimiters, numbers, delimiter
+
+    def columns(self, wanted: dict[str, int], width: int, label: str, log: ProblemLog) -> _Columns:
+        first = np.searchsorted(self.delimiters, self.starts)
+        count = np.searchsorted(self.delimiters, self.ends) - first
+        regular = count == width - 1
+        kept: list[tuple[int, list[str]]] = []
+        for k in np.flatnonzero(~regular).tolist():
+            line = self.data[self.starts[k] : self.ends[k]].tobytes().decode()
+            row = line.split(self.delimiter)
+            if _ragged(row, width):
+                _wrong_cells(label, int(self.numbers[k]), len(row), width, log)
+            else:
+                kept.append((int(self.numbers[k]), row[:width]))
+        rows = np.flatnonzero(regular)
+        lines = self.numbers[rows]
+        columns: dict[str, np.ndarray] = {}
+        factors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, i in wanted.items():
+            cell_start = self.starts[rows] if i == 0 else self.delimiters[first[rows] + i - 1] + 1
+            cell_end = self.ends[rows] if i == width - 1 else self.delimiters[first[rows] + i]
+            uniques, inverse = _distinct_cells(self.data, cell_start, cell_end)
+            columns[name] = uniques[inverse]
+            if not kept:
+                factors[name] = (uniques, inverse)
+        if kept:
+            order = np.argsort(np.concatenate([lines, [n for n, _ in kept]]), kind="stable")
+            lines = np.concatenate([lines, [n for n, _ in kept]]).astype(np.int64)[order]
+            for name, i in wanted.items():
+                added = np.array([row[i].strip() for _, row in kept], dtype=object)
+                columns[name] = np.concatenate([columns[name], added])[order]
+        return columns, lines.astype(np.int64), factors
+
+
+def _rows_by_numpy(
+    raw: bytes, body: int, delimiter: str
+) -> tuple[list[str], int, _ParsedRows | _SplitRows] | None:
+    data = np.frombuffer(raw, dtype=np.uint8)[body:]
+    newlines = np.flatnonzero(data == ord("\n"))
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.concatenate((newlines, [data.size]))
+    if starts[-1] == data.size:  # the file ends with a newline
+        starts, ends = starts[:-1], ends[:-1]
+    numbers = np.arange(1, starts.size + 1, dtype=np.int64)
+    # A line is blank when all its cells are empty. Most lines start with a letter or a
+    # digit and are not; the few that start with a space or a separator are looked at.
+    doubtful = np.zeros(256, dtype=bool)
+    doubtful[list(_BLANK_BYTES + delimiter.encode())] = True
+    filled = ends > starts
+    filled[filled] = ~doubtful[data[starts[filled]]]
+    for k in np.flatnonzero((ends > starts) & ~filled).tolist():
+        cells = data[starts[k] : ends[k]].tobytes().decode().split(delimiter)
+        filled[k] = any(cell.strip() for cell in cells)
+    rows = np.flatnonzero(filled)
+    if rows.size == 0:
+        return None
+    h = int(rows[0])
+    line = data[starts[h] : ends[h]].tobytes().decode()
+    header = [cell.strip().lower() for cell in line.split(delimiter)]
+    rows = rows[1:]
+    delimiters = np.flatnonzero(data == ord(delimiter))
+    split = _SplitRows(raw, data, starts[rows], ends[rows], delimiters, numbers[rows], delimiter)
+    return header, int(numbers[h]), split
+
+
+def _distinct_cells(
+    data: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct stripped texts of some cells (sorted, as ``np.unique`` would give them)
+    and the index of each cell's text among them.
+
+    A cell of at most 16 bytes is exactly its length, its first 8 bytes and its last 8
+    bytes: three integers read with numpy, hashed into one key whose collisions are checked.
+    Longer cells go through a dictionary of their bytes. Only distinct values become Python
+    strings.
+    """
+    n = start.size
+    if n == 0:
+        return np.array([], dtype=object), np.array([], dtype=np.int64)
+    if data.size < 8:  # too short for an 8-byte window: pad (a file this small is cheap)
+        data = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
+    length = end - start
+    inverse = np.empty(n, dtype=np.int64)
+    short = np.flatnonzero(length <= 16)
+    firsts: list[int] = []
+    if short.size:
+        size = length[short]
+        head = _word_at(data, start[short], np.minimum(size, 8))
+        tail = np.zeros(short.size, dtype=np.uint64)
+        over = size > 8
+        tail[over] = _word_at(data, end[short][over] - 8, np.full(int(over.sum()), 8))
+        key = head * _MIX[0] ^ tail * _MIX[1] ^ size.astype(np.uint64)
+        distinct, found = np.unique(key, return_inverse=True)  # no return_index: a faster sort
+        found = found.ravel()
+        first = np.empty(distinct.size, dtype=np.int64)
+        first[found] = np.arange(found.size)  # one cell of each key (any will do)
+        same = first[found]
+        if not (
+            np.array_equal(head, head[same])
+            and np.array_equal(tail, tail[same])
+            and np.array_equal(size, size[same])
+        ):  # a hash collision: sort the three integers themselves
+            order = np.lexsort((tail, head, size))
+            change = np.ones(order.size, dtype=bool)
+            change[1:] = (
+                (size[order][1:] != size[order][:-1])
+                | (head[order][1:] != head[order][:-1])
+                | (tail[order][1:] != tail[order][:-1])
             )
-            continue
-        good_rows.append(row[:width])
-        good_lines.append(line)
-    if not good_rows:
-        columns = {name: np.array([], dtype=object) for name in header}
-    else:
-        transposed = list(zip(*good_rows, strict=True))
-        columns = {
-            name: np.array([cell.strip() for cell in transposed[i]], dtype=object)
-            for i, name in enumerate(header)
-        }
-    return CsvTable(
-        label,
-        tuple(header),
-        columns,
-        np.array(good_lines, dtype=np.int64),
-        decimal_comma=delimiter == ";",
-    )
+            group = np.cumsum(change) - 1
+            found = np.empty(order.size, dtype=np.int64)
+            found[order] = group
+            first = order[change]
+        inverse[short] = found
+        firsts = short[first].tolist()
+    texts = [data[start[i] : end[i]].tobytes().decode().strip() for i in firsts]
+    longer = np.flatnonzero(length > 16)
+    if longer.size:
+        ids: dict[bytes, int] = {}
+        codes = []
+        for s, e in zip(start[longer].tolist(), end[longer].tolist(), strict=True):
+            codes.append(ids.setdefault(data[s:e].tobytes(), len(texts) + len(ids)))
+        inverse[longer] = codes
+        texts += [cell.decode().strip() for cell in ids]
+    distinct = sorted(set(texts))
+    position = {text: i for i, text in enumerate(distinct)}
+    remap = np.array([position[text] for text in texts], dtype=np.int64)
+    return np.array(distinct, dtype=object), remap[inverse]
+
+
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
+"""``_LOW_BYTES[k]`` keeps the k lowest bytes of a little-endian 64-bit word."""
+
+
+def _word_at(data: np.ndarray, position: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The ``count`` (≤ 8) bytes at each position as a little-endian integer, zero above."""
+    windows = np.lib.stride_tricks.sliding_window_view(data, 8)
+    base = np.minimum(position, data.size - 8)  # a window may not run past the end
+    words = windows[base].view("<u8").ravel()
+    words >>= ((position - base) * 8).astype(np.uint64)
+    return words & _LOW_BYTES[count]
 
 
 @dataclass

@@ -250,12 +250,12 @@ def _validate_assignments(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assigned (juror, submission) codes, sorted and unique, with the line of each pair."""
     cols = table.columns
-    juror = _code(cols["juror"], {j.id: i for i, j in enumerate(jurors)})
-    submission = _code(cols["submission"], {s.id: i for i, s in enumerate(submissions)})
-    unknown = (juror < 0) & ~_is_known(cols["juror"], known_jurors)
+    juror = _code(table.factorize("juror"), {j.id: i for i, j in enumerate(jurors)})
+    submission = _code(table.factorize("submission"), {s.id: i for i, s in enumerate(submissions)})
+    unknown = (juror < 0) & ~_is_known(table.factorize("juror"), known_jurors)
     expected = f"a juror id from {raw.jurors_label or 'the jurors file'}"
     _report_rows(log, table, unknown, "unknown juror", "juror", cols["juror"], expected)
-    unknown = (submission < 0) & ~_is_known(cols["submission"], known_submissions)
+    unknown = (submission < 0) & ~_is_known(table.factorize("submission"), known_submissions)
     _report_rows(
         log,
         table,
@@ -369,10 +369,14 @@ def _check_rules(raw: RawCompetition, submissions: tuple, log: ProblemLog) -> No
         kind, _, criterion = key.partition(":")
         if kind != "criterion":
             continue
+        # A rubric with its own chain does not use the competition's (its keys were checked
+        # against its criteria when it was read).
         lacking = [
             d.id
             for d in spec.domains
-            if d.id in raw.rubrics and raw.rubrics[d.id].criterion_index(criterion) is None
+            if d.id in raw.rubrics
+            and raw.rubrics[d.id].tie_break is None
+            and raw.rubrics[d.id].criterion_index(criterion) is None
         ]
         if lacking:
             log.error(
@@ -397,17 +401,50 @@ def _check_rules(raw: RawCompetition, submissions: tuple, log: ProblemLog) -> No
             field="requested_amount",
             expected="an amount for every submission that competes for a budget",
         )
+    bayes = spec.method.uncertainty == "bayes"
     if (
         selection.lottery is not None
         and selection.lottery.band == "interval"
-        and spec.method.replicates == 0
+        and (spec.method.draws if bayes else spec.method.replicates) == 0
     ):
         log.error(
             label,
-            "a lottery with band: interval needs the stability bootstrap",
+            "a lottery with band: interval needs the stability analysis",
             field="selection.lottery.band",
-            found="method.replicates: 0",
-            expected="replicates above 0, or a band in points",
+            found="method.draws: 0" if bayes else "method.replicates: 0",
+            expected=("draws" if bayes else "replicates") + " above 0, or a band in points",
+        )
+    for index, domain in enumerate(spec.domains):
+        if domain.minimum > domain.winners:
+            log.error(
+                label,
+                f"domain {domain.id} is guaranteed more places than it may have",
+                field=f"domains.{index}.minimum",
+                found=f"minimum {domain.minimum}, winners {domain.winners}",
+                expected="a minimum at most the domain's winners (its maximum)",
+            )
+    guaranteed = sum(d.minimum for d in spec.domains)
+    if (
+        selection.mode == "overall"
+        and selection.total_winners is not None
+        and guaranteed > selection.total_winners
+    ):
+        log.error(
+            label,
+            "the domains' minimums add up to more places than the competition has",
+            field="selection.total_winners",
+            found=f"total_winners {selection.total_winners}, minimums adding up to {guaranteed}",
+            expected="total_winners at least the sum of the domains' minimums, or smaller minimums",
+        )
+    with_budget = [d.id for d in spec.domains if d.budget is not None]
+    if selection.mode == "overall" and with_budget:
+        log.error(
+            label,
+            "a budget per domain would be ignored with selection mode overall",
+            field="domains.budget",
+            found=f"a budget on {_listed(with_budget)}",
+            expected="one selection.budget for the whole competition with mode overall, or "
+            "mode per_domain to fund each domain from its own budget",
         )
     for submission in submissions:
         if not submission.eligible and not submission.reason:
@@ -501,20 +538,21 @@ def _validate_conflicts(
     return tuple(sorted(declared, key=lambda c: (c.juror, c.submission)))
 
 
-def _code(column: np.ndarray, index: dict[str, int]) -> np.ndarray:
-    """Integer code of each cell (-1 when unknown), via the column's distinct values."""
-    if column.size == 0:
+def _code(factors: tuple[np.ndarray, np.ndarray], index: dict[str, int]) -> np.ndarray:
+    """Integer code of each cell (-1 when unknown), via the column's distinct values
+    (``CsvTable.factorize``): one dictionary look-up per distinct id, not per row."""
+    uniques, inverse = factors
+    if inverse.size == 0:
         return np.array([], dtype=np.int64)
-    uniques, inverse = np.unique(column.astype(str), return_inverse=True)
     codes = np.array([index.get(u, -1) for u in uniques.tolist()], dtype=np.int64)
     return codes[inverse]
 
 
-def _is_known(column: np.ndarray, known: set[str]) -> np.ndarray:
+def _is_known(factors: tuple[np.ndarray, np.ndarray], known: set[str]) -> np.ndarray:
     """Whether each cell is a known id, via the column's distinct values."""
-    if column.size == 0:
+    uniques, inverse = factors
+    if inverse.size == 0:
         return np.array([], dtype=bool)
-    uniques, inverse = np.unique(column.astype(str), return_inverse=True)
     return np.array([u in known for u in uniques.tolist()], dtype=bool)[inverse]
 
 
@@ -552,9 +590,9 @@ def _validate_scores(
 ) -> ScoreTable:
     spec = raw.spec
     cols = table.columns
-    juror = _code(cols["juror"], juror_index)
-    submission = _code(cols["submission"], submission_index)
-    unknown_juror = (juror < 0) & ~_is_known(cols["juror"], known_jurors)
+    juror = _code(table.factorize("juror"), juror_index)
+    submission = _code(table.factorize("submission"), submission_index)
+    unknown_juror = (juror < 0) & ~_is_known(table.factorize("juror"), known_jurors)
     _report_rows(
         log,
         table,
@@ -564,7 +602,7 @@ def _validate_scores(
         cols["juror"],
         f"a juror id from {raw.jurors_label or 'the jurors file'}",
     )
-    unknown_sub = (submission < 0) & ~_is_known(cols["submission"], known_submissions)
+    unknown_sub = (submission < 0) & ~_is_known(table.factorize("submission"), known_submissions)
     _report_rows(
         log,
         table,
@@ -580,7 +618,7 @@ def _validate_scores(
         [domain_order.get(s.domain, -1) for s in submissions] + [-1], dtype=np.int64
     )
     row_domain = sub_domain[submission]  # -1 code picks the trailing -1
-    crit_names, crit_inverse = np.unique(cols["criterion"].astype(str), return_inverse=True)
+    crit_names, crit_inverse = table.factorize("criterion")
     crit_table = np.full((len(spec.domains) + 1, max(len(crit_names), 1)), -1, dtype=np.int64)
     for d, domain in enumerate(spec.domains):
         rubric = raw.rubrics.get(domain.id)
@@ -606,8 +644,8 @@ def _validate_scores(
             f"(rubric of domain {domain.id})",
         )
 
-    score_text = cols["score"].astype(str)
-    values_text, value_inverse = np.unique(score_text, return_inverse=True)
+    score_text = cols["score"]
+    values_text, value_inverse = table.factorize("score")
     parsed = np.array(
         [
             np.nan if (v := parse_number(t, table.decimal_comma)) is None else v
@@ -699,21 +737,23 @@ def _check_panels(raw, table, jurors, juror, row_domain, valid, log: ProblemLog)
     """A juror scoring outside their panel is allowed but worth a warning (one per pair)."""
     spec = raw.spec
     domain_ids = [d.id for d in spec.domains]
-    warned: set[tuple[int, int]] = set()
+    n_domains = len(domain_ids)
+    # allowed[j, d]: juror j may score in domain d (no panel means every domain).
+    allowed = np.ones((len(jurors), n_domains), dtype=bool)
     for j_index, j in enumerate(jurors):
-        if not j.domains:
-            continue
-        allowed = {domain_ids.index(d) for d in j.domains if d in domain_ids}
-        rows = np.flatnonzero(valid & (juror == j_index) & ~np.isin(row_domain, list(allowed)))
-        for row in rows:
-            key = (j_index, int(row_domain[row]))
-            if key in warned:
-                continue
-            warned.add(key)
-            log.warn(
-                table.label,
-                f"juror {j.id} scored in domain {domain_ids[key[1]]}, "
-                "outside their panel; the scores are used",
-                line=int(table.lines[row]),
-                field="juror",
-            )
+        if j.domains:
+            allowed[j_index] = [d in j.domains for d in domain_ids]
+    rows = np.flatnonzero(valid)
+    rows = rows[~allowed[juror[rows], row_domain[rows]]]
+    # One warning per juror and domain, at its first row; jurors in code order.
+    _, first = np.unique(juror[rows] * n_domains + row_domain[rows], return_index=True)
+    first = rows[first]
+    for row in first[np.lexsort((first, juror[first]))].tolist():
+        j, d = int(juror[row]), int(row_domain[row])
+        log.warn(
+            table.label,
+            f"juror {jurors[j].id} scored in domain {domain_ids[d]}, "
+            "outside their panel; the scores are used",
+            line=int(table.lines[row]),
+            field="juror",
+        )

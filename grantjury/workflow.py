@@ -1,0 +1,477 @@
+"""The secretary's steps before ranking: start a competition, assign jurors, make the score
+sheets and collect them into scores.csv.
+
+Each step loads the competition without requiring scores, computes its output in memory, and
+writes it atomically (a temporary file or folder beside the target, then moved into place),
+so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .assign import Assignment, AssignmentInfeasible, assign_jurors
+from .collect import Collected, read_returns, scores_csv
+from .conflicts import conflict_register, forbidden_pairs
+from .errors import GrantjuryError, OutputError
+from .model import Competition
+from .pipeline import load_competition
+from .rank import derived_rng
+from .sheets import assigned_by_juror, build_workbook, layout, workbook_name
+
+STARTER_FILES = ("competition.yaml", "rubric.yaml", "jurors.yaml", "README.md")
+"""Files ``init`` writes (from ``grantjury/starter/``), besides an empty submissions folder."""
+
+
+class NotReady(GrantjuryError):
+    """A step needs what an earlier step makes (e.g. sheets before the assignments)."""
+
+
+class InfeasibleDomains(GrantjuryError):
+    """No assignment exists in one or more domains; each failure keeps its reasons."""
+
+    def __init__(self, failures: list[AssignmentInfeasible]):
+        self.failures = tuple(failures)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(failure) for failure in self.failures) + (
+            "\nnothing was written; change --per-submission or --max-load, the panels "
+            "(jurors.yaml domains) or the conflicts, and try again"
+        )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _as_usual(path: Path, folder: bool = False) -> None:
+    """Give a temporary file or folder (created private) the permissions of a normal one."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
+
+
+def write_file(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` at once: a temporary file beside it, then renamed."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; name a file")
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError(f"{folder}: no such folder")
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        _as_usual(Path(staging))
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_folder(folder: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:
+    """Write ``files`` into ``folder`` at once.
+
+    A new folder is filled under a temporary name and renamed; an existing one must be empty
+    (or ``force``), and its files are replaced one by one from a staging folder inside it.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is a file; name a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise OutputError(
+            f"{folder}: this folder is not empty; choose a new or empty folder, or pass "
+            "--force to write there anyway (files of the same name are replaced)"
+        )
+    parent = folder.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    inside = folder.is_dir()
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder if inside else parent))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        if not inside:
+            _as_usual(staging, folder=True)
+            os.replace(staging, folder)
+        else:
+            for name in files:
+                os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in files]
+
+
+# --- init ------------------------------------------------------------------------------------
+
+
+def starter_files(name: str) -> dict[str, bytes]:
+    """The files of a new competition called ``name``, commented in French and English."""
+    source = resources.files("grantjury") / "starter"
+    files = {}
+    for file in STARTER_FILES:
+        text = (source / file).read_text(encoding="utf-8")
+        value = json.dumps(name, ensure_ascii=False) if file.endswith(".yaml") else name
+        files[file] = text.replace("{{id}}", value).encode("utf-8")
+    return files
+
+
+def init_competition(folder: Path) -> list[Path]:
+    """Create a ready-to-edit competition in ``folder``, which must be new or empty.
+
+    Everything is made in a staging folder first. A new folder is then renamed into place; an
+    existing empty one (perhaps the current folder of the secretary's shell) is kept and
+    filled by moving the entries in, removing them again if a move fails.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is a file; name a new or empty folder")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise OutputError(
+            f"{folder}: this folder is not empty; grantjury init needs a new or empty folder "
+            "(it never overwrites a competition)"
+        )
+    name = folder.absolute().name or "competition"
+    entries = (*STARTER_FILES, "submissions")
+    inside = folder.is_dir()
+    parent = folder.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".grantjury-init.", dir=folder if inside else parent))
+    moved: list[Path] = []
+    try:
+        for file, data in starter_files(name).items():
+            (staging / file).write_bytes(data)
+        (staging / "submissions").mkdir()
+        _as_usual(staging / "submissions", folder=True)
+        if not inside:
+            _as_usual(staging, folder=True)
+            os.replace(staging, folder)
+        else:
+            for entry in entries:
+                os.replace(staging / entry, folder / entry)
+                moved.append(folder / entry)
+    except BaseException:
+        for path in moved:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / entry for entry in entries]
+
+
+# --- assign ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DomainPlan:
+    """One domain's assignment, with the ids its codes stand for."""
+
+    domain: str
+    submissions: tuple[str, ...]
+    """Eligible submissions, in id order (the rows of ``result.jurors``)."""
+    left_out: tuple[str, ...]
+    """Submissions marked not eligible: not assigned."""
+    panel: tuple[str, ...]
+    """Jurors of the domain's panel, in id order (the codes of ``result``)."""
+    result: Assignment
+
+
+@dataclass(frozen=True)
+class AssignmentPlan:
+    seed: int
+    per_submission: int
+    max_load: int | None
+    domains: tuple[DomainPlan, ...]
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (juror, submission) pair, sorted."""
+        pairs = [
+            (plan.panel[j], plan.submissions[s])
+            for plan in self.domains
+            for s, row in enumerate(plan.result.jurors.tolist())
+            for j in row
+        ]
+        return sorted(pairs)
+
+
+def panel_of(competition: Competition, domain_id: str) -> list[int]:
+    """Codes of a domain's panel: jurors who list the domain, and jurors with no panel."""
+    return [
+        j
+        for j, juror in enumerate(competition.jurors)
+        if not juror.domains or domain_id in juror.domains
+    ]
+
+
+def plan_assignments(
+    competition: Competition,
+    per_submission: int,
+    max_load: int | None = None,
+    seed: int | None = None,
+) -> AssignmentPlan:
+    """Assign ``per_submission`` conflict-free jurors of its domain's panel to every eligible
+    submission, domain by domain, each with its own generator derived from the seed.
+
+    Raises ``InfeasibleDomains`` with the exact reasons of every domain that has no solution.
+    """
+    seed = competition.spec.method.seed if seed is None else seed
+    forbidden: dict[str, list[tuple[int, int]]] = {}
+    for j, s in forbidden_pairs(competition, conflict_register(competition)):
+        forbidden.setdefault(competition.submissions[s].domain, []).append((j, s))
+    plans, failures = [], []
+    for index, domain in enumerate(competition.domains):
+        members = competition.domain_members(index)
+        subs = [s for s in members if competition.submissions[s].eligible]
+        panel = panel_of(competition, domain.id)
+        sub_at = {s: i for i, s in enumerate(subs)}
+        jur_at = {j: i for i, j in enumerate(panel)}
+        pairs = sorted(
+            (jur_at[j], sub_at[s])
+            for j, s in forbidden.get(domain.id, ())
+            if j in jur_at and s in sub_at
+        )
+        rng = derived_rng(seed, "assign", domain.id)
+        sub_ids = [competition.submissions[s].id for s in subs]
+        jur_ids = [competition.jurors[j].id for j in panel]
+        try:
+            result = assign_jurors(
+                sub_ids,
+                jur_ids,
+                np.array(pairs, dtype=np.int64).reshape(-1, 2),
+                per_submission,
+                rng,
+                max_load=max_load,
+                domain=domain.id,
+            )
+        except AssignmentInfeasible as failure:
+            failures.append(failure)
+            continue
+        left_out = tuple(competition.submissions[s].id for s in members if s not in sub_at)
+        plans.append(DomainPlan(domain.id, tuple(sub_ids), left_out, tuple(jur_ids), result))
+    if failures:
+        raise InfeasibleDomains(failures)
+    return AssignmentPlan(seed, per_submission, max_load, tuple(plans))
+
+
+def assignments_csv(pairs: list[tuple[str, str]]) -> bytes:
+    """assignments.csv: header ``juror,submission``, one sorted pair per line, UTF-8."""
+    lines = ["juror,submission", *(f"{_csv_cell(j)},{_csv_cell(s)}" for j, s in pairs)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _csv_cell(text: str) -> str:
+    if any(ch in text for ch in ',;"\n\r') or text != text.strip():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def describe_plan(plan: AssignmentPlan) -> list[str]:
+    """A short summary per domain: counts, loads, connectivity and overlaps."""
+    lines = []
+    for domain in plan.domains:
+        result = domain.result
+        n_subs = len(domain.submissions)
+        line = f"{domain.domain}: {n_subs} submission{'s' if n_subs != 1 else ''}"
+        if domain.left_out:
+            line += f" ({', '.join(domain.left_out)} not eligible, left out)"
+        if n_subs == 0:
+            lines.append(line + f", panel of {len(domain.panel)}: nothing to assign")
+            continue
+        working = np.setdiff1d(np.arange(len(domain.panel)), result.excluded)
+        loads = result.loads[working] if working.size else np.array([0])
+        line += (
+            f", {len(working)} juror{'s' if len(working) != 1 else ''}, "
+            f"{plan.per_submission} per submission, loads {int(loads.min())}–{int(loads.max())}"
+        )
+        if result.excluded.size:
+            excluded = ", ".join(domain.panel[j] for j in result.excluded.tolist())
+            line += f" ({excluded} in conflict with every submission, left out)"
+        n = len(working)
+        possible = n * (n - 1) // 2
+        if result.connected:
+            line += ", connected"
+        else:
+            line += (
+                f", NOT connected ({result.n_components} separate groups: calibration cannot "
+                "compare jurors across them)"
+            )
+        line += f", {result.shared_pairs} of {possible} juror pairs share a submission"
+        lines.append(line)
+    return lines
+
+
+def default_assignments_path(competition: Competition) -> Path:
+    """The competition's ``assignments`` file, else assignments.csv beside it."""
+    base = Path(competition.path).parent
+    return base / (competition.spec.assignments or "assignments.csv")
+
+
+@dataclass(frozen=True)
+class AssignOutcome:
+    plan: AssignmentPlan
+    written: Path
+    lines: list[str]
+    notes: list[str]
+
+
+def assign(
+    path: Path,
+    per_submission: int,
+    max_load: int | None = None,
+    seed: int | None = None,
+    out: Path | None = None,
+) -> AssignOutcome:
+    """Load the competition, assign every domain, then write the assignments file."""
+    competition = load_competition(path, require_scores=False)
+    plan = plan_assignments(competition, per_submission, max_load, seed)
+    pairs = plan.pairs
+    target = out or default_assignments_path(competition)
+    write_file(target, assignments_csv(pairs))
+    notes = []
+    if out is None and competition.spec.assignments is None:
+        notes.append(
+            f"add `assignments: {target.name}` to {Path(competition.path).name} so that "
+            "validate, sheets and collect use it"
+        )
+    summary = [
+        *describe_plan(plan),
+        f"wrote {target}: {len(pairs)} assignments (seed {plan.seed})",
+    ]
+    return AssignOutcome(plan, target, summary, notes)
+
+
+# --- sheets ----------------------------------------------------------------------------------
+
+
+def _with_assignments(path: Path, step: str) -> Competition:
+    """The competition, which must have its assignments file for this step."""
+    competition = load_competition(path, require_scores=False)
+    name = Path(competition.path).name
+    if competition.spec.assignments is None:
+        raise NotReady(
+            f"{name} names no assignments file, which {step} needs: run grantjury assign, "
+            f"then add `assignments: assignments.csv` to {name}"
+        )
+    if competition.assignments is None:
+        raise NotReady(
+            f"the assignments file {competition.spec.assignments} does not exist yet, and "
+            f"{step} needs it: run grantjury assign first"
+        )
+    return competition
+
+
+def make_sheets(competition: Competition) -> dict[str, bytes]:
+    """Every juror's workbook, by file name, for the jurors who have assignments.
+
+    Refuses assignments in conflict (declared, detected or by scope): a juror must not
+    receive a project they may not judge.
+    """
+    forbidden = forbidden_pairs(competition, conflict_register(competition))
+    conflicted = []
+    for j, s in competition.assignments if competition.assignments is not None else []:
+        reasons = forbidden.get((int(j), int(s)))
+        if reasons:
+            conflict, via = sorted(set(reasons))[0]
+            sub = competition.submissions[s].id
+            scope = "" if via == sub else f", domain scope via {via}"
+            conflicted.append(
+                f"juror {competition.jurors[j].id} is assigned {sub} despite a "
+                f"{conflict.source} conflict ({conflict.category}{scope})"
+            )
+    if conflicted:
+        raise NotReady(
+            "\n".join(
+                [
+                    f"{len(conflicted)} assignment(s) in conflict, so no sheets were made:",
+                    *(f"  - {line}" for line in conflicted),
+                    "run grantjury assign again: it keeps every juror away from their conflicts",
+                ]
+            )
+        )
+    files: dict[str, bytes] = {}
+    owners: dict[str, str] = {}
+    for j, subs in sorted(assigned_by_juror(competition).items()):
+        juror = competition.jurors[j]
+        name = workbook_name(juror.id)
+        key = name.casefold()  # case-insensitive file systems
+        if key in owners:
+            raise OutputError(
+                f"jurors {owners[key]} and {juror.id} would get the same file name {name}; "
+                "give them ids that differ in letters or digits"
+            )
+        owners[key] = juror.id
+        files[name] = build_workbook(competition, juror, layout(competition, subs))
+    return files
+
+
+@dataclass(frozen=True)
+class SheetsOutcome:
+    written: list[Path]
+    lines: list[str]
+
+
+def sheets(path: Path, out: Path, force: bool = False) -> SheetsOutcome:
+    """Load the competition, make every juror's workbook, then write them into ``out``."""
+    competition = _with_assignments(path, "grantjury sheets")
+    files = make_sheets(competition)
+    written = write_folder(out, files, force=force)
+    assigned = assigned_by_juror(competition)
+    idle = [j.id for i, j in enumerate(competition.jurors) if i not in assigned]
+    names = sorted(files)
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    lines = [f"wrote {len(files)} workbook{'s' if len(files) != 1 else ''} into {out}: {shown}"]
+    if idle:
+        lines.append(f"no sheet for {', '.join(idle)}: no assigned submissions")
+    return SheetsOutcome(written, lines)
+
+
+# --- collect ---------------------------------------------------------------------------------
+
+
+def default_scores_path(competition: Competition) -> Path:
+    """The competition's ``scores`` file, else scores.csv beside it."""
+    base = Path(competition.path).parent
+    return base / (competition.spec.scores or "scores.csv")
+
+
+@dataclass(frozen=True)
+class CollectOutcome:
+    collected: Collected
+    written: Path
+    lines: list[str]
+    warnings: list[str]
+
+
+def collect(path: Path, folder: Path, out: Path | None = None) -> CollectOutcome:
+    """Read the returned sheets of ``folder``, check every cell, then write the scores file."""
+    competition = _with_assignments(path, "grantjury collect")
+    label = competition.spec.assignments or "assignments.csv"
+    collected = read_returns(competition, folder, Path(label).name)
+    target = out or default_scores_path(competition)
+    write_file(target, scores_csv(collected.rows))
+    warnings = list(collected.warnings)
+    if out is None and competition.spec.scores is None:
+        warnings.append(
+            f"add `scores: {target.name}` to {Path(competition.path).name} so that rank uses it"
+        )
+    n_files = len(collected.files)
+    lines = [
+        f"read {n_files} file{'s' if n_files != 1 else ''} from {folder}: "
+        f"{len(collected.rows)} scores from {len(collected.jurors)} of "
+        f"{len(assigned_by_juror(competition))} jurors; wrote {target}"
+    ]
+    return CollectOutcome(collected, target, lines, warnings)
