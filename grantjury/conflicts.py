@@ -94,9 +94,12 @@ def exclude_conflicts(competition: Competition) -> Exclusions:
     row_keys = scores.juror.astype(np.int64) * n_subs + scores.submission
     pair_keys = np.array(sorted(j * n_subs + s for j, s in pairs), dtype=np.int64)
     excluded = np.isin(row_keys, pair_keys)
-    scored_pairs = np.unique(row_keys[excluded])
+    scored_pairs, pair_of_row = np.unique(row_keys[excluded], return_inverse=True)
+    # Each excluded pair's first line in the file, in one pass (not one scan per pair).
+    first_lines = np.full(scored_pairs.size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_lines, pair_of_row.ravel(), scores.line[excluded])
     records, warnings = [], []
-    for key in scored_pairs.tolist():
+    for key, line in zip(scored_pairs.tolist(), first_lines.tolist(), strict=True):
         j, s = divmod(key, n_subs)
         juror, submission = competition.jurors[j].id, competition.submissions[s].id
         for conflict, via in sorted(set(pairs[(j, s)])):
@@ -112,7 +115,6 @@ def exclude_conflicts(competition: Competition) -> Exclusions:
             records.append(record)
         first = sorted(set(pairs[(j, s)]))[0][0]
         scope = "" if first.submission == submission else f" (domain scope, via {first.submission})"
-        line = int(scores.line[row_keys == key].min())
         warnings.append(
             Problem(
                 file=competition.spec.scores or "scores",

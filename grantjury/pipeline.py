@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from . import bayes
 from .aggregate import Totals, TotalsResult, aggregate_scores, criterion_means, juror_totals
 from .calibrate import METHODS, Calibration, calibrate
 from .conflicts import Exclusions, exclude_conflicts
@@ -18,7 +19,7 @@ from .eligibility import ineligibility_reasons
 from .errors import Problem, ProblemLog
 from .load import load_raw
 from .model import Competition, Method
-from .rank import Candidate, DomainRanking, rank_domain
+from .rank import Candidate, DomainRanking, derived_rng, rank_domain
 from .results import Sensitivity, _round, build_results, calibration_warnings
 from .select import Entry, Outcome, select, selected_mask
 from .stability import DomainInput, rank_intervals, rank_matrix, replicate_domain
@@ -118,6 +119,8 @@ def score_domain(
         else np.zeros((0, n_criteria))
     )
     local = {int(s): i for i, s in enumerate(subs.tolist())}
+    # The rubric's own chain (Horizon Europe's innovation actions) before the competition's.
+    chain = rubric.tie_break or method.tie_break
     candidates = []
     for s in competition.domain_members(domain_index):
         i = local.get(s)
@@ -126,8 +129,8 @@ def score_domain(
             if i is not None
             else (np.nan, np.nan, 0, np.full(n_criteria, np.nan))
         )
-        candidates.append(_candidate(competition, s, rubric.sign, method.tie_break, *values_of))
-    ranking = rank_domain(domain.id, candidates, method.tie_break, method.seed)
+        candidates.append(_candidate(competition, s, rubric.sign, chain, *values_of))
+    ranking = rank_domain(domain.id, candidates, chain, method.seed)
     return DomainScoring(
         domain_index,
         observations,
@@ -252,11 +255,20 @@ def score_all(
         score_domain(competition, totals, d, method, np.flatnonzero(obs_domain == d))
         for d in range(len(competition.domains))
     )
-    stability = (
-        bootstrap(competition, method, totals, domains, ineligible, progress)
-        if method.replicates > 0 and totals.total.size
-        else None
-    )
+    if not totals.total.size:
+        stability = None
+    elif method.uncertainty == "bayes":
+        stability = (
+            posterior(competition, method, totals, domains, ineligible, progress)
+            if method.draws > 0
+            else None
+        )
+    else:
+        stability = (
+            bootstrap(competition, method, totals, domains, ineligible, progress)
+            if method.replicates > 0
+            else None
+        )
     bands = stability["bands"] if stability else None
     outcome = select_winners(competition, method, domains, ineligible, bands)
     return Scoring(
@@ -369,6 +381,83 @@ def bootstrap(
     return out
 
 
+def posterior(
+    competition: Competition,
+    method: Method,
+    totals: Totals,
+    domains: tuple[DomainScoring, ...],
+    ineligible: list[list[str]],
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The SNSF's Bayesian model in the bootstrap's place (see ``bayes.py``): each domain's
+    raw totals are modelled, and the selection re-run in every posterior draw."""
+    plain = competition.spec.selection.model_copy(update={"lottery": None})
+    if progress:
+        length = method.burn_in + bayes.chain_length(method.draws)
+        progress(0, length * sum(1 for ds in domains if ds.submissions.size))
+    merits: dict[str, np.ndarray] = {}
+    members: dict[str, list[int]] = {}
+    r_hats: dict[str, float | None] = {}
+    priors: dict[str, bayes.Priors] = {}
+    for ds in domains:
+        domain = competition.domains[ds.domain_index]
+        subs = competition.domain_members(ds.domain_index)
+        members[domain.id] = subs
+        merits[domain.id] = np.full((method.draws, len(subs)), np.nan)
+        if not ds.submissions.size:
+            continue
+        rubric = competition.rubrics[domain.id]
+        ranges = np.array([c.scale.max - c.scale.min for c in rubric.criteria])
+        priors[domain.id] = bayes.default_priors(
+            float(rubric.weights @ ranges / rubric.weights.sum())
+        )
+        obs = ds.observations
+        _, juror_local = np.unique(totals.juror[obs], return_inverse=True)
+        position = {s: i for i, s in enumerate(subs)}
+        merits[domain.id], r_hats[domain.id] = bayes.posterior_merit(
+            juror_local,
+            np.array([position[int(s)] for s in totals.submission[obs]], dtype=np.int64),
+            totals.total[obs],
+            len(ds.jurors),
+            len(subs),
+            rubric.sign,
+            priors[domain.id],
+            method.burn_in,
+            method.draws,
+            derived_rng(method.seed, "gibbs", domain.id),
+            progress,
+        )
+    selected = _replicate_selection(competition, plain, merits, members, ineligible, method.seed)
+    out: dict[str, Any] = {
+        "replicates": method.draws,
+        "seed": method.seed,
+        "method": "bayes",
+        "record": bayes.run_record(method.burn_in, method.draws),
+        "domains": {},
+        "bands": {},
+        "warnings": [],
+    }
+    for ds in domains:
+        domain = competition.domains[ds.domain_index]
+        subs = members[domain.id]
+        out["domains"][domain.id], out["bands"][domain.id] = bayes.domain_figures(
+            domain.id,
+            [competition.submissions[s].id for s in subs],
+            merits[domain.id],
+            np.array([not ineligible[s] for s in subs], dtype=bool),
+            selected[domain.id],
+            domain.winners,
+            r_hats.get(domain.id),
+            priors.get(domain.id),
+        )
+        problem = bayes.convergence_problem(
+            domain.id, r_hats.get(domain.id), competition.spec.scores or "scores"
+        )
+        if problem:
+            out["warnings"].append(problem)
+    return out
+
+
 def _replicate_selection(
     competition: Competition,
     selection: Any,
@@ -438,6 +527,7 @@ def score(competition: Competition, method: Method, progress: Progress | None = 
         *scoring.exclusions.warnings,
         *scoring.totals.warnings,
         *calibration_warnings(scoring),
+        *(scoring.stability or {}).get("warnings", ()),
     ]
     results = build_results(scoring, sensitivity(scoring), warnings)
     return RunResult(competition, method, scoring, results, tuple(warnings))
@@ -505,7 +595,7 @@ def inspect(path: Path) -> tuple[Competition, tuple[Problem, ...]]:
     competition = load_competition(path, require_scores=False)
     if not len(competition.scores):
         return competition, competition.warnings
-    method = competition.spec.method.model_copy(update={"replicates": 0})
+    method = competition.spec.method.model_copy(update={"replicates": 0, "draws": 0})
     return competition, score(competition, method).warnings
 
 

@@ -59,15 +59,19 @@ def rank_domain(
     """Rank one domain's candidates by merit (best first), settling ties by ``tie_break``."""
     scored = [c for c in candidates if np.isfinite(c.merit)]
     unranked = tuple(sorted(c.submission for c in candidates if not np.isfinite(c.merit)))
-    scored.sort(key=lambda c: (-_published(c.merit), c.submission))
+    # Each merit is rounded once (not once per comparison): a national call ranks tens of
+    # thousands of submissions per domain.
+    keyed = sorted(((-_published(c.merit), c.submission, c) for c in scored), key=lambda k: k[:2])
+    published = [-k[0] for k in keyed]
+    scored = [k[2] for k in keyed]
     order: list[str] = []
     ties: list[dict] = []
     settled: dict[str, dict] = {}
     position = 0
     while position < len(scored):
         end = position
-        merit = _published(scored[position].merit)
-        while end < len(scored) and _published(scored[end].merit) == merit:
+        merit = published[position]
+        while end < len(scored) and published[end] == merit:
             end += 1
         group = scored[position:end]
         if len(group) == 1:

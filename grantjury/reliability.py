@@ -322,3 +322,60 @@ def reliability_summary(ratings: np.ndarray) -> dict[str, Any]:
         "n_raters": int(x.shape[1]),
         "n_ratings": int((~np.isnan(x)).sum()),
     }
+
+
+DENSE_CELLS = 4_000_000
+"""Largest submissions × jurors matrix built for :func:`reliability_of_scores`; a larger
+one that has empty cells (ICCs and Kendall's W are undefined) is never built."""
+
+
+def reliability_of_scores(
+    item: np.ndarray, rater: np.ndarray, value: np.ndarray, n_items: int, n_raters: int
+) -> dict[str, Any]:
+    """:func:`reliability_summary` of the scores given as parallel arrays (one per cell).
+
+    A national call (50,000 submissions, 5,000 jurors, 4 jurors each) would need a dense
+    matrix of gigabytes that is almost entirely empty: then alpha is computed from the
+    scores themselves and the other coefficients are reported unavailable, as they would be.
+    """
+    cells = n_items * n_raters
+    if cells <= DENSE_CELLS or value.size == cells:
+        matrix = np.full((n_items, n_raters), np.nan)
+        matrix[item, rater] = value
+        return reliability_summary(matrix)
+    unavailable = (
+        "fewer than 2 submissions"
+        if n_items < 2
+        else "fewer than 2 jurors"
+        if n_raters < 2
+        else f"not every juror scored every submission ({cells - value.size} of {cells} "
+        "cells empty)"
+    )
+    return {
+        "krippendorff_alpha_interval": _rounded(_alpha_of_scores(item, value, n_items)),
+        "icc": None,
+        "icc_unavailable": unavailable,
+        "kendall_w": None,
+        "n_items": int(n_items),
+        "n_raters": int(n_raters),
+        "n_ratings": int(value.size),
+    }
+
+
+def _alpha_of_scores(item: np.ndarray, value: np.ndarray, n_items: int) -> float | None:
+    """:func:`krippendorff_alpha_interval` from one score per (item, rater) cell."""
+    count = np.bincount(item, minlength=n_items)
+    keep = count[item] >= 2
+    item, value = item[keep], value[keep]
+    n = value.size
+    if n < 2 or value.min() == value.max():
+        return None
+    count = np.bincount(item, minlength=n_items)
+    unit_mean = np.bincount(item, weights=value, minlength=n_items) / np.maximum(count, 1)
+    unit_ss = np.bincount(item, weights=(value - unit_mean[item]) ** 2, minlength=n_items)
+    total_ss = float(((value - value.mean()) ** 2).sum())
+    if not total_ss > 0.0:
+        return None
+    pairable = count >= 2
+    observed = float((count[pairable] * unit_ss[pairable] / (count[pairable] - 1)).sum())
+    return 1.0 - (n - 1) * observed / (n * total_ss)

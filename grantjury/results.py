@@ -15,7 +15,7 @@ from . import __version__
 from .aggregate import Totals, juror_graph_components
 from .calibrate import MIN_SCORES
 from .errors import Problem
-from .reliability import reliability_summary
+from .reliability import reliability_of_scores
 
 if TYPE_CHECKING:
     from .pipeline import DomainScoring, Scoring
@@ -105,6 +105,12 @@ def build_results(
                     "tie_break": ds.ranking.settled_by.get(sub_id),
                     "p_selected": figures.get(sub_id, {}).get("p_selected"),
                     "rank_interval": figures.get(sub_id, {}).get("rank_interval"),
+                    # With method.uncertainty bayes only: expected_rank, rank_interval_50.
+                    **{
+                        k: figures.get(sub_id, {}).get(k)
+                        for k in ("expected_rank", "rank_interval_50")
+                        if stability and stability.get("method") == "bayes"
+                    },
                 }
             )
         domain_out = {
@@ -121,10 +127,11 @@ def build_results(
                     winners,
                     outcome.reserve.get(domain.id, []),
                     {s for s in tie["submissions"] if not scoring.ineligible[sub_code[s]]},
-                    method.tie_break,
+                    rubric.tie_break or method.tie_break,
                 )
                 for tie in ds.ranking.ties
             ],
+            "tie_break": list(rubric.tie_break or method.tie_break),
             "lottery": outcome.lotteries.get(domain.id),
             "budget": outcome.budgets.get(domain.id),
             "too_close": _too_close(entries, winners) if stability else [],
@@ -172,7 +179,8 @@ def build_results(
             "replicates": stability["replicates"],
             "seed": stability["seed"],
             "interval": 0.9,
-            "method": "bootstrap over jurors within each domain",
+            "method": stability.get("method", "bootstrap over jurors within each domain"),
+            **stability.get("record", {}),
             "domains": {
                 d: {k: v for k, v in figures.items() if k != "submissions"}
                 for d, figures in stability["domains"].items()
@@ -297,9 +305,9 @@ def _domain_reliability(totals: Totals, ds: DomainScoring) -> dict[str, Any]:
     obs = ds.observations
     _, j_local = np.unique(totals.juror[obs], return_inverse=True)
     _, s_local = np.unique(totals.submission[obs], return_inverse=True)
-    matrix = np.full((len(ds.submissions), len(ds.jurors)), np.nan)
-    matrix[s_local, j_local] = totals.total[obs]
-    return reliability_summary(matrix)
+    return reliability_of_scores(
+        s_local, j_local, totals.total[obs], len(ds.submissions), len(ds.jurors)
+    )
 
 
 def _juror_report(
@@ -312,20 +320,25 @@ def _juror_report(
     count = np.bincount(totals.juror, minlength=n_jurors)
     sums = np.bincount(totals.juror, weights=totals.total, minlength=n_jurors)
     squares = np.bincount(totals.juror, weights=totals.total**2, minlength=n_jurors)
+    # Per domain: each juror's position among the domain's jurors and number of totals,
+    # computed once (not one scan of the domain's totals per juror).
+    positions = [{int(j): k for k, j in enumerate(ds.jurors.tolist())} for ds in scoring.domains]
+    scored = [
+        np.bincount(totals.juror[ds.observations], minlength=n_jurors) for ds in scoring.domains
+    ]
     report = []
     for j, juror in enumerate(competition.jurors):
         n = int(count[j])
         mean = sums[j] / n if n else np.nan
         variance = (squares[j] - n * mean**2) / (n - 1) if n > 1 else np.nan
         per_domain = {}
-        for ds in scoring.domains:
-            hits = np.flatnonzero(ds.jurors == j)
-            if hits.size == 0:
+        for ds, position, n_scored in zip(scoring.domains, positions, scored, strict=True):
+            k = position.get(j)
+            if k is None:
                 continue
-            k = int(hits[0])
             cal = ds.calibration
             per_domain[competition.domains[ds.domain_index].id] = {
-                "n_scored": int(np.sum(totals.juror[ds.observations] == j)),
+                "n_scored": int(n_scored[j]),
                 "bias": _round(cal.bias[k]),
                 "bias_se": _round(cal.bias_se[k]),
                 "scale": _round(cal.scale[k]),

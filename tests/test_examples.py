@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from grantjury.pipeline import run
+from grantjury.rank import derived_rng
 from tests.conftest import invoke
 from tests.handmade import by_id
 
@@ -51,3 +52,49 @@ def test_horizon_example_ranks_from_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     results = json.loads((tmp_path / "h" / "results.json").read_text(encoding="utf-8"))
     assert results["domains"][0]["winners"] == ["A1", "A2", "A4"]
+
+
+LOTTERY = Path(__file__).parent.parent / "docs" / "examples" / "lottery"
+
+
+def test_lottery_example_draws_inside_the_bayesian_band_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    result = invoke("rank", LOTTERY, "--out", tmp_path / "l")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "  lottery among P04, P05, P07, P08 for 2 place(s): drawn P07, P04 (seed 20260302)"
+        in result.stdout.splitlines()
+    )
+    results = json.loads((tmp_path / "l" / "results.json").read_text(encoding="utf-8"))
+    (d,) = results["domains"]
+    stability = results["stability"]
+    assert (stability["method"], stability["seed"]) == ("bayes", 20260302)
+    # The band, recomputed from the published figures: the 50% credible interval of the rank
+    # crosses the expected rank of the fifth proposal by expected rank.
+    line = stability["domains"]["mint"]["line_expected_rank"]
+    by_er = sorted(d["ranking"], key=lambda e: e["expected_rank"])
+    assert line == by_er[4]["expected_rank"]
+    band = sorted(
+        e["submission"]
+        for e in d["ranking"]
+        if e["rank_interval_50"][0] <= line <= e["rank_interval_50"][1]
+    )
+    lottery = d["lottery"]
+    assert lottery["members"] == band == ["P04", "P05", "P07", "P08"]
+    assert (lottery["band"], lottery["seed"], lottery["purpose"]) == (
+        "interval",
+        results["options"]["seed"],
+        ["lottery", "mint"],
+    )
+    # The draw is the recorded seed's permutation of the sorted members.
+    rng = derived_rng(lottery["seed"], *lottery["purpose"])
+    order = [band[i] for i in rng.permutation(len(band))]
+    assert lottery["order"] == order == ["P07", "P04", "P05", "P08"]
+    assert (lottery["places_drawn"], lottery["drawn"]) == (2, order[:2])
+    assert d["winners"] == ["P01", "P02", "P03", "P04", "P07"]
+    assert d["reserve"] == ["P05", "P08"]
+    entries = by_id(d)
+    assert entries["P01"]["decision"] == "place 1 of 5: above the lottery band"
+    assert entries["P07"]["decision"] == "drawn by lot inside the band around the funding line"
+    assert entries["P05"]["decision"] == "reserve list, position 1"

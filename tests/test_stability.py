@@ -140,7 +140,9 @@ def with_rules(root: Path, seed: int, rules: dict[str, Any]) -> None:
     if rules["cap"]:
         selection["cap"] = rules["cap"]
     if rules["mode"] == "overall":
-        selection["total_winners"] = rules["total_winners"]
+        # Validation refuses minimums that add up to more than total_winners.
+        guaranteed = rules["minimum"] * len(spec["domains"])
+        selection["total_winners"] = max(rules["total_winners"], guaranteed)
         if rules["overall_budget"]:
             selection["budget"] = rules["overall_budget"]
         for domain in spec["domains"]:

@@ -208,4 +208,46 @@ def test_fewer_submissions_than_winners_is_a_warning(mini, tmp_path) -> None:
     )
     result = invoke("rank", mini.root, "--out", tmp_path / "out")
     assert result.exit_code == 0
-    assert "only 3 of 5 winners can be named: too few ranked and eligible submissions" in result.stdout
+    expected = "only 3 of 5 winners can be named: too few ranked and eligible submissions"
+    assert expected in result.stdout
+
+
+def overall(mini: CompetitionDir, total_winners: int, cultural: str) -> None:
+    """Selection mode overall, with ``cultural`` appended to the cultural domain's keys."""
+    mini.replace(
+        "competition.yaml",
+        "    winners: 1\n  - id: social",
+        f"    winners: 1\n{cultural}  - id: social",
+    )
+    mini.append(
+        "competition.yaml", f"selection: {{mode: overall, total_winners: {total_winners}}}\n"
+    )
+
+
+def test_a_minimum_above_the_domains_winners_is_refused(mini, tmp_path) -> None:
+    overall(mini, 2, "    minimum: 2\n")
+    assert check(mini, tmp_path) == [
+        "competition.yaml, domains.0.minimum: domain cultural is guaranteed more places than "
+        "it may have; found minimum 2, winners 1; expected a minimum at most the domain's "
+        "winners (its maximum)"
+    ]
+
+
+def test_minimums_above_the_total_winners_are_refused(mini, tmp_path) -> None:
+    overall(mini, 0, "    minimum: 1\n")
+    assert check(mini, tmp_path) == [
+        "competition.yaml, selection.total_winners: the domains' minimums add up to more "
+        "places than the competition has; found total_winners 0, minimums adding up to 1; "
+        "expected total_winners at least the sum of the domains' minimums, or smaller minimums"
+    ]
+
+
+def test_a_domain_budget_in_overall_mode_is_refused(mini, tmp_path) -> None:
+    overall(mini, 2, "    budget: 50000\n")
+    found = check(mini, tmp_path)
+    assert (
+        "competition.yaml, domains.budget: a budget per domain would be ignored with selection "
+        "mode overall; found a budget on cultural; expected one selection.budget for the whole "
+        "competition with mode overall, or mode per_domain to fund each domain from its own "
+        "budget"
+    ) in found
