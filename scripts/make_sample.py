@@ -1,8 +1,9 @@
 """Write the sample competition: the 3rd Forum of Associations in Marrakech (April 2013).
 
 Every draw comes from one numpy Generator built from ``SEED``, so two runs write
-byte-identical files. The files follow ``docs/format.md``; ``assignments.csv`` and
-``associations.csv`` are extra records for people and are not read by the engine.
+byte-identical files. The files follow ``docs/format.md``; ``associations.csv`` is an extra
+record for people, not read by the engine. The near-tie at a winning line is tuned, and the
+README's figures are taken, by ranking the files with grantjury itself in a temporary folder.
 
 Usage::
 
@@ -15,14 +16,19 @@ import csv
 import io
 import json
 import os
+import tempfile
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import yaml
+
+from grantjury.pipeline import effective_method, load_competition, run, score_all
+from grantjury.rank import PRECISION
+from grantjury.summary import summary
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_submissions"
@@ -55,7 +61,6 @@ CRITERIA: tuple[tuple[str, Text, int], ...] = (
     ("sustainability", {"ar": "الاستدامة", "fr": "Durabilité"}, 2),
 )
 CRITERION_IDS = tuple(c[0] for c in CRITERIA)
-WEIGHTS = np.array([c[2] for c in CRITERIA], dtype=np.float64)
 CRITERION_SHIFT = {
     "relevance": 0.5,
     "impact": 0.0,
@@ -352,7 +357,8 @@ MODEST_BIAS_SD, MODEST_BIAS_MAX = 0.6, 1.2
 SPREAD_RANGE = (0.8, 1.2)
 """How much more (or less) than average a juror separates good and weak projects."""
 TIE_GAP = (0.01, 0.08)
-"""Wanted gap between 3rd and 4th of `NEAR_TIE_DOMAIN`: near, never exact."""
+"""Wanted gap between the published scores of the last winner and the first runner-up of
+`NEAR_TIE_DOMAIN`: near, never exact."""
 TIE_DELTAS = np.round(np.arange(-2.0, 2.0001, 0.01), 2)
 
 COMMENTS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
@@ -436,14 +442,6 @@ class ScoreRow:
 
 
 @dataclass(frozen=True)
-class Ranked:
-    submission: str
-    score: float
-    raw_mean: float
-    n_jurors: int
-
-
-@dataclass(frozen=True)
 class Sample:
     """Everything the script writes, computed before anything is written."""
 
@@ -454,9 +452,9 @@ class Sample:
     assignments: tuple[Pair, ...]
     missing: tuple[Pair, ...]
     incomplete: Pair
-    rows: tuple[ScoreRow, ...]
-    rankings: dict[str, list[Ranked]]
-    nudge: tuple[str, float]
+    rows: tuple[ScoreRow, ...] = ()
+    """Empty until the near-tie is tuned."""
+    nudge: tuple[str, float] = ("", 0.0)
     """The submission whose true quality was moved to make the near-tie, and by how much."""
 
 
@@ -665,22 +663,18 @@ def draw_latent(
 
 @dataclass(frozen=True)
 class Scorer:
-    """Turns true qualities into score rows for the planned pairs, and ranks them."""
+    """Turns true qualities into score rows for the planned pairs."""
 
     latent: Latent
     pairs: tuple[ScoredPair, ...]
     juror_index: dict[str, int]
     sub_index: dict[str, int]
-    domain_of: dict[str, str]
-    excluded: frozenset[Pair]
 
-    def rows(self, quality: np.ndarray, domain: str | None = None) -> list[ScoreRow]:
-        """One row per scored criterion, of one domain or of all, without comments."""
+    def rows(self, quality: np.ndarray) -> list[ScoreRow]:
+        """One row per scored criterion, without comments."""
         matrix = self.latent.scores(quality)
         rows = []
         for pair in self.pairs:
-            if domain is not None and self.domain_of[pair.submission] != domain:
-                continue
             values = matrix[self.juror_index[pair.juror], self.sub_index[pair.submission]]
             if pair.favour:
                 values = snap(values + pair.favour)
@@ -689,9 +683,6 @@ class Scorer:
                 for c in pair.criteria
             ]
         return rows
-
-    def rank(self, quality: np.ndarray, domain: str) -> list[Ranked]:
-        return rank_domain(self.rows(quality, domain), self.excluded)
 
     def nudged(self, submission: str, delta: float) -> np.ndarray:
         """The true qualities with one submission's moved by `delta`."""
@@ -728,69 +719,48 @@ def plan_scoring(
     return tuple(scored), missing, incomplete
 
 
-def tune_near_tie(scorer: Scorer) -> tuple[str, float]:
-    """The smallest nudge to the runner-up's true quality that leaves a near-tie at the line.
+# --- The near-tie, as the engine ranks it --------------------------------------------------------
+
+
+def tune_near_tie(scorer: Scorer, competition: Path) -> tuple[str, float]:
+    """The smallest nudge to the first runner-up's true quality that leaves a near-tie at the
+    winning line of `NEAR_TIE_DOMAIN`, as the engine ranks the competition staged at
+    `competition` (only its scores file is rewritten).
 
     Only that one quality moves; every draw stays as it was, so the search is deterministic.
     Returns the runner-up (before the nudge) and the nudge.
     """
-    runner_up = scorer.rank(scorer.latent.quality, NEAR_TIE_DOMAIN)[WINNERS].submission
+
+    def line(quality: np.ndarray) -> tuple[str, str, float]:
+        scores = scores_csv(scorer.rows(quality))
+        (competition / SCORES_FILE).write_text(scores, encoding="utf-8", newline="\n")
+        return winning_line(competition, NEAR_TIE_DOMAIN)
+
+    runner_up = line(scorer.latent.quality)[1]
     for delta in sorted(TIE_DELTAS.tolist(), key=lambda d: (abs(d), d)):
-        ranking = scorer.rank(scorer.nudged(runner_up, delta), NEAR_TIE_DOMAIN)
-        at_line = {r.submission for r in ranking[WINNERS - 1 : WINNERS + 1]}
-        if runner_up in at_line and TIE_GAP[0] <= tie_gap(ranking) <= TIE_GAP[1]:
+        last, first, gap = line(scorer.nudged(runner_up, delta))
+        if runner_up in (last, first) and TIE_GAP[0] <= gap <= TIE_GAP[1]:
             return runner_up, delta
     raise RuntimeError(f"no near-tie found in {NEAR_TIE_DOMAIN}; change SEED or TIE_DELTAS")
 
 
-# --- Self-check: the engine's zscore / mean ranking ---------------------------------------------
-
-
-def rank_domain(rows: Iterable[ScoreRow], excluded: set[Pair]) -> list[Ranked]:
-    """Rank one domain's submissions by the mean of per-juror z-scored totals.
-
-    A juror's total is ``Σ w_c x_c / Σ w_c`` over a complete set of criteria; incomplete and
-    conflicted pairs are dropped. Each juror's totals are mapped to ``M + S (t − m_j) / s_j``
-    (``m_j, s_j`` the juror's mean and sd, ``M, S`` those of all the domain's totals, ddof=1);
-    like ``grantjury.calibrate``, a juror with fewer than 3 totals or no spread stays as is.
-    """
-    scored: dict[Pair, dict[str, float]] = {}
-    for row in rows:
-        scored.setdefault((row.juror, row.submission), {})[row.criterion] = row.score
-    complete = {
-        pair: np.array([by_criterion[c] for c in CRITERION_IDS]) @ WEIGHTS / WEIGHTS.sum()
-        for pair, by_criterion in scored.items()
-        if pair not in excluded and len(by_criterion) == len(CRITERION_IDS)
-    }
-    pairs = sorted(complete)
-    totals = np.array([complete[p] for p in pairs])
-    calibrated = totals.copy()
-    pooled_mean, pooled_sd = totals.mean(), totals.std(ddof=1)
-    for juror in sorted({p[0] for p in pairs}):
-        mask = np.array([p[0] == juror for p in pairs])
-        own = totals[mask]
-        if own.size >= 3 and own.std(ddof=1) > 1e-9:
-            z = (own - own.mean()) / own.std(ddof=1)
-            calibrated[mask] = pooled_mean + pooled_sd * z
-    ranking = []
-    for sub in sorted({p[1] for p in pairs}):
-        mask = np.array([p[1] == sub for p in pairs])
-        ranking.append(
-            Ranked(sub, float(calibrated[mask].mean()), float(totals[mask].mean()), int(mask.sum()))
-        )
-    return sorted(ranking, key=lambda r: (-r.score, -r.raw_mean, r.submission))
-
-
-def tie_gap(ranking: Sequence[Ranked]) -> float:
-    """Gap between the last winner and the first runner-up."""
-    return ranking[WINNERS - 1].score - ranking[WINNERS].score
+def winning_line(competition: Path, domain: str) -> tuple[str, str, float]:
+    """A domain's last winner, its first runner-up, and the gap between their published scores,
+    as the engine ranks the competition (without the stability analysis, for speed)."""
+    loaded = load_competition(competition)
+    scoring = score_all(loaded, effective_method(loaded, {"replicates": 0}))
+    ds = scoring.domains[loaded.domain_index()[domain]]
+    ids = [loaded.submissions[s].id for s in ds.submissions.tolist()]
+    published = dict(zip(ids, np.round(ds.score, PRECISION).tolist(), strict=True))
+    last, first = scoring.outcome.winners[domain][-1], scoring.outcome.reserve[domain][0]
+    return last, first, published[last] - published[first]
 
 
 # --- Putting it together -----------------------------------------------------------------------
 
 
-def build() -> Sample:
-    """Draw the whole sample from `SEED`."""
+def build(folder: Path) -> Sample:
+    """Draw the whole sample from `SEED`, tuning its near-tie with the engine in `folder`."""
     rng = np.random.default_rng(SEED)
     associations = make_associations(rng)
     submissions = make_submissions(rng, associations)
@@ -807,28 +777,11 @@ def build() -> Sample:
         scored,
         {j: i for i, j in enumerate(juror_ids)},
         {s.id: i for i, s in enumerate(submissions)},
-        domain_of,
-        frozenset(affiliated | declared),
     )
-    nudged, delta = tune_near_tie(scorer)
+    draft = Sample(associations, submissions, jurors, conflicts, assignments, missing, incomplete)
+    nudged, delta = tune_near_tie(scorer, stage(render(draft), folder))
     rows = add_comments(rng, scorer.rows(scorer.nudged(nudged, delta)))
-    rows.sort(key=lambda r: (r.juror, r.submission, CRITERION_IDS.index(r.criterion)))
-    rankings = {
-        d.id: rank_domain((r for r in rows if domain_of[r.submission] == d.id), scorer.excluded)
-        for d in DOMAINS
-    }
-    return Sample(
-        associations,
-        submissions,
-        jurors,
-        conflicts,
-        assignments,
-        missing,
-        incomplete,
-        tuple(rows),
-        rankings,
-        (nudged, delta),
-    )
+    return replace(draft, rows=tuple(rows), nudge=(nudged, delta))
 
 
 def add_comments(rng: np.random.Generator, rows: Sequence[ScoreRow]) -> list[ScoreRow]:
@@ -931,20 +884,24 @@ submissions: {SUBMISSIONS_DIR}/
 jurors: {JURORS_FILE}
 # Notes : une ligne par juré, projet et critère / scores: one row per juror, project, criterion
 scores: {SCORES_FILE}
+# Affectations juré–projet (`grantjury assign`) / juror–submission assignments
+assignments: assignments.csv
 # Conflits d'intérêts déclarés / declared conflicts of interest
 conflicts: {CONFLICTS_FILE}
 # Options du calcul / options of the run
 method:
-  # Normalisation des notes de chaque juré (z-score) / standardise each juror's totals
-  calibration: zscore
+  # Correction de la sévérité de chaque juré (moindres carrés additifs)
+  # each juror's severity corrected (additive least squares)
+  calibration: additive
   # Moyenne des notes calibrées / mean of the calibrated totals
   aggregate: mean
   # Graine de tout tirage au sort / seed of every lot
   seed: {METHOD_SEED}
   # Nombre minimal de jurés sans conflit / fewest non-conflicted jurors before a warning
   min_jurors: 2
-  # Départage : moyenne brute, puis tirage au sort / tie-break: raw mean, then a lot
-  tie_break: [raw_mean, lot]
+  # Départage : réseautage (le thème du Forum), impact, puis tirage au sort
+  # tie-break: networking (the forum's own theme), then impact, then a lot
+  tie_break: [criterion:networking, criterion:impact, lot]
   # Rééchantillonnages du jury (stabilité) / jury resamples of the stability analysis
   replicates: 1000
 # Sélection des lauréats / how winners are selected
@@ -999,39 +956,52 @@ def wrap(*parts: str, bullet: bool = False) -> str:
     return textwrap.fill(text, 96)
 
 
-def calibration_changes(sample: Sample) -> list[str]:
-    """Domains whose winners would differ if ranked by raw means, as readable sentences."""
+def method_changes(results: dict[str, Any]) -> list[str]:
+    """Every other calibration method that would name other winners, as readable sentences."""
     changes = []
-    for domain in DOMAINS:
-        ranking = sample.rankings[domain.id]
-        by_raw = sorted(ranking, key=lambda r: (-r.raw_mean, r.submission))
-        calibrated = {r.submission for r in ranking[:WINNERS]}
-        raw = {r.submission for r in by_raw[:WINNERS]}
-        if calibrated != raw:
-            changes.append(
-                f"in {domain.id}, raw means would crown {', '.join(sorted(raw - calibrated))} "
-                f"instead of {', '.join(sorted(calibrated - raw))}"
-            )
+    for domain in results["domains"]:
+        chosen = set(domain["winners"])
+        for method, winners in results["winners_by_method"][domain["id"]].items():
+            if set(winners) != chosen:
+                changes.append(
+                    f"`{method}` would name {', '.join(sorted(set(winners) - chosen))} instead "
+                    f"of {', '.join(sorted(chosen - set(winners)))} in {domain['id']}"
+                )
     return changes
 
 
-def readme(sample: Sample) -> str:
-    """The sample's README, with the facts of this draw."""
+def readme(sample: Sample, results: dict[str, Any]) -> str:
+    """The sample's README, with the facts of this draw and the engine's results."""
+    domains = {d["id"]: d for d in results["domains"]}
     domain_of = {s.id: s.domain for s in sample.submissions}
     panels = {d.id: {j.id for j in sample.jurors if d.id in j.domains} for d in DOMAINS}
     affiliated = affiliated_pairs(sample.jurors, sample.submissions)
     on_panel = [(j, s) for j, s in affiliated if j in panels[domain_of[s]]]
     sizes = sorted(len(p) for p in panels.values())
     favoured = sample.conflicts[0]
-    tie = sample.rankings[NEAR_TIE_DOMAIN]
+    line = domains[NEAR_TIE_DOMAIN]
+    entry = {e["submission"]: e for e in line["ranking"]}
+    last, first = entry[line["winners"][-1]], entry[line["reserve"][0]]
+    close = {last["submission"], first["submission"]} <= set(line["too_close"])
+    severity = {
+        j["id"]: ", ".join(f"{c['bias']:+.1f} in {d}" for d, c in j["calibration"].items())
+        for j in results["jurors"]
+    }
+    deciding = [
+        f"{j['id']} ({', '.join(c['domain'] for c in j['leave_one_out']['changes'])})"
+        for j in results["jurors"]
+        if j["leave_one_out"] and j["leave_one_out"]["changes_winners"]
+    ]
     counts = ", ".join(
         f"{sum(domain_of[s.id] == d.id for s in sample.submissions)} {d.id} (`{d.prefix}-01`…)"
         for d in DOMAINS
     )
-    changes = calibration_changes(sample)
+    changes = method_changes(results)
     top = "\n".join(
         f"| {d.id} | "
-        + " | ".join(f"{r.submission} {r.score:.2f}" for r in sample.rankings[d.id][: WINNERS + 1])
+        + " | ".join(
+            f"{e['submission']} {e['score']:.2f}" for e in domains[d.id]["ranking"][: WINNERS + 1]
+        )
         + " |"
         for d in DOMAINS
     )
@@ -1043,15 +1013,22 @@ def readme(sample: Sample) -> str:
         f"of {WINNERS} winners each: {counts}. {len(sample.jurors)} jurors sit on panels of",
         f"{sizes[0]}–{sizes[-1]}; each project was assigned to {PER_SUBMISSION} jurors of its",
         "panel (`assignments.csv`), never to one affiliated with its association or with a",
-        "declared conflict. `associations.csv` and `assignments.csv` are records for people;",
-        "the engine does not read them.",
+        "declared conflict. `associations.csv` is a record for people; the engine does not",
+        "read it. Validation checks the scores against `assignments.csv`.",
     )
     bullets = [
         wrap(
             f"**A harsh and a lenient juror**: {HARSH} scores about {abs(BIAS[HARSH]):g} points",
-            f"below the others, {LENIENT} about {abs(BIAS[LENIENT]):g} above; z-score",
-            "calibration removes both.",
-            (f"It matters: {'; '.join(changes)}." if changes else ""),
+            f"below the others, {LENIENT} about {abs(BIAS[LENIENT]):g} above. Additive",
+            f"calibration estimates each juror's severity ({HARSH} {severity[HARSH]};",
+            f"{LENIENT} {severity[LENIENT]}) and takes it out of their totals.",
+            bullet=True,
+        ),
+        wrap(
+            "**Winners that rest on a choice**:",
+            "; ".join(changes) or "every calibration method names the same winners",
+            "(`winners_by_method` in `results.json`); jurors without whom a winner would change:",
+            f"{', '.join(deciding) or 'none'} (`jurors[].leave_one_out`).",
             bullet=True,
         ),
         wrap(
@@ -1075,13 +1052,19 @@ def readme(sample: Sample) -> str:
         ),
         wrap(
             f"**A near-tie at the winning line** of {NEAR_TIE_DOMAIN}:",
-            f"{tie[WINNERS - 1].submission} ({tie[WINNERS - 1].score:.3f}) and",
-            f"{tie[WINNERS].submission} ({tie[WINNERS].score:.3f}) are #{WINNERS} and",
-            f"#{WINNERS + 1}, {tie_gap(tie):.3f} apart.",
+            f"{last['submission']} ({last['score']:.6f}) and {first['submission']}",
+            f"({first['score']:.6f}) are #{last['rank']} and #{first['rank']},",
+            f"{last['score'] - first['score']:.3f} apart"
+            + ("; the jury resamples cannot tell them apart." if close else "."),
             bullet=True,
         ),
         wrap("A few short comments in French or Arabic in `scores.csv`.", bullet=True),
     ]
+    ranks = wrap(
+        f"Ranks 1–{WINNERS + 1} as `grantjury rank sample_submissions/` publishes them",
+        f"(calibration `{results['options']['calibration']}`, aggregate",
+        f"`{results['options']['aggregate']}`):",
+    )
     header = " | ".join(f"#{n}" for n in range(1, WINNERS + 2))
     rule = "|---" * (WINNERS + 2)
     return f"""# Sample competition: 3rd Forum of Associations, Marrakech (April 2013)
@@ -1092,7 +1075,7 @@ What the sample shows:
 
 {chr(10).join(bullets)}
 
-Ranks 1–{WINNERS + 1} by mean of z-scored totals, as the script's self-check computes them:
+{ranks}
 
 | domain | {header} |
 {rule}|
@@ -1106,13 +1089,21 @@ Re-make every file (deterministic, seeded):
 """
 
 
+def scores_csv(rows: Iterable[ScoreRow]) -> str:
+    """The scores file, sorted by juror, submission and criterion (in rubric order)."""
+    ordered = sorted(rows, key=lambda r: (r.juror, r.submission, CRITERION_IDS.index(r.criterion)))
+    return csv_text(
+        ("juror", "submission", "criterion", "score", "comment"),
+        ((r.juror, r.submission, r.criterion, number(r.score), r.comment) for r in ordered),
+    )
+
+
 def render(sample: Sample) -> dict[Path, str]:
-    """Every output file's path and text."""
+    """Every output file's path and text but the README's."""
     files = {
         RUBRIC_FILE: rubric_yaml(),
         SAMPLE / "competition.yaml": competition_yaml(),
         SAMPLE / JURORS_FILE: jurors_yaml(sample.jurors),
-        SAMPLE / "README.md": readme(sample),
         SAMPLE / "associations.csv": csv_text(
             ("id", "field", "name_ar", "name_fr"),
             ((a.id, a.field, a.name["ar"], a.name["fr"]) for a in sample.associations),
@@ -1122,52 +1113,52 @@ def render(sample: Sample) -> dict[Path, str]:
             ("juror", "submission", "reason"),
             ((c.juror, c.submission, c.reason) for c in sample.conflicts),
         ),
-        SAMPLE / SCORES_FILE: csv_text(
-            ("juror", "submission", "criterion", "score", "comment"),
-            ((r.juror, r.submission, r.criterion, number(r.score), r.comment) for r in sample.rows),
-        ),
+        SAMPLE / SCORES_FILE: scores_csv(sample.rows),
     }
     for sub in sample.submissions:
         files[SAMPLE / SUBMISSIONS_DIR / f"{sub.id}.yaml"] = submission_yaml(sub)
     return files
 
 
+def stage(files: dict[Path, str], root: Path) -> Path:
+    """Write the files (UTF-8, LF) under `root` where they lie under the repository's root;
+    returns the competition's folder there."""
+    for path, text in files.items():
+        target = root / path.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8", newline="\n")
+    return root / SAMPLE.relative_to(ROOT)
+
+
 def write(files: dict[Path, str]) -> None:
-    """Write the files (UTF-8, LF) and remove submissions left over from an earlier draw."""
-    folder = SAMPLE / SUBMISSIONS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.yaml"):
+    """Write the files in place and remove submissions left over from an earlier draw."""
+    for stale in (SAMPLE / SUBMISSIONS_DIR).glob("*.yaml"):
         if stale not in files:
             stale.unlink()
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
+    stage(files, ROOT)
 
 
-def report(sample: Sample) -> None:
-    """Print what was written and the self-check's top 5 of each domain."""
+def report(sample: Sample, results: dict[str, Any]) -> None:
+    """Print what was written, the near-tie's nudge and the engine's summary of the run."""
     print(
         f"{len(sample.associations)} associations, {len(sample.submissions)} submissions, "
         f"{len(sample.jurors)} jurors, {len(sample.assignments)} assignments, "
         f"{len(sample.rows)} score rows, {len(sample.conflicts)} declared conflicts"
     )
     nudged, delta = sample.nudge
-    print(f"near-tie: true quality of {nudged} nudged by {delta:+.2f}")
-    titles = {s.id: s.title["fr"] for s in sample.submissions}
-    for domain in DOMAINS:
-        ranking = sample.rankings[domain.id]
-        print(f"\n{domain.id}: gap between #{WINNERS} and #{WINNERS + 1} = {tie_gap(ranking):.3f}")
-        for rank, r in enumerate(ranking[:5], start=1):
-            print(
-                f"  {rank}. {r.submission}  {r.score:6.3f}  raw {r.raw_mean:6.3f}  "
-                f"n={r.n_jurors}  {titles[r.submission]}"
-            )
+    print(f"near-tie: true quality of {nudged} nudged by {delta:+.2f}\n")
+    print(summary(results))
 
 
 def main() -> None:
-    sample = build()
-    write(render(sample))
-    report(sample)
+    """Draw and tune the sample, rank it with the engine, then write every file."""
+    with tempfile.TemporaryDirectory() as folder:
+        sample = build(Path(folder))
+        files = render(sample)
+        results = run(stage(files, Path(folder))).results
+    files[SAMPLE / "README.md"] = readme(sample, results)
+    write(files)
+    report(sample, results)
 
 
 if __name__ == "__main__":

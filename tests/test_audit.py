@@ -87,7 +87,7 @@ def test_editing_one_score_names_its_submission_and_the_rank_changes(
 ) -> None:
     out = tmp_path / "out"
     before = rank(sample.root, out, "--replicates", "100")
-    sample.replace("scores.csv", "J01,CUL-04,relevance,16,", "J01,CUL-04,relevance,6,")
+    sample.replace("scores.csv", "J04,CUL-20,relevance,14,", "J04,CUL-20,relevance,4,")
     result = invoke("verify", out)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -100,8 +100,8 @@ def test_editing_one_score_names_its_submission_and_the_rank_changes(
         {e["submission"]: e for d in r["domains"] for e in d["ranking"]} for r in (before, after)
     )
     moved = [s for s in old if old[s]["rank"] != new[s]["rank"]]
-    assert "CUL-04" in moved
-    assert any(line.startswith("  - CUL-04: jurors' scores changed: raw mean ") for line in lines)
+    assert "CUL-20" in moved
+    assert any(line.startswith("  - CUL-20: jurors' scores changed: raw mean ") for line in lines)
     for sub in moved:
         assert f"  - {sub}: score " in result.stdout
         assert f", rank {old[sub]['rank']} → {new[sub]['rank']}" in result.stdout
