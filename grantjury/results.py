@@ -236,21 +236,21 @@ def _tie_record(
 
 
 def _too_close(entries: list[dict[str, Any]], winners: list[str]) -> list[str]:
-    """Submissions on either side of the funding line whose 90% rank intervals overlap one on
-    the other side: the line cannot be drawn between them with confidence (in rank order)."""
+    """The funding line is too close to call between a winner whose 90% rank interval falls
+    below the line and a non-winner whose interval rises above it, when the two overlap
+    (listed in rank order)."""
     chosen = set(winners)
-    inside = [e for e in entries if e["submission"] in chosen and e["rank_interval"]]
-    outside = [
+    ranked = [e for e in entries if e["rank"] is not None and e["rank_interval"]]
+    line = max((e["rank"] for e in ranked if e["submission"] in chosen), default=0)
+    falling = [e for e in ranked if e["submission"] in chosen and e["rank_interval"][1] > line]
+    rising = [
         e
-        for e in entries
-        if e["submission"] not in chosen
-        and e["eligible"]
-        and e["rank_interval"]
-        and e["rank"] is not None
+        for e in ranked
+        if e["submission"] not in chosen and e["eligible"] and e["rank_interval"][0] <= line
     ]
     flagged = set()
-    for w in inside:
-        for n in outside:
+    for w in falling:
+        for n in rising:
             if w["rank_interval"][0] <= n["rank_interval"][1] and (
                 n["rank_interval"][0] <= w["rank_interval"][1]
             ):
