@@ -382,7 +382,8 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
-def _yaml(data: Any, header: str) -> str:
+def yaml_text(data: Any, header: str = "") -> str:
+    """YAML in the style of the format's examples (flow style for leaf mappings, no aliases)."""
     body = yaml.dump(
         data,
         Dumper=_Dumper,
@@ -409,7 +410,7 @@ def render(sim: Simulation) -> dict[str, str]:
     sub_ids, juror_ids, domain_ids = sim.submission_ids, sim.juror_ids, sim.domain_ids
     return {
         "competition.yaml": _competition_yaml(sim, header),
-        "rubric.yaml": _yaml(
+        "rubric.yaml": yaml_text(
             {
                 "id": "simulation",
                 "name": _text(languages, ar="شبكة التقييم", fr="Grille d'évaluation"),
@@ -425,7 +426,7 @@ def render(sim: Simulation) -> dict[str, str]:
             },
             header,
         ),
-        "jurors.yaml": _yaml(
+        "jurors.yaml": yaml_text(
             [
                 {
                     "id": juror_ids[j],
@@ -473,7 +474,7 @@ def _competition_yaml(sim: Simulation, header: str) -> str:
         "conflicts": "conflicts.csv",
         "method": {"seed": seed},
     }
-    return _yaml(data, header)
+    return yaml_text(data, header)
 
 
 def _lines(header: str, rows: list[str]) -> str:

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-import yaml
 
 from grantjury.pipeline import effective_method, load_competition, run, score_all
 from grantjury.rank import PRECISION
+from grantjury.simulate import yaml_text
 from grantjury.summary import summary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -801,24 +801,9 @@ def add_comments(rng: np.random.Generator, rows: Sequence[ScoreRow]) -> list[Sco
 # --- Writing -----------------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
-    """A safe dumper that never writes anchors or aliases (our loader refuses them)."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def dump_yaml(data: Any) -> str:
     """YAML text in the style of the format's examples: flow style for leaf mappings."""
-    body = yaml.dump(
-        data,
-        Dumper=_Dumper,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=None,
-        width=1_000,
-    )
-    return HEADER + body
+    return yaml_text(data, HEADER)
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
