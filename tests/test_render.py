@@ -181,7 +181,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """ceremony.pdf and certificates.pdf made from the fixture, once for the module."""
     folder = write_results(tmp_path_factory.mktemp("results"))
     out = tmp_path_factory.mktemp("documents")
-    paths = documents.render_documents(folder, out, None)
+    paths = documents.render_documents(folder, out, {"ceremony", "certificates"})
     return {path.stem: path for path in paths}
 
 
@@ -339,8 +339,8 @@ def test_missing_results_file_says_what_to_run(tmp_path: Path) -> None:
 
 
 def test_unknown_kind_lists_the_known_ones(tmp_path: Path) -> None:
-    with pytest.raises(RenderError, match="unknown document kind 'minutes'; expected one of"):
-        documents.render_documents(tmp_path, tmp_path, {"minutes"})
+    with pytest.raises(RenderError, match="unknown document kind 'menu'; expected one of"):
+        documents.render_documents(tmp_path, tmp_path, {"menu"})
 
 
 def test_fonts_missing_says_what_to_install() -> None:
@@ -370,7 +370,7 @@ def test_a_language_without_labels_gets_english_labels() -> None:
     assert '<td lang="zgh" dir="ltr">Certificate of award</td>' in html
 
 
-@pytest.mark.parametrize("name", sorted(documents.KINDS))
+@pytest.mark.parametrize("name", ["ceremony", "certificates"])  # others: test_render_documents
 def test_html_matches_golden(name: str, results: documents.Results) -> None:
     check_golden(GOLDEN / f"{name}.html", documents.build_html(documents.KINDS[name], results))
 

@@ -1,8 +1,11 @@
 """The printed documents of a competition, made from `results.json` alone.
 
 Each kind of document is one entry of `KINDS`: a template, its stylesheet, the file it writes
-and the context it needs. Later kinds (jury minutes, audit report, feedback letters) plug in as
-more entries; `render_documents` renders every requested kind, then moves the PDFs into place.
+and the context it needs; `render_documents` renders every requested kind, then moves the PDFs
+into place. The ceremony sheets and certificates need only the winners (`Results`); the jury
+minutes, the audit report and the feedback letters print the whole run (`record.py`), with
+their contexts in `proceedings.py` and their words in `wording.py`. The letters, one page per
+submission, are rendered in parts by parallel processes (`parallel.py`).
 
 Wording and order decided here:
 
@@ -31,26 +34,22 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from grantjury.manifest import SHORT_DIGEST, short
+from grantjury.render import proceedings
 from grantjury.render.errors import RenderError, ResultsFileError
+from grantjury.render.record import MAX_NAME, MAX_TITLE, Reader, Text
 from grantjury.render.safety import make_environment, pick, sanitize_text
+from grantjury.render.wording import FILTERS as RECORD_FILTERS
+from grantjury.render.wording import ordinal
 
 TEMPLATES = Path(__file__).parent / "templates"
 RESULTS_FILE = "results.json"
-
-MAX_NAME = 200
-"""Longest association, domain or event name printed (characters); longer ones are cut."""
-MAX_TITLE = 300
-"""Longest project title printed (characters)."""
-
-Text = Mapping[str, str]
-"""Multilingual text: language code -> text (already sanitised)."""
 
 
 # --- the results, as the documents see them -------------------------------------------------
@@ -100,6 +99,9 @@ class Results:
     domains: tuple[DomainWinners, ...]
     digest: str
     version: str
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The parsed results.json, for the documents that print the whole run (`record.py`)."""
+    source: str = RESULTS_FILE
 
     @property
     def certificates(self) -> tuple[tuple[DomainWinners, Winner], ...]:
@@ -107,37 +109,9 @@ class Results:
         return tuple((domain, winner) for domain in self.domains for winner in domain.winners)
 
 
-class _Reader:
-    """Reads keys of the parsed JSON, naming the full key path in every error."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, key: str, message: str) -> ResultsFileError:
-        return ResultsFileError(self.source, message, key=key)
-
-    def get(self, obj: Any, key: str, where: str, kind: type | tuple[type, ...]) -> Any:
-        path = f"{where}.{key}" if where else key
-        if not isinstance(obj, dict) or key not in obj:
-            raise self.fail(path, "missing; results.json may come from another grantjury version")
-        value = obj[key]
-        if not isinstance(value, kind):
-            names = (
-                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            )
-            raise self.fail(path, f"expected {names}, found {type(value).__name__}")
-        return value
-
-    def text(self, obj: Any, key: str, where: str, limit: int) -> dict[str, str]:
-        value = self.get(obj, key, where, (dict, str))
-        if isinstance(value, str):
-            return {"": sanitize_text(value, limit)}
-        return {str(lang): sanitize_text(text, limit) for lang, text in value.items()}
-
-
 def parse_results(data: Any, digest: str, source: str = RESULTS_FILE) -> Results:
     """Build the documents' view of results.json; raise `ResultsFileError` naming a bad key."""
-    read = _Reader(source)
+    read = Reader(source)
     comp = read.get(data, "competition", "", dict)
     try:
         date = dt.date.fromisoformat(read.get(comp, "date", "competition", str))
@@ -197,7 +171,14 @@ def parse_results(data: Any, digest: str, source: str = RESULTS_FILE) -> Results
             )
         )
     version = sanitize_text(data.get("version", "?"), 40)
-    return Results(event=event, domains=tuple(domains), digest=digest, version=version)
+    return Results(
+        event=event,
+        domains=tuple(domains),
+        digest=digest,
+        version=version,
+        data=data,
+        source=source,
+    )
 
 
 _HEX = re.compile(r"[0-9a-f]+")
@@ -300,60 +281,10 @@ LABELS: dict[str, dict[str, str]] = {
 }
 """The documents' own words. A language without labels here is printed with English labels."""
 
-_ORDINALS = {
-    "ar": (
-        "الأولى",
-        "الثانية",
-        "الثالثة",
-        "الرابعة",
-        "الخامسة",
-        "السادسة",
-        "السابعة",
-        "الثامنة",
-        "التاسعة",
-        "العاشرة",
-    ),
-    "fr": (
-        "Premier",
-        "Deuxième",
-        "Troisième",
-        "Quatrième",
-        "Cinquième",
-        "Sixième",
-        "Septième",
-        "Huitième",
-        "Neuvième",
-        "Dixième",
-    ),
-    "en": (
-        "First",
-        "Second",
-        "Third",
-        "Fourth",
-        "Fifth",
-        "Sixth",
-        "Seventh",
-        "Eighth",
-        "Ninth",
-        "Tenth",
-    ),
-}
-
 
 def labels_for(lang: str) -> dict[str, str]:
     """The documents' words in `lang` (English when grantjury has none for it)."""
     return LABELS.get(lang, LABELS["en"])
-
-
-def ordinal(position: int, lang: str) -> str:
-    """`Premier prix`, `الجائزة الأولى`, `Third prize`; figures beyond the tenth."""
-    lang = lang if lang in _ORDINALS else "en"
-    words = _ORDINALS[lang]
-    if lang == "ar":
-        return f"الجائزة {words[position - 1]}" if position <= len(words) else f"الجائزة {position}"
-    if lang == "fr":
-        return f"{words[position - 1]} prix" if position <= len(words) else f"{position}e prix"
-    return f"{words[position - 1]} prize" if position <= len(words) else f"Prize {position}"
 
 
 def reading_order_note(first: int, last: int, lang: str) -> str:
@@ -393,7 +324,12 @@ class DocumentKind:
     template: str
     stylesheet: str
     title: Text
-    context: Callable[[Results], Mapping[str, Any]]
+    context: Callable[..., Mapping[str, Any]]
+    """`context(results)`, or `context(results, part)` for a kind printed in parts."""
+    pages: Callable[[Results], int] | None = None
+    """For a kind of exactly one page per item (the letters): how many pages it has. Such a
+    kind is rendered in parts by parallel processes (`parallel.py`) and its `context` gets the
+    `range` of 0-based page indices of one part."""
 
 
 KINDS: dict[str, DocumentKind] = {
@@ -415,6 +351,31 @@ KINDS: dict[str, DocumentKind] = {
             title={lang: words["certificate"] for lang, words in LABELS.items()},
             context=lambda results: {"certificates": results.certificates},
         ),
+        DocumentKind(
+            name="minutes",
+            filename="minutes.pdf",
+            template="minutes.html",
+            stylesheet="minutes.css",
+            title=proceedings.titles("minutes"),
+            context=proceedings.minutes_context,
+        ),
+        DocumentKind(
+            name="audit",
+            filename="audit.pdf",
+            template="audit.html",
+            stylesheet="audit.css",
+            title=proceedings.titles("audit"),
+            context=proceedings.audit_context,
+        ),
+        DocumentKind(
+            name="letters",
+            filename="letters.pdf",
+            template="letters.html",
+            stylesheet="letters.css",
+            title=proceedings.titles("letter"),
+            context=proceedings.letters_context,
+            pages=proceedings.letter_count,
+        ),
     )
 }
 """Every document `grantjury render` can write, by name."""
@@ -429,14 +390,22 @@ def _environment() -> Any:
             "size": size_class,
             "plain": plain,
             "reading_order": reading_order_note,
+            **RECORD_FILTERS,
         },
     )
 
 
-def build_html(kind: DocumentKind, results: Results) -> str:
-    """The HTML of one document, fully determined by the results (golden-tested)."""
+def build_html(kind: DocumentKind, results: Results, part: range | None = None) -> str:
+    """The HTML of one document, fully determined by the results (golden-tested).
+
+    For a kind printed in parts, `part` is the range of pages to build (all when None).
+    """
     languages = results.event.languages
     template = _environment().get_template(kind.template)
+    if kind.pages is not None:
+        context = kind.context(results, range(kind.pages(results)) if part is None else part)
+    else:
+        context = kind.context(results)
     return template.render(
         kind=kind,
         event=results.event,
@@ -445,7 +414,7 @@ def build_html(kind: DocumentKind, results: Results) -> str:
         primary=languages[0],
         words={lang: labels_for(lang) for lang in languages},
         digest=Markup('<span dir="ltr" class="digest">%s</span>') % results.digest,
-        **kind.context(results),
+        **context,
     )
 
 
@@ -467,15 +436,18 @@ def render_documents(
     out_dir: Path,
     only: set[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> list[Path]:
     """Write the PDF documents made from `results_dir/results.json` into `out_dir`.
 
     Every requested kind (all of `KINDS` when `only` is None) is rendered into a temporary
     folder first; the PDFs are moved into `out_dir` only when all succeeded, so a failure
     leaves the previous documents untouched. `progress`, if given, receives one line per
-    document. Returns the paths written, in `KINDS` order.
+    document. Kinds printed in parts (the letters) use up to `workers` processes (default:
+    two, or one on a single CPU); the PDF is the same whatever the number. Returns the paths
+    written, in `KINDS` order.
     """
-    from grantjury.render import pdf  # WeasyPrint is loaded only when documents are made
+    from grantjury.render import parallel, pdf  # WeasyPrint is loaded only when needed
 
     kinds = select_kinds(only)
     results = load_results(results_dir / RESULTS_FILE)
@@ -486,7 +458,10 @@ def render_documents(
         staged = []
         for kind in kinds:
             target = staging / kind.filename
-            report = pdf.write_pdf(build_html(kind, results), target, day=results.event.date)
+            if kind.pages is not None:
+                report = parallel.write_in_parts(kind, results, target, workers=workers)
+            else:
+                report = pdf.write_pdf(build_html(kind, results), target, day=results.event.date)
             staged.append(target)
             if progress is not None:
                 progress(f"{kind.filename}: {report.pages} page{'s' if report.pages != 1 else ''}")

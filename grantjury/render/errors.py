@@ -22,6 +22,10 @@ class ResultsFileError(RenderError):
         self.message = message
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str | None]]:
+        # Errors travel back from the processes that render letters: keep their data.
+        return (type(self), (self.path, self.message, self.key))
+
     def __str__(self) -> str:
         where = f"{self.path}, {self.key}" if self.key else self.path
         return f"{where}: {self.message}"
@@ -34,6 +38,9 @@ class FontsMissing(RenderError):
         self.missing = missing
         self.found = found
         super().__init__(str(self))
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (type(self), (self.missing, self.found))
 
     def __str__(self) -> str:
         text = f"cannot print Arabic documents: {self.missing}"
@@ -49,6 +56,9 @@ class BlockedResources(RenderError):
         self.document = document
         self.urls = tuple(urls)
         super().__init__(str(self))
+
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[str, ...]]]:
+        return (type(self), (self.document, self.urls))
 
     def __str__(self) -> str:
         shown = ", ".join(url[:120] for url in self.urls[:5])
@@ -67,6 +77,30 @@ class LayoutWarnings(RenderError):
         self.messages = tuple(messages)
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[str, ...]]]:
+        return (type(self), (self.document, self.messages))
+
     def __str__(self) -> str:
         lines = "\n".join(f"  - {m}" for m in self.messages)
         return f"{self.document}: the PDF engine reported problems:\n{lines}"
+
+
+class PageOverflow(RenderError):
+    """A document of one page per item (the letters) had an item spill onto a second page."""
+
+    def __init__(self, document: str, first: int, last: int, pages: int) -> None:
+        self.document = document
+        self.first = first
+        self.last = last
+        self.pages = pages
+        super().__init__(str(self))
+
+    def __reduce__(self) -> tuple[type, tuple[str, int, int, int]]:
+        return (type(self), (self.document, self.first, self.last, self.pages))
+
+    def __str__(self) -> str:
+        return (
+            f"{self.document}: pages {self.first} to {self.last} came out as {self.pages} "
+            f"pages instead of {self.last - self.first + 1}: a page overflowed (a bug in its "
+            "stylesheet); no file was written"
+        )

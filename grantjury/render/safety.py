@@ -159,6 +159,17 @@ def format_number(value: float, lang: str) -> str:
     return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
 
 
+def format_decimal(value: float, lang: str, digits: int = 2) -> str:
+    """Format a score with exactly `digits` decimals (`15,28`, `−1,20`); a true minus sign."""
+    if not math.isfinite(value):
+        raise ValueError(f"cannot print the figure {value!r}")
+    thousands, decimal = _NUMBER_SEPARATORS.get(lang, _NUMBER_SEPARATORS["en"])
+    text = f"{abs(value):,.{digits}f}"
+    text = text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+    negative = value < 0 and text.strip("0" + decimal + thousands) != ""
+    return ("\u2212" if negative else "") + text
+
+
 def number_filter(value: float, lang: str) -> Markup:
     """Jinja filter: an amount as figures wrapped left-to-right."""
     return ltr(format_number(value, lang))
