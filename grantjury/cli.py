@@ -20,7 +20,13 @@ from .manifest import short
 from .model import AGGREGATES, CALIBRATIONS
 from .pipeline import inspect, run
 from .render.documents import KINDS, render_documents
-from .report import build_outputs, check_output_dir, record_documents, write_outputs
+from .report import (
+    build_outputs,
+    check_not_foreign,
+    check_output_dir,
+    record_documents,
+    write_outputs,
+)
 from .summary import summary
 
 SAMPLE = Path("sample_submissions") / "competition.yaml"
@@ -206,6 +212,9 @@ def rank(
         "burn_in": burn_in,
         "draws": draws,
     }
+    # Refused before any work (a national call takes minutes), and checked again on writing.
+    check_output_dir(out_dir)
+    check_not_foreign(out_dir, force)
     with progress_bar("Resampling the jury") as progress:
         result = run(path, given, progress)
     results, files = build_outputs(result.results, given, Path(result.competition.path), out_dir)

@@ -45,7 +45,19 @@ class InvalidInput(GrantjuryError):
     def __str__(self) -> str:
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} found in the inputs:"
-        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+        shown = [f"  - {p}" for p in self.problems[:MAX_LISTED_PROBLEMS]]
+        if count > MAX_LISTED_PROBLEMS:
+            shown.append(
+                f"  … and {count - MAX_LISTED_PROBLEMS} more (the first ones usually show the "
+                "mistake; fix them and run again)"
+            )
+        return "\n".join([head, *shown])
+
+
+MAX_LISTED_PROBLEMS = 500
+"""A file saved with the wrong separator gives one problem per row: a million lines help no
+one. The message lists the first ones (in file order) and counts the rest; ``problems``
+keeps them all."""
 
 
 class OutputError(GrantjuryError):

@@ -12,13 +12,14 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
@@ -365,10 +366,17 @@ class _ParsedRows:
             good_lines.append(line)
         transposed = list(zip(*good_rows, strict=True))
         columns = {
-            name: np.array([cell.strip() for cell in transposed[i]] if good_rows else [], object)
+            name: np.array([_cell(c) for c in transposed[i]] if good_rows else [], dtype=object)
             for name, i in wanted.items()
         }
         return columns, np.array(good_lines, dtype=np.int64), {}
+
+
+def _cell(text: str) -> str:
+    """A cell as the engine reads it: without surrounding spaces, in Unicode's composed form
+    (NFC), so that an id typed with a decomposed accent or Arabic mark is the same id."""
+    text = text.strip()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _ragged(row: list[str], width: int) -> bool:
@@ -451,7 +459,7 @@ class _SplitRows:
             order = np.argsort(np.concatenate([lines, [n for n, _ in kept]]), kind="stable")
             lines = np.concatenate([lines, [n for n, _ in kept]]).astype(np.int64)[order]
             for name, i in wanted.items():
-                added = np.array([row[i].strip() for _, row in kept], dtype=object)
+                added = np.array([_cell(row[i]) for _, row in kept], dtype=object)
                 columns[name] = np.concatenate([columns[name], added])[order]
         return columns, lines.astype(np.int64), factors
 
@@ -460,7 +468,7 @@ def _rows_by_numpy(
     raw: bytes, body: int, delimiter: str
 ) -> tuple[list[str], int, _ParsedRows | _SplitRows] | None:
     data = np.frombuffer(raw, dtype=np.uint8)[body:]
-    newlines = np.flatnonzero(data == ord("\n"))
+    newlines = _positions(data, "\n")
     starts = np.concatenate(([0], newlines + 1))
     ends = np.concatenate((newlines, [data.size]))
     if starts[-1] == data.size:  # the file ends with a newline
@@ -482,9 +490,21 @@ def _rows_by_numpy(
     line = data[starts[h] : ends[h]].tobytes().decode()
     header = [cell.strip().lower() for cell in line.split(delimiter)]
     rows = rows[1:]
-    delimiters = np.flatnonzero(data == ord(delimiter))
+    delimiters = _positions(data, delimiter)
     split = _SplitRows(raw, data, starts[rows], ends[rows], delimiters, numbers[rows], delimiter)
     return header, int(numbers[h]), split
+
+
+def _positions(data: np.ndarray, character: str) -> np.ndarray:
+    """Where a one-byte character occurs, scanned in slices: a comparison over the whole
+    buffer would need a boolean array as large as the file."""
+    byte = ord(character)
+    step = 2**24
+    found = [
+        np.flatnonzero(data[start : start + step] == byte) + start
+        for start in range(0, data.size, step)
+    ]
+    return np.concatenate(found) if found else np.array([], dtype=np.int64)
 
 
 def _distinct_cells(
@@ -537,7 +557,7 @@ def _distinct_cells(
             first = order[change]
         inverse[short] = found
         firsts = short[first].tolist()
-    texts = [data[start[i] : end[i]].tobytes().decode().strip() for i in firsts]
+    texts = [_cell(data[start[i] : end[i]].tobytes().decode()) for i in firsts]
     longer = np.flatnonzero(length > 16)
     if longer.size:
         ids: dict[bytes, int] = {}
@@ -545,7 +565,7 @@ def _distinct_cells(
         for s, e in zip(start[longer].tolist(), end[longer].tolist(), strict=True):
             codes.append(ids.setdefault(data[s:e].tobytes(), len(texts) + len(ids)))
         inverse[longer] = codes
-        texts += [cell.decode().strip() for cell in ids]
+        texts += [_cell(cell.decode()) for cell in ids]
     distinct = sorted(set(texts))
     position = {text: i for i, text in enumerate(distinct)}
     remap = np.array([position[text] for text in texts], dtype=np.int64)
@@ -707,8 +727,10 @@ def load_raw(competition_path: Path, log: ProblemLog) -> RawCompetition:
         got = files.read(spec.scores, "scores", comp_label, "scores")
         if got is not None:
             path, label, data = got
+            # Only the four columns the engine reads: a comment column is never turned into
+            # strings (a 200 MB file of comments stays a 200 MB file).
             raw.scores = read_csv(
-                path, label, ("juror", "submission", "criterion", "score"), log, data
+                path, label, ("juror", "submission", "criterion", "score"), log, data, extra=False
             )
     if spec.assignments is not None and not (base / spec.assignments).exists():
         raw.still_to_come["assignments"] = spec.assignments
@@ -755,6 +777,15 @@ def _check_text(
 def _load_rubric(
     files: _Inputs, relative: str, referrer: str, key: str, spec: CompetitionFile, log: ProblemLog
 ) -> Rubric | None:
+    if files.label(files.base / relative) == referrer:  # a reference that loops back
+        log.error(
+            referrer,
+            "the rubric cannot be the competition file itself",
+            field=key,
+            found=relative,
+            expected="a rubric YAML file of its own (id, name, criteria)",
+        )
+        return None
     got = files.read(relative, "rubric", referrer, key)
     if got is None:
         return None
@@ -806,7 +837,7 @@ def _load_submissions(
                 raw.submissions_readable = False
                 continue
             if isinstance(doc.data, dict) and isinstance(doc.data.get("id"), str):
-                raw.submission_ids_seen.add(doc.data["id"].strip())
+                raw.submission_ids_seen.add(_cell(doc.data["id"]))
             if not isinstance(doc.data, dict):
                 log.error(label, "a submission file must be a mapping of keys to values", line=1)
                 continue
@@ -829,10 +860,11 @@ def _load_submissions(
         )
         if table is None:
             return
-        amounts = table.columns.get("requested_amount")
+        col = {name: column.tolist() for name, column in table.columns.items()}
+        amounts = col.get("requested_amount")
+        attribute_columns = [name for name in table.header if name.startswith("attribute_")]
+        records, lines = [], table.lines.tolist()
         for row in range(len(table)):
-            line = int(table.lines[row])
-            col = table.columns
             raw.submission_ids_seen.add(col["id"][row])
             record = {
                 "id": col["id"][row],
@@ -851,11 +883,23 @@ def _load_submissions(
                 record["reason"] = col["reason"][row]
             attributes = {
                 name.removeprefix("attribute_"): col[name][row]
-                for name in table.header
-                if name.startswith("attribute_") and col[name][row] != ""
+                for name in attribute_columns
+                if col[name][row] != ""
             }
             if attributes:
                 record["attributes"] = attributes
+            records.append(record)
+        try:  # all rows in one call; row by row only to locate the problems
+            valid = _SUBMISSION_LIST.validate_python(records)
+        except ValidationError:
+            valid = None
+        if valid is not None:
+            raw.submissions.extend(
+                (submission, label, {"id": line, "domain": line})
+                for submission, line in zip(valid, lines, strict=True)
+            )
+            return
+        for record, line in zip(records, lines, strict=True):
             doc = YamlDoc(record, {(): line})
             submission = model_from_yaml(Submission, doc, label, log)
             if submission is not None:
@@ -868,6 +912,9 @@ def _load_submissions(
         found=spec.submissions,
         expected="a folder of YAML files or a CSV file",
     )
+
+
+_SUBMISSION_LIST = TypeAdapter(list[Submission])
 
 
 def _number_text(text: str, decimal_comma: bool) -> str:
@@ -903,7 +950,7 @@ def _load_jurors(
     raw.jurors_readable = True
     for index, item in enumerate(doc.data):
         if isinstance(item, dict) and isinstance(item.get("id"), str):
-            raw.juror_ids_seen.add(item["id"].strip())
+            raw.juror_ids_seen.add(_cell(item["id"]))
         juror = model_from_yaml(Juror, doc, label, log, loc=(index,))
         if juror is not None:
             raw.jurors.append((juror, doc.line_of((index, "id"))))

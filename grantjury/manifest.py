@@ -16,6 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import __version__
 from .errors import ProblemLog
 from .load import read_csv, read_yaml
@@ -121,10 +123,12 @@ def content_digest(name: str, data: bytes) -> str | None:
         if table is None or log.errors:
             return None
         header = sorted(table.header)
-        rows = sorted(
-            zip(*(table.columns[h].tolist() for h in header), strict=True) if len(table) else []
-        )
-        return sha256(canonical({"header": header, "rows": [list(r) for r in rows]}))
+        # Rows sorted as tuples of text, by one numpy sort of each column's rank among its
+        # distinct values (sorted the same way): a million rows without a million tuples.
+        ranks = [table.factorize(h)[1] for h in reversed(header)]
+        order = np.lexsort(ranks) if len(table) else np.array([], dtype=np.int64)
+        rows = list(zip(*(table.columns[h][order].tolist() for h in header), strict=True))
+        return sha256(canonical({"header": header, "rows": rows}))
     if suffix in ("yaml", "yml"):
         doc = read_yaml(Path(name), name, log, data)
         if doc is None or log.errors:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,7 +18,13 @@ from pydantic import (
     model_validator,
 )
 
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Identifier = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(lambda text: unicodedata.normalize("NFC", text)),
+]
+"""An id: surrounding spaces removed, in Unicode's composed form (NFC), so that an id typed
+with a decomposed accent or Arabic mark is the same id (docs/format.md, "Ids")."""
 Text = dict[str, Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]]
 """Multilingual text: language code -> text."""
 
@@ -265,7 +273,7 @@ class Submission(Frozen):
     eligible: bool = True
     reason: str | None = None
     """Why the submission is not eligible (e.g. an incomplete file)."""
-    attributes: dict[str, bool | int | float | str] = {}
+    attributes: dict[str, bool | int | float | str] = Field(default_factory=dict)
     """Free attributes that tie-break keys may use (``attribute:NAME``)."""
 
 

@@ -4,7 +4,9 @@ calls; ``explain`` and ``verify`` reuse the same functions, never a copy of them
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from .eligibility import ineligibility_reasons
 from .errors import Problem, ProblemLog
 from .load import load_raw
 from .model import Competition, Method
-from .rank import Candidate, DomainRanking, derived_rng, rank_domain
+from .rank import Candidate, DomainRanking, derived_rng, rank_merits
 from .results import Sensitivity, _round, build_results, calibration_warnings
 from .select import Entry, Outcome, select, selected_mask
 from .stability import DomainInput, rank_intervals, rank_matrix, replicate_domain
@@ -29,11 +31,30 @@ Progress = Callable[..., None]
 """Called with a number of steps done (and, once, the total as a second argument)."""
 
 
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a large competition is read and scored.
+
+    Loading builds hundreds of thousands of objects without cycles (models, dicts, strings);
+    the collector walks them again and again as they accumulate, a third of the loading time
+    of a million score rows. Reference counting still frees everything meanwhile, and the
+    collector runs again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_competition(path: Path, require_scores: bool = True) -> Competition:
     """Load and validate a competition, raising ``InvalidInput`` with every problem found."""
     log = ProblemLog()
-    raw = load_raw(path, log)
-    competition = validate(raw, log, require_scores=require_scores)
+    with cycle_collector_paused():
+        raw = load_raw(path, log)
+        competition = validate(raw, log, require_scores=require_scores)
     log.raise_if_any()
     assert competition is not None  # no errors were logged
     return competition
@@ -118,19 +139,29 @@ def score_domain(
         if len(subs)
         else np.zeros((0, n_criteria))
     )
-    local = {int(s): i for i, s in enumerate(subs.tolist())}
     # The rubric's own chain (Horizon Europe's innovation actions) before the competition's.
     chain = rubric.tie_break or method.tie_break
-    candidates = []
-    for s in competition.domain_members(domain_index):
-        i = local.get(s)
+    members = np.array(competition.domain_members(domain_index), dtype=np.int64)
+    # Position of each member among the scored submissions (subs is sorted), -1 if unscored.
+    local = np.full(members.size, -1, dtype=np.int64)
+    if len(subs):
+        at = np.minimum(np.searchsorted(subs, members), len(subs) - 1)
+        found = subs[at] == members
+        local[found] = at[found]
+    merit = np.full(members.size, np.nan)
+    merit[local >= 0] = rubric.sign * score[local[local >= 0]]
+
+    def candidate(k: int) -> Candidate:
+        s, i = int(members[k]), int(local[k])
         values_of = (
             (score[i], raw_mean[i], int(count[i]), calibrated_criteria[i])
-            if i is not None
+            if i >= 0
             else (np.nan, np.nan, 0, np.full(n_criteria, np.nan))
         )
-        candidates.append(_candidate(competition, s, rubric.sign, chain, *values_of))
-    ranking = rank_domain(domain.id, candidates, chain, method.seed)
+        return _candidate(competition, s, rubric.sign, chain, *values_of)
+
+    ids = [competition.submissions[s].id for s in members.tolist()]  # sorted: codes follow ids
+    ranking = rank_merits(domain.id, ids, merit, candidate, chain, method.seed)
     return DomainScoring(
         domain_index,
         observations,
@@ -528,6 +559,7 @@ def score(competition: Competition, method: Method, progress: Progress | None = 
         *scoring.totals.warnings,
         *calibration_warnings(scoring),
         *(scoring.stability or {}).get("warnings", ()),
+        *sensitivity_notes(scoring),
     ]
     results = build_results(scoring, sensitivity(scoring), warnings)
     return RunResult(competition, method, scoring, results, tuple(warnings))
@@ -537,11 +569,45 @@ LEAVE_ONE_OUT_MAX_JURORS = 200
 """Above this many jurors the leave-one-juror-out check is skipped (it re-runs each domain)."""
 
 
+SENSITIVITY_MAX_TOTALS = 100_000
+"""Above this many totals (about 500,000 score rows of 5 criteria), ``winners_by_method``
+leaves out the methods whose fit is iterative (affine), unless the run uses one: at a million
+score rows the affine fit alone takes longer than the whole ranking. The results say so."""
+ITERATIVE_METHODS = ("affine",)
+
+
+def sensitivity_methods(scoring: Scoring) -> tuple[str, ...]:
+    """The calibration methods whose winners the sensitivity check computes."""
+    large = scoring.totals.totals.total.size > SENSITIVITY_MAX_TOTALS
+    return tuple(
+        name
+        for name in METHODS
+        if name == scoring.method.calibration or not (large and name in ITERATIVE_METHODS)
+    )
+
+
+def sensitivity_notes(scoring: Scoring) -> list[Problem]:
+    """Say which methods the sensitivity check left out, and why."""
+    left_out = [m for m in METHODS if m not in sensitivity_methods(scoring)]
+    if not left_out:
+        return []
+    return [
+        Problem(
+            file=Path(scoring.competition.path).name,
+            field="winners_by_method",
+            message=f"{', '.join(left_out)} left out of the winners by method: "
+            f"{scoring.totals.totals.total.size} totals, more than the "
+            f"{SENSITIVITY_MAX_TOTALS} up to which its fit is run for comparison; rank with "
+            f"--calibration {left_out[0]} to see its winners",
+        )
+    ]
+
+
 def sensitivity(scoring: Scoring) -> Sensitivity:
     """Would the winners differ under another calibration method, or without one juror?"""
     competition = scoring.competition
     by_method: dict[str, dict[str, list[str]]] = {d.id: {} for d in competition.domains}
-    for name in METHODS:
+    for name in sensitivity_methods(scoring):
         outcome = (
             scoring.outcome
             if name == scoring.method.calibration
@@ -603,6 +669,7 @@ def run(
     path: Path, overrides: dict[str, Any] | None = None, progress: Progress | None = None
 ) -> RunResult:
     """Load, validate and score the competition at ``path``."""
-    competition = load_competition(path)
-    method = effective_method(competition, overrides or {})
-    return score(competition, method, progress)
+    with cycle_collector_paused():
+        competition = load_competition(path)
+        method = effective_method(competition, overrides or {})
+        return score(competition, method, progress)

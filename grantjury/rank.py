@@ -7,7 +7,9 @@ recorded with its seed, purpose and candidates.
 
 from __future__ import annotations
 
+import functools
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -53,43 +55,81 @@ def _published(value: float) -> float:
     return round(value, PRECISION)
 
 
+def published_array(values: np.ndarray) -> np.ndarray:
+    """``round(v, 6)`` of each value, as Python rounds it (correctly, in decimal), fast.
+
+    ``np.round`` takes ``rint(v · 10⁶) / 10⁶``: the division is exact to the nearest double,
+    as Python's result is, so the two differ only where ``v · 10⁶`` lies so close to a
+    half that its own rounding decides the side; those few are rounded by Python.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values are left to Python
+        scaled = values * 10.0**PRECISION
+        out = np.round(values, PRECISION)
+        doubtful = ~(np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) | ~(np.abs(scaled) < 2.0**52)
+    for i in np.flatnonzero(doubtful & np.isfinite(values)).tolist():
+        out[i] = round(float(values[i]), PRECISION)
+    return out
+
+
 def rank_domain(
     domain_id: str, candidates: list[Candidate], tie_break: tuple[str, ...], seed: int
 ) -> DomainRanking:
     """Rank one domain's candidates by merit (best first), settling ties by ``tie_break``."""
-    scored = [c for c in candidates if np.isfinite(c.merit)]
-    unranked = tuple(sorted(c.submission for c in candidates if not np.isfinite(c.merit)))
-    # Each merit is rounded once (not once per comparison): a national call ranks tens of
-    # thousands of submissions per domain.
-    keyed = sorted(((-_published(c.merit), c.submission, c) for c in scored), key=lambda k: k[:2])
-    published = [-k[0] for k in keyed]
-    scored = [k[2] for k in keyed]
+    ordered = sorted(candidates, key=lambda c: c.submission)
+    return rank_merits(
+        domain_id,
+        [c.submission for c in ordered],
+        np.array([c.merit for c in ordered], dtype=np.float64),
+        ordered.__getitem__,
+        tie_break,
+        seed,
+    )
+
+
+def rank_merits(
+    domain_id: str,
+    ids: list[str],
+    merit: np.ndarray,
+    candidate: Callable[[int], Candidate],
+    tie_break: tuple[str, ...],
+    seed: int,
+) -> DomainRanking:
+    """``rank_domain`` over arrays: ``ids`` sorted, ``merit[i]`` the merit of ``ids[i]``.
+
+    Only the members of a tie become ``Candidate`` objects (``candidate(i)`` builds the i-th,
+    with its tie-break keys): a national call ranks tens of thousands of submissions per
+    domain, and ties are few.
+    """
+    finite = np.isfinite(merit)
+    unranked = tuple(ids[i] for i in np.flatnonzero(~finite).tolist())
+    scored = np.flatnonzero(finite)
+    # Merits compared as published: rounded by Python's round(), as results.json prints them.
+    published = published_array(merit[scored])
+    by_rank = np.lexsort((scored, -published))  # ids are sorted: the index breaks ties by id
+    scored, published = scored[by_rank], published[by_rank]
+    new_merit = np.ones(scored.size, dtype=bool)
+    new_merit[1:] = published[1:] != published[:-1]
+    starts = np.flatnonzero(new_merit).tolist()
     order: list[str] = []
     ties: list[dict] = []
     settled: dict[str, dict] = {}
-    position = 0
-    while position < len(scored):
-        end = position
-        merit = published[position]
-        while end < len(scored) and published[end] == merit:
-            end += 1
-        group = scored[position:end]
-        if len(group) == 1:
-            order.append(group[0].submission)
-        else:
-            steps: list[dict] = []
-            ranked = _settle(domain_id, group, tie_break, seed, steps, settled, position + 1)
-            order.extend(c.submission for c in ranked)
-            ties.append(
-                {
-                    "submissions": [c.submission for c in ranked],
-                    "score": abs(merit),
-                    "ranks": [position + 1, end],
-                    "steps": steps,
-                    "separated_by": [_separating_key(a, b, tie_break) for a, b in pairwise(ranked)],
-                }
-            )
-        position = end
+    for position, end in zip(starts, [*starts[1:], scored.size][: len(starts)], strict=True):
+        if end - position == 1:
+            order.append(ids[scored[position]])
+            continue
+        group = [candidate(i) for i in scored[position:end].tolist()]
+        steps: list[dict] = []
+        ranked = _settle(domain_id, group, tie_break, seed, steps, settled, position + 1)
+        order.extend(c.submission for c in ranked)
+        ties.append(
+            {
+                "submissions": [c.submission for c in ranked],
+                "score": abs(float(published[position])),
+                "ranks": [position + 1, end],
+                "steps": steps,
+                "separated_by": [_separating_key(a, b, tie_break) for a, b in pairwise(ranked)],
+            }
+        )
     return DomainRanking(tuple(order), unranked, tuple(ties), settled)
 
 
@@ -152,4 +192,8 @@ def _separating_key(a: Candidate, b: Candidate, keys: tuple[str, ...]) -> str:
 def _key_merit(candidate: Candidate, key: str) -> float:
     """The key's merit, rounded as published; a missing value ranks after every other."""
     value = candidate.keys[key][0]
-    return _published(value) if np.isfinite(value) else -np.inf
+    return _published_once(value) if np.isfinite(value) else -np.inf
+
+
+_published_once = functools.lru_cache(maxsize=2**16)(_published)
+"""Tie-break values repeat (a large tie compares each neighbour on every key): round once."""

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,84 @@ def build_outputs(
 
 def results_json(results: dict[str, Any]) -> bytes:
     """Stable JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
-    text = json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
-    return (text + "\n").encode("utf-8")
+    return (pretty_json(results) + "\n").encode("utf-8")
+
+
+class _NotPlain(Exception):
+    """A value ``pretty_json`` leaves to ``json.dumps`` (non-text keys, NaN, other types)."""
+
+
+_INFINITY = float("inf")
+
+
+def pretty_json(data: Any) -> str:
+    """``json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)``,
+    byte for byte, about twice as fast: the standard library writes indented JSON with its
+    pure-Python encoder, which takes seconds for the results of 50,000 submissions. Anything
+    unusual (a key that is not text, NaN, a type JSON does not know) goes to ``json.dumps``,
+    which writes it or raises as it always did."""
+    parts: list[str] = []
+    try:
+        _write_json(data, "\n", parts)
+    except _NotPlain:
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    return "".join(parts)
+
+
+def _json_scalar(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and -_INFINITY < value < _INFINITY:  # False for NaN too
+        return float.__repr__(value)
+    raise _NotPlain
+
+
+def _write_json(value: Any, newline: str, parts: list[str]) -> None:
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + "  "
+        parts.append("{")
+        separator = inner
+        for key in sorted(value):
+            if type(key) is not str:
+                raise _NotPlain
+            item = value[key]
+            if type(item) in (dict, list, tuple):
+                parts.append(f"{separator}{encode_basestring(key)}: ")
+                _write_json(item, inner, parts)
+            else:
+                parts.append(f"{separator}{encode_basestring(key)}: {_json_scalar(item)}")
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        parts.append("[")
+        separator = inner
+        for item in value:
+            if type(item) in (dict, list, tuple):
+                parts.append(separator)
+                _write_json(item, inner, parts)
+            else:
+                parts.append(separator + _json_scalar(item))
+            separator = "," + inner
+        parts.append(newline + "]")
+    else:
+        parts.append(_json_scalar(value))
 
 
 def ranking_csv(results: dict[str, Any]) -> bytes:

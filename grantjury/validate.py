@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import unicodedata
 from collections import Counter
 
 import numpy as np
@@ -137,6 +138,17 @@ def validate(
     juror_index = {j.id: i for i, j in enumerate(jurors)}
     submission_index = {s.id: i for i, s in enumerate(submissions)}
     _check_still_to_come(raw, require_scores, log)
+    if (
+        require_scores
+        and raw.scores is not None
+        and not len(raw.scores)
+        and not any(p.file == raw.scores.label for p in log.errors)
+    ):
+        log.error(
+            raw.scores.label,
+            "no scores to rank: the file has a header but no score rows",
+            expected="one row per juror, submission and criterion under the header",
+        )
     if raw.scores is None:
         if require_scores and spec.scores is None:
             log.error(
@@ -254,7 +266,7 @@ def _validate_assignments(
     submission = _code(table.factorize("submission"), {s.id: i for i, s in enumerate(submissions)})
     unknown = (juror < 0) & ~_is_known(table.factorize("juror"), known_jurors)
     expected = f"a juror id from {raw.jurors_label or 'the jurors file'}"
-    _report_rows(log, table, unknown, "unknown juror", "juror", cols["juror"], expected)
+    _report_rows(log, table, unknown, "unknown juror", "juror", cols["juror"], expected, jurors)
     unknown = (submission < 0) & ~_is_known(table.factorize("submission"), known_submissions)
     _report_rows(
         log,
@@ -264,6 +276,7 @@ def _validate_assignments(
         "submission",
         cols["submission"],
         "a submission id",
+        submissions,
     )
     rows = np.flatnonzero((juror >= 0) & (submission >= 0))
     rows = rows[np.lexsort((submission[rows], juror[rows]))]  # stable: first line first
@@ -460,12 +473,14 @@ def _duplicates(values: list[str]) -> list[tuple[str, int]]:
 
 
 def _check_near_duplicate_ids(places: dict[str, list], kind: str, log: ProblemLog) -> None:
-    """Ids that differ only by case are almost always a typo: refuse them."""
+    """Ids that differ only by case, or that look the same (a Cyrillic 'С' for a Latin 'C'),
+    are almost always a typo: refuse them."""
     folded: dict[str, str] = {}
+    looks: dict[str, str] = {}
     for ident in sorted(places):
         key = ident.casefold()
+        label, line = places[ident][0]
         if key in folded:
-            label, line = places[ident][0]
             log.error(
                 label,
                 f"{kind} id differs from {folded[key]!r} only by upper/lower case",
@@ -474,8 +489,44 @@ def _check_near_duplicate_ids(places: dict[str, list], kind: str, log: ProblemLo
                 found=ident,
                 expected="ids that differ in letters",
             )
+            continue
+        folded[key] = ident
+        shape = skeleton(ident)
+        if shape in looks:
+            log.error(
+                label,
+                f"{kind} id looks the same as {looks[shape]!r} but is written with other "
+                "characters",
+                line=line,
+                field="id",
+                found=f"{ident} ({foreign_letters(ident, looks[shape])})",
+                expected="ids that differ in letters (type them with the same keyboard layout)",
+            )
         else:
-            folded[key] = ident
+            looks[shape] = ident
+
+
+_LOOKALIKES = str.maketrans(
+    "авеѕіјкмнорстухԁɡαβεζηικμνορτυχ",
+    "abesijkmhopctyxdgabezhikmnoptyx",
+)
+"""Cyrillic and Greek letters (after case folding) that look like Latin ones."""
+
+
+def skeleton(ident: str) -> str:
+    """What an id looks like: compatibility-normalised, case-folded, look-alike letters
+    (Cyrillic, Greek) replaced by the Latin ones they resemble (after Unicode's confusables,
+    UTS #39, restricted to the letters of ids)."""
+    return unicodedata.normalize("NFKC", ident).casefold().translate(_LOOKALIKES)
+
+
+def foreign_letters(ident: str, other: str) -> str:
+    """Name the characters that make ``ident`` differ from its look-alike ``other``."""
+    differing = [c for c in ident + other if not c.isascii() and (c not in ident or c not in other)]
+    named = [f"{c} is {unicodedata.name(c, f'U+{ord(c):04X}')}" for c in dict.fromkeys(differing)]
+    if named:
+        return ", ".join(named)
+    return "upper/lower case aside" if ident.casefold() == other.casefold() else "another form"
 
 
 def _validate_conflicts(
@@ -564,16 +615,23 @@ def _report_rows(
     field: str,
     found: np.ndarray,
     expected: str,
+    ids: tuple | None = None,
 ) -> None:
+    """Log each masked row; with ``ids`` (models with an ``id``), an unknown id that looks
+    like a known one (another case or alphabet) is pointed out."""
+    twins = {skeleton(item.id): item.id for item in ids} if ids else {}
     for row in np.flatnonzero(mask):
         value = str(found[row])
+        twin = twins.get(skeleton(value))
         log.error(
             table.label,
             message,
             line=int(table.lines[row]),
             field=field,
             found=repr(value) if value == "" or value != value.strip() else value,
-            expected=expected,
+            expected=expected
+            if twin is None
+            else f"{expected}; {twin} looks the same ({foreign_letters(value, twin)})",
         )
 
 
@@ -601,6 +659,7 @@ def _validate_scores(
         "juror",
         cols["juror"],
         f"a juror id from {raw.jurors_label or 'the jurors file'}",
+        jurors,
     )
     unknown_sub = (submission < 0) & ~_is_known(table.factorize("submission"), known_submissions)
     _report_rows(
@@ -611,6 +670,7 @@ def _validate_scores(
         "submission",
         cols["submission"],
         "a submission id",
+        submissions,
     )
 
     domain_order = {d.id: i for i, d in enumerate(spec.domains)}

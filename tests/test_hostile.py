@@ -1,0 +1,409 @@
+"""Hostile and broken inputs: what a person sees for each, exit code 1, nothing written.
+
+A catalogue, one test per kind of bad file, each asserting the exact message; the cases
+already covered by test_validate.py (unknown ids, scales, non-numbers, duplicates, a Latin-1
+CSV, aliases…) and test_cli.py (output path that is a file, foreign output folder) are not
+repeated. The 200 MB scores file is generated on the fly and checked in a subprocess, for its
+peak memory (marked slow).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CompetitionDir, invoke, problems
+
+SCORES_HEADER = "juror,submission,criterion,score"
+
+
+def refused(mini: CompetitionDir, tmp_path: Path, *options: str) -> list[str]:
+    """Rank, expecting exit code 1, no traceback and no output folder; the listed problems."""
+    out = tmp_path / "out"
+    result = invoke("rank", mini.root, "--out", out, *options)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output + result.stderr
+    assert not out.exists(), "nothing may be written when the inputs are invalid"
+    return problems(result)
+
+
+def ranks(mini: CompetitionDir, tmp_path: Path) -> dict:
+    import json
+
+    out = tmp_path / "out"
+    result = invoke("rank", mini.root, "--out", out, "--replicates", "0")
+    assert result.exit_code == 0, result.stderr
+    return json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+# --- Empty, headless and unreadable files ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("scores.csv", "scores.csv: the file is empty; expected a header line: " + SCORES_HEADER),
+        (
+            "conflicts.csv",
+            "conflicts.csv: the file is empty; expected a header line: juror,submission,reason",
+        ),
+        ("jurors.yaml", "jurors.yaml: the file is empty; expected a YAML document"),
+        ("rubric.yaml", "rubric.yaml: the file is empty; expected a YAML document"),
+        ("submissions/C1.yaml", "submissions/C1.yaml: the file is empty; expected a YAML document"),
+        ("competition.yaml", "competition.yaml: the file is empty; expected a YAML document"),
+    ],
+)
+@pytest.mark.parametrize("content", ["", "\n  \n\n"], ids=["empty", "blank-lines"])
+def test_empty_file(mini, tmp_path, name: str, message: str, content: str) -> None:
+    mini.write(name, content)
+    assert refused(mini, tmp_path) == [message]
+
+
+def test_scores_header_only(mini, tmp_path) -> None:
+    mini.write("scores.csv", SCORES_HEADER + "\n")
+    assert refused(mini, tmp_path) == [
+        "scores.csv: no scores to rank: the file has a header but no score rows; "
+        "expected one row per juror, submission and criterion under the header"
+    ]
+
+
+def test_scores_without_header(mini, tmp_path) -> None:
+    mini.write("scores.csv", "".join(mini.read("scores.csv").splitlines(True)[1:]))
+    assert refused(mini, tmp_path) == [
+        "scores.csv, line 1: missing columns juror, submission, criterion, score; found j1, c1, "
+        "relevance, 17; expected a header with juror, submission, criterion, score "
+        "(separated by ',' or ';')"
+    ]
+
+
+def test_separators_only(mini, tmp_path) -> None:
+    mini.write("scores.csv", ",,,\n , ,,\n")
+    assert refused(mini, tmp_path) == [
+        "scores.csv: the file holds no header line, only separators; found ',,,'; "
+        "expected a header line: " + SCORES_HEADER
+    ]
+
+
+def test_wrong_delimiter(mini, tmp_path) -> None:
+    mini.write("scores.csv", mini.read("scores.csv").replace(",", "|"))
+    assert refused(mini, tmp_path) == [
+        "scores.csv, line 1: missing columns juror, submission, criterion, score; "
+        "found 'juror|submission|criterion|score'; expected a header with juror, submission, "
+        "criterion, score (separated by ',' or ';')"
+    ]
+
+
+def test_tabs_quotes_and_windows_line_ends_are_read(mini, tmp_path) -> None:
+    before = ranks(mini, tmp_path / "a")
+    text = mini.read("scores.csv").replace(",", "\t").replace("\tJ2\t", '\t"J2"\t')
+    mini.write_bytes("scores.csv", text.replace("\n", "\r\n").encode())
+    after = ranks(mini, tmp_path / "b")
+    assert after["domains"] == before["domains"]
+
+
+def test_rows_saved_with_another_separator_are_listed_up_to_a_limit(mini, tmp_path) -> None:
+    rows = [f"J1;C1;relevance;{i % 20}" for i in range(2_000)]
+    mini.write("scores.csv", SCORES_HEADER + "\n" + "\n".join(rows) + "\n")
+    result = invoke("rank", mini.root, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: 2000 problems found in the inputs:"
+    assert lines[1] == (
+        "  - scores.csv, line 2: wrong number of cells; found 1; expected 4 (as in the header)"
+    )
+    assert len(lines) == 1 + 500 + 1
+    assert lines[-1] == (
+        "  … and 1500 more (the first ones usually show the mistake; fix them and run again)"
+    )
+
+
+def test_latin1_yaml_suggests_utf8(mini, tmp_path) -> None:
+    mini.write_bytes("jurors.yaml", "- id: J1\n  name: Amina Benséddik\n".encode("latin-1"))
+    assert refused(mini, tmp_path) == [
+        "jurors.yaml, line 2: the file is not valid UTF-8 (perhaps Latin-1 or Windows-1252); "
+        "save it as UTF-8 and try again; found byte 0xe9; expected UTF-8 text"
+    ]
+
+
+def test_binary_garbage(mini, tmp_path) -> None:
+    mini.write_bytes("scores.csv", bytes(range(256)) * 64)
+    assert refused(mini, tmp_path) == [
+        "scores.csv: this is not a text file (it contains NUL bytes); expected a UTF-8 text file"
+    ]
+
+
+def test_binary_garbage_without_nul(mini, tmp_path) -> None:
+    mini.write_bytes("scores.csv", bytes(range(1, 256)) * 64)
+    assert refused(mini, tmp_path) == [
+        "scores.csv, line 2: the file is not valid UTF-8 (perhaps Latin-1 or Windows-1252); "
+        "save it as UTF-8 and try again; found byte 0x80; expected UTF-8 text"
+    ]
+
+
+def test_nul_byte_far_into_a_csv(mini, tmp_path) -> None:
+    mini.append("scores.csv", "\n" * 5000 + "J1,C1,rele\x00vance,17\n")
+    assert refused(mini, tmp_path) == [
+        "scores.csv, line 5032: this is not a text file (it contains NUL bytes); "
+        "expected a UTF-8 text file"
+    ]
+
+
+# --- YAML that attacks the parser ---------------------------------------------------------------
+
+
+def test_yaml_bomb_is_refused(mini, tmp_path) -> None:
+    levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 9):  # nine levels of nine aliases: 9**9 strings if expanded
+        previous = chr(ord("a") + i - 1)
+        levels.append(
+            f"{chr(ord('a') + i)}: &{chr(ord('a') + i)} [{', '.join(['*' + previous] * 9)}]"
+        )
+    mini.write("rubric.yaml", "\n".join(levels) + "\n")
+    assert refused(mini, tmp_path) == [
+        "rubric.yaml, line 2: invalid YAML: YAML aliases (*name) are not allowed"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("criteria: " + "[" * 10_000 + "]" * 10_000 + "\n", 1),
+        ("".join("  " * i + f"k{i}:\n" for i in range(200)) + "  " * 200 + "end\n", 20),
+    ],
+    ids=["flow", "block"],
+)
+def test_deeply_nested_yaml_is_refused(mini, tmp_path, text: str, line: int) -> None:
+    mini.write("rubric.yaml", text)
+    assert refused(mini, tmp_path) == [
+        f"rubric.yaml, line {line}: invalid YAML: nesting deeper than 20 levels"
+    ]
+
+
+def test_impossible_date(mini, tmp_path) -> None:
+    mini.replace("competition.yaml", "date: 2013-04-21", "date: 2013-02-30")
+    assert refused(mini, tmp_path) == [
+        "competition.yaml: invalid YAML: a value cannot be read (day is out of range for month)"
+    ]
+
+
+# --- Ids ----------------------------------------------------------------------------------------
+
+
+def test_ids_differing_by_surrounding_spaces_are_the_same_id(mini, tmp_path) -> None:
+    mini.replace("submissions/C2.yaml", "id: C2", "id: ' C1 '")
+    found = refused(mini, tmp_path)
+    assert (
+        "submissions/C2.yaml, line 1, id: duplicate submission id; found C1; "
+        "expected an id not already used (submissions/C1.yaml, line 1)"
+    ) in found
+
+
+def test_spaces_around_ids_in_csv_cells_are_ignored(mini, tmp_path) -> None:
+    before = ranks(mini, tmp_path / "a")
+    mini.replace("scores.csv", "J1,C1,relevance,17", " J1 ,\tC1 , relevance , 17 ")
+    assert ranks(mini, tmp_path / "b")["domains"] == before["domains"]
+
+
+def test_cyrillic_look_alike_submission_id(mini, tmp_path) -> None:
+    mini.write("submissions/X.yaml", mini.read("submissions/C3.yaml").replace("C3", "С1"))
+    assert refused(mini, tmp_path) == [
+        "submissions/X.yaml, line 1, id: submission id looks the same as 'C1' but is written "
+        "with other characters; found С1 (С is CYRILLIC CAPITAL LETTER ES); expected ids that "
+        "differ in letters (type them with the same keyboard layout)"
+    ]
+
+
+def test_cyrillic_look_alike_in_scores_is_pointed_out(mini, tmp_path) -> None:
+    mini.replace("scores.csv", "J1,C1,relevance,17", "J1,С1,relevance,17")  # Cyrillic С
+    assert refused(mini, tmp_path) == [
+        "scores.csv, line 2, submission: unknown submission; found С1; expected a submission "
+        "id; C1 looks the same (С is CYRILLIC CAPITAL LETTER ES)"
+    ]
+
+
+def test_decomposed_ids_are_the_same_id(mini, tmp_path) -> None:
+    """An Arabic id typed with a separate hamza (NFD) is the id typed composed (NFC)."""
+    composed = "جأ-2"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    mini.replace("jurors.yaml", "- id: J2", f"- id: {composed}")
+    mini.write("scores.csv", mini.read("scores.csv").replace("J2,", f"{decomposed},"))
+    mini.write("conflicts.csv", mini.read("conflicts.csv").replace("J2,", f"{decomposed},"))
+    results = ranks(mini, tmp_path)
+    assert composed in {j["id"] for j in results["jurors"]}
+    assert composed in {e["juror"] for e in results["exclusions"]}  # J2's conflict
+
+
+# --- Scores as people type them ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("-0", 0.0), ("١٧", 17.0), ("١٦٫٥", 16.5), ("+17", 17.0), ("17.0", 17.0)],
+)
+def test_scores_read_as_numbers(mini, tmp_path, typed: str, read: float) -> None:
+    mini.replace("scores.csv", "J1,C1,relevance,17", f"J1,C1,relevance,{typed}")
+    results = ranks(mini, tmp_path)
+    entry = next(e for d in results["domains"] for e in d["ranking"] if e["submission"] == "C1")
+    assert entry["n_jurors"] == 3
+    mini.replace("scores.csv", f"J1,C1,relevance,{typed}", f"J1,C1,relevance,{read:g}")
+    again = ranks(mini, tmp_path / "again")
+    assert again["domains"] == results["domains"]
+
+
+@pytest.mark.parametrize("typed", ["1e309", "17 %", "0x11", "1_7", "seventeen", "١٧%"])
+def test_scores_refused(mini, tmp_path, typed: str) -> None:
+    mini.replace("scores.csv", "J1,C1,relevance,17", f"J1,C1,relevance,{typed}")
+    assert refused(mini, tmp_path) == [
+        f"scores.csv, line 2, score: the score is not a number; found {typed}; "
+        "expected a finite number such as 14 or 14.5"
+    ]
+
+
+def test_empty_juror_cell(mini, tmp_path) -> None:
+    mini.replace("scores.csv", "J1,C1,relevance,17", ",C1,relevance,17")
+    assert refused(mini, tmp_path) == [
+        "scores.csv, line 2, juror: unknown juror; found ''; expected a juror id from jurors.yaml"
+    ]
+
+
+# --- Files the competition points at ----------------------------------------------------------
+
+
+def test_rubric_file_missing(mini, tmp_path) -> None:
+    mini.replace("competition.yaml", "rubric: rubric.yaml", "rubric: rubrics/forum.yaml")
+    assert refused(mini, tmp_path) == [
+        "competition.yaml, rubric: rubric file not found; found rubrics/forum.yaml; "
+        "expected a path relative to the competition file"
+    ]
+
+
+def test_domain_rubric_missing(mini, tmp_path) -> None:
+    mini.replace(
+        "competition.yaml",
+        "    winners: 1\n  - id: social",
+        "    winners: 1\n    rubric: cultural.yaml\n  - id: social",
+    )
+    assert refused(mini, tmp_path) == [
+        "competition.yaml, domains.0.rubric: rubric file not found; found cultural.yaml; "
+        "expected a path relative to the competition file"
+    ]
+
+
+def test_rubric_is_a_folder(mini, tmp_path) -> None:
+    mini.replace("competition.yaml", "rubric: rubric.yaml", "rubric: submissions")
+    assert refused(mini, tmp_path) == [
+        "competition.yaml, rubric: rubric must be a file, not a folder; found submissions"
+    ]
+
+
+def test_rubric_pointing_back_at_the_competition(mini, tmp_path) -> None:
+    mini.replace("competition.yaml", "rubric: rubric.yaml", "rubric: ./competition.yaml")
+    assert refused(mini, tmp_path) == [
+        "competition.yaml, rubric: the rubric cannot be the competition file itself; "
+        "found ./competition.yaml; expected a rubric YAML file of its own (id, name, criteria)"
+    ]
+
+
+def test_submissions_folder_missing(mini, tmp_path) -> None:
+    mini.replace("competition.yaml", "submissions: submissions/", "submissions: dossiers/")
+    found = refused(mini, tmp_path)
+    assert found[0] == (
+        "competition.yaml, submissions: submissions folder or CSV file not found; "
+        "found dossiers/; expected a folder of YAML files or a CSV file"
+    )
+
+
+# --- Output folders -----------------------------------------------------------------------------
+
+
+def test_output_folder_inside_a_file(mini, tmp_path) -> None:
+    blocker = tmp_path / "report.pdf"
+    blocker.write_text("x")
+    result = invoke("rank", mini.root, "--out", blocker / "out")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {blocker}: is a file, so {blocker} cannot hold the output folder\n"
+    )
+
+
+def test_output_folder_not_writable(mini, tmp_path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip(
+                "running as root: a read-only folder is writable anyway, so there is "
+                "nothing to refuse (CI runs as root; the check runs for everyone else)"
+            )
+        result = invoke("rank", mini.root, "--out", locked / "out")
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"error: {locked}: cannot write into this folder (permission denied); "
+            "choose another folder with --out\n"
+        )
+    finally:
+        locked.chmod(0o755)
+
+
+def test_foreign_output_folder_is_refused_before_any_work(mini, tmp_path) -> None:
+    """The refusal comes before ranking, so a national call does not compute for nothing:
+    here the inputs are broken too, and the output folder is what is reported."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "budget.xlsx").write_text("precious")
+    mini.write("scores.csv", "")
+    result = invoke("rank", mini.root, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {out}: this folder holds files that are not a ")
+    assert sorted(p.name for p in out.iterdir()) == ["budget.xlsx"]
+
+
+# --- A 200 MB scores file with one bad row at the end ---------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory from /proc")
+def test_large_scores_file_with_one_bad_row_at_the_end(tmp_path) -> None:
+    from grantjury import simulate
+
+    options = simulate.SimulationOptions(submissions=20_000, jurors=2_000, seed=3)
+    files = simulate.render(simulate.simulate(options))
+    lines = files["scores.csv"].splitlines()
+    comment = ("Très bon dossier et équipe solide - الملف جيد والفريق متماسك. " * 9)[:470]
+    body = [lines[0] + ",comment", *(f"{line},{comment}" for line in lines[1:])]
+    body.append(f"J0001,S00001,relevance,douze,{comment}")
+    files["scores.csv"] = "\n".join(body) + "\n"
+    simulate.write(tmp_path / "big", files)
+    size = (tmp_path / "big" / "scores.csv").stat().st_size
+    assert size > 200 * 2**20
+    # The child reports its own peak (VmHWM of its memory after exec): its rusage would also
+    # count the pages of this test process, which it shares until exec.
+    child = (
+        "import sys\nfrom grantjury.cli import main\ntry:\n    main()\nfinally:\n"
+        "    status = open('/proc/self/status').read().splitlines()\n"
+        "    print(next(s for s in status if s.startswith('VmHWM:')).split()[1])\n"
+    )
+    with (tmp_path / "stderr").open("w+b") as err:  # a file: a pipe could fill and block
+        process = subprocess.run(
+            [sys.executable, "-c", child, "validate", str(tmp_path / "big")],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            check=False,
+        )
+        err.seek(0)
+        stderr = err.read().decode()
+    assert process.returncode == 1, stderr
+    assert stderr == (
+        "error: 1 problem found in the inputs:\n"
+        f"  - scores.csv, line {len(body)}, score: the score is not a number; found douze; "
+        "expected a finite number such as 14 or 14.5\n"
+    )
+    peak = int(process.stdout.decode().split()[-1]) * 1024  # VmHWM is in kB
+    assert peak < 4 * size, f"peak memory {peak / 2**20:.0f} MB for a {size / 2**20:.0f} MB file"

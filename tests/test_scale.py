@@ -1,0 +1,165 @@
+"""The fast paths that make a national call affordable give what the plain ones give.
+
+Each fast path (numpy CSV splitting, look-up keys of cells, rounding as published, indented
+JSON, sparse reliability, the content digest) is checked against the straightforward
+implementation it replaces, on generated inputs (hypothesis). Timings are not tested here:
+they are measured by benchmarks/scale.py and recorded in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grantjury.errors import ProblemLog
+from grantjury.load import _rows_by_csv_module, _rows_by_numpy, read_csv
+from grantjury.manifest import canonical, content_digest, sha256
+from grantjury.rank import published_array
+from grantjury.reliability import krippendorff_alpha_interval, reliability_of_scores
+from grantjury.report import pretty_json
+
+CELL = st.lists(st.sampled_from([*"aB1 \t.-é\u0301عأ\u0654", "xyz", "  ", "١٤"]), max_size=8).map(
+    "".join
+)
+"""Cell texts with spaces, decomposed accents and hamzas, Arabic-Indic digits."""
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    width=st.integers(1, 5),
+    rows=st.lists(st.lists(CELL, min_size=0, max_size=7), max_size=12),
+    crlf=st.booleans(),
+    ending=st.sampled_from(["", "\n", "\n\n"]),
+)
+def test_numpy_splitting_reads_what_the_csv_module_reads(
+    delimiter: str, width: int, rows: list[list[str]], crlf: bool, ending: str
+) -> None:
+    header = delimiter.join(f"h{i}" for i in range(width))
+    text = "\n".join([header, *(delimiter.join(r) for r in rows)]) + ending
+    text = text.replace("\n", "\r\n") if crlf else text
+    expected = _rows_by_csv_module(text, delimiter)
+    found = _rows_by_numpy(text.encode(), 0, delimiter)
+    assert found is not None and expected is not None
+    assert found[:2] == expected[:2]
+    wanted = {name: i for i, name in enumerate(expected[0])}
+    log_a, log_b = ProblemLog(), ProblemLog()
+    columns_a, lines_a, _ = expected[2].columns(wanted, width, "f.csv", log_a)
+    columns_b, lines_b, factors = found[2].columns(wanted, width, "f.csv", log_b)
+    assert log_b.errors == log_a.errors
+    assert lines_b.tolist() == lines_a.tolist()
+    assert {k: v.tolist() for k, v in columns_b.items()} == {
+        k: v.tolist() for k, v in columns_a.items()
+    }
+    for name, (uniques, inverse) in factors.items():
+        assert uniques.tolist() == sorted(set(columns_b[name].tolist()))
+        assert uniques[inverse].tolist() == columns_b[name].tolist()
+
+
+def test_long_cells_and_one_byte_files_are_read() -> None:
+    long = "x" * 40
+    text = f"id,title\nA,{long}\nB,{long}é\nC,{long}\n"
+    table = read_csv(Path("s.csv"), "s.csv", ("id",), ProblemLog(), text.encode())
+    assert table is not None
+    assert table.columns["title"].tolist() == [long, long + "é", long]
+    assert table.factorize("title")[1].tolist() == [0, 1, 0]
+    tiny = read_csv(Path("t.csv"), "t.csv", ("a",), ProblemLog(), b"a\n1")
+    assert tiny is not None and tiny.columns["a"].tolist() == ["1"]
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=50))
+def test_published_array_rounds_as_python_does(values: list[float]) -> None:
+    halves = [k / 2e6 for k in range(-7, 8, 2)]  # exactly half-way at the 7th decimal
+    array = np.array(values + halves, dtype=np.float64)
+    expected = [round(v, 6) if np.isfinite(v) else v for v in array.tolist()]
+    assert np.array_equal(published_array(array), np.array(expected), equal_nan=True)
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(JSON)
+def test_pretty_json_writes_what_json_dumps_writes(data: object) -> None:
+    assert pretty_json(data) == json.dumps(
+        data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False
+    )
+
+
+def test_pretty_json_leaves_the_unusual_to_json_dumps() -> None:
+    assert pretty_json({2: "a", 1: (1, 2)}) == json.dumps(
+        {2: "a", 1: (1, 2)}, sort_keys=True, indent=2, ensure_ascii=False
+    )
+    try:
+        pretty_json({"a": float("nan")})
+    except ValueError as exc:
+        assert "Out of range float values are not JSON compliant" in str(exc)
+    else:
+        raise AssertionError("NaN must be refused, as json.dumps refuses it")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 30),
+    st.integers(1, 8),
+    st.floats(0.1, 0.9),
+)
+def test_reliability_without_the_dense_matrix(
+    seed: int, n_items: int, n_raters: int, share: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    matrix = np.where(
+        rng.random((n_items, n_raters)) < share,
+        np.round(rng.normal(10, 3, (n_items, n_raters)) * 2) / 2,
+        np.nan,
+    )
+    item, rater = np.nonzero(~np.isnan(matrix))
+    dense = reliability_of_scores(item, rater, matrix[item, rater], n_items, n_raters)
+    alpha = krippendorff_alpha_interval(matrix)
+    assert dense["krippendorff_alpha_interval"] == (None if alpha is None else round(alpha, 6))
+    # Pretend the matrix is too large to build: the same alpha, the same counts.
+    import grantjury.reliability as reliability
+
+    cells, reliability.DENSE_CELLS = reliability.DENSE_CELLS, 0
+    try:
+        sparse = reliability_of_scores(item, rater, matrix[item, rater], n_items, n_raters)
+    finally:
+        reliability.DENSE_CELLS = cells
+    if item.size < n_items * n_raters:
+        assert sparse["krippendorff_alpha_interval"] == dense["krippendorff_alpha_interval"]
+        assert sparse["n_ratings"] == dense["n_ratings"]
+        assert sparse["icc"] is None and sparse["kendall_w"] is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["x", "y", "é", "Z", "10", "9", "", " q"]), CELL, CELL),
+        max_size=15,
+    ),
+    st.booleans(),
+)
+def test_content_digest_sorts_rows_as_text(rows: list[tuple[str, str, str]], quoted: bool) -> None:
+    lines = ["b,a,c"] + [",".join(r).replace("\t", " ") for r in rows]
+    data = ("\n".join(lines) + "\n").encode()
+    data = data.replace(b"x", b'"x"') if quoted else data
+    table = read_csv(Path("a.csv"), "a.csv", (), ProblemLog(), data)
+    if table is None:
+        return
+    header = sorted(table.header)
+    expected = sorted(zip(*(table.columns[h].tolist() for h in header), strict=True))
+    assert content_digest("a.csv", data) == sha256(
+        canonical({"header": header, "rows": [list(r) for r in expected]})
+    )
