@@ -215,7 +215,8 @@ def rank(
     # Refused before any work (a national call takes minutes), and checked again on writing.
     check_output_dir(out_dir)
     check_not_foreign(out_dir, force)
-    with progress_bar("Resampling the jury") as progress:
+    label = "Sampling the Bayesian model" if uncertainty == "bayes" else "Estimating stability"
+    with progress_bar(label) as progress:
         result = run(path, given, progress)
     results, files = build_outputs(result.results, given, Path(result.competition.path), out_dir)
     written = write_outputs(out_dir, files, force=force)
