@@ -41,6 +41,7 @@ from .manifest import (
 )
 from .pipeline import DomainScoring, RunResult, run
 from .report import build_outputs
+from .results import published as as_published
 
 RESULTS = "results.json"
 EXIT_MATCH = 0
@@ -785,7 +786,7 @@ def _derivation(
     counted = [j for j in jurors if j["status"] == "counted"]
     local = np.flatnonzero(ds.submissions == s)
     i = int(local[0]) if local.size else None
-    score = None if i is None else _round(ds.score[i])
+    score = None if i is None else as_published(ds.score[i])
     cal = ds.calibration
     exact = all(
         j["calibration"]["fallback"]
@@ -827,7 +828,7 @@ def _derivation(
             "values": values,
             "dropped": _dropped(values, results["options"]["aggregate"]),
             "score": score,
-            "raw_mean": None if i is None else _round(ds.raw_mean[i]),
+            "raw_mean": None if i is None else as_published(ds.raw_mean[i]),
             "n_jurors": 0 if i is None else int(ds.count[i]),
         },
         "eligibility": _eligibility(entry, results),
@@ -888,13 +889,13 @@ def _juror_steps(result: RunResult, s: int, ds: DomainScoring) -> list[dict[str,
                 cal, kj = ds.calibration, int(k[0])
                 step |= {
                     "status": "counted",
-                    "total": _round(totals.total[obs[0]]),
+                    "total": as_published(totals.total[obs[0]]),
                     "calibration": {
-                        "bias": _round(cal.bias[kj]),
-                        "scale": _round(cal.scale[kj]),
+                        "bias": as_published(cal.bias[kj]),
+                        "scale": as_published(cal.scale[kj]),
                         "fallback": bool(cal.fallback[kj]),
                     },
-                    "calibrated": _round(cal.calibrated[int(at[0])]),
+                    "calibrated": as_published(cal.calibrated[int(at[0])]),
                 }
         steps.append(step)
     return steps
@@ -1228,14 +1229,6 @@ def explain_text(explanation: dict[str, Any], lang: str | None = None) -> str:
 
 def _present(source: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {k: source[k] for k in keys if k in source}
-
-
-def _round(value: Any) -> float | None:
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    rounded = round(value, 6)
-    return 0.0 if rounded == 0 else rounded
 
 
 def _union(first: Iterable[Any], second: Iterable[Any]) -> list[Any]:

@@ -22,7 +22,7 @@ from .errors import Problem, ProblemLog
 from .load import load_raw
 from .model import Competition, Method
 from .rank import Candidate, DomainRanking, derived_rng, rank_merits
-from .results import Sensitivity, _round, build_results, calibration_warnings
+from .results import Sensitivity, build_results, calibration_warnings, published
 from .select import Entry, Outcome, select, selected_mask
 from .stability import DomainInput, rank_intervals, rank_matrix, replicate_domain
 from .validate import validate
@@ -193,13 +193,13 @@ def _candidate(
     for key in chain:
         kind, _, rest = key.partition(":")
         if key == "raw_mean":
-            keys[key] = (sign * raw_mean, _round(raw_mean))
+            keys[key] = (sign * raw_mean, published(raw_mean))
         elif key == "n_jurors":
             keys[key] = (float(n_jurors), n_jurors)
         elif kind == "criterion":
             k = rubric.criterion_index(rest)
             value = float(criteria[k]) if k is not None else np.nan
-            keys[key] = (sign * value, _round(value))
+            keys[key] = (sign * value, published(value))
         elif kind == "requested_amount":
             amount = submission.requested_amount
             value = np.nan if amount is None else float(amount)
@@ -380,7 +380,7 @@ def bootstrap(
         ids = [competition.submissions[s].id for s in subs]
         per_sub = {
             sub_id: {
-                "p_selected": _round(p[i]),
+                "p_selected": published(p[i]),
                 "rank_interval": [int(intervals[i, 0]), int(intervals[i, 1])],
             }
             for i, sub_id in enumerate(ids)

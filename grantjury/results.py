@@ -86,15 +86,15 @@ def build_results(
                 {
                     "submission": sub_id,
                     "rank": rank,
-                    "score": None if i is None else _round(ds.score[i]),
-                    "raw_mean": None if i is None else _round(ds.raw_mean[i]),
+                    "score": None if i is None else published(ds.score[i]),
+                    "raw_mean": None if i is None else published(ds.raw_mean[i]),
                     "n_jurors": 0 if i is None else int(ds.count[i]),
                     "criteria": {
-                        c.id: _round(scoring.criterion_means[s, k])
+                        c.id: published(scoring.criterion_means[s, k])
                         for k, c in enumerate(rubric.criteria)
                     },
                     "calibrated_criteria": {
-                        c.id: None if i is None else _round(ds.calibrated_criteria[i, k])
+                        c.id: None if i is None else published(ds.calibrated_criteria[i, k])
                         for k, c in enumerate(rubric.criteria)
                     },
                     "eligible": not scoring.ineligible[s],
@@ -339,10 +339,10 @@ def _juror_report(
             cal = ds.calibration
             per_domain[competition.domains[ds.domain_index].id] = {
                 "n_scored": int(n_scored[j]),
-                "bias": _round(cal.bias[k]),
-                "bias_se": _round(cal.bias_se[k]),
-                "scale": _round(cal.scale[k]),
-                "scale_se": _round(cal.scale_se[k]),
+                "bias": published(cal.bias[k]),
+                "bias_se": published(cal.bias_se[k]),
+                "scale": published(cal.scale[k]),
+                "scale_se": published(cal.scale_se[k]),
                 "fallback": bool(cal.fallback[k]),
             }
         report.append(
@@ -352,8 +352,8 @@ def _juror_report(
                 "affiliations": list(juror.affiliations),
                 "domains": list(juror.domains),
                 "n_scored": n,
-                "mean": _round(mean),
-                "sd": _round(np.sqrt(max(variance, 0.0))) if n > 1 else None,
+                "mean": published(mean),
+                "sd": published(np.sqrt(max(variance, 0.0))) if n > 1 else None,
                 "calibration": per_domain,
                 "leave_one_out": None if leave_one_out is None else leave_one_out.get(juror.id),
             }
@@ -361,7 +361,8 @@ def _juror_report(
     return report
 
 
-def _round(value: float) -> float | None:
+def published(value: float) -> float | None:
+    """A figure as results.json publishes it: 6 decimals, no -0, None when not finite."""
     value = float(value)
     if not np.isfinite(value):
         return None
