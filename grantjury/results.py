@@ -15,6 +15,7 @@ from . import __version__
 from .aggregate import Totals, juror_graph_components
 from .calibrate import MIN_SCORES
 from .errors import Problem
+from .figures import published
 from .reliability import reliability_of_scores
 
 if TYPE_CHECKING:
@@ -359,12 +360,3 @@ def _juror_report(
             }
         )
     return report
-
-
-def published(value: float) -> float | None:
-    """A figure as results.json publishes it: 6 decimals, no -0, None when not finite."""
-    value = float(value)
-    if not np.isfinite(value):
-        return None
-    rounded = round(value, 6)
-    return 0.0 if rounded == 0 else rounded
