@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .errors import Problem
 from .model import Competition
+from .results import IncompleteExclusion
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Totals:
 @dataclass(frozen=True)
 class TotalsResult:
     totals: Totals
-    incomplete: tuple[dict, ...]
+    incomplete: tuple[IncompleteExclusion, ...]
     warnings: tuple[Problem, ...]
 
 
@@ -81,15 +82,15 @@ def juror_totals(competition: Competition, excluded: np.ndarray) -> TotalsResult
         j, s = competition.jurors[pair_juror[p]], competition.submissions[pair_sub[p]]
         rubric = rubrics[pair_domain[p]]
         missing = [c.id for i, c in enumerate(rubric.criteria) if np.isnan(matrix[p, i])]
-        incomplete.append(
-            {"juror": j.id, "submission": s.id, "reason": "incomplete", "missing": missing}
-        )
+        incomplete.append(IncompleteExclusion(juror=j.id, submission=s.id, missing=missing))
         warnings.append(
-            Problem(
-                file=label,
+            Problem.coded(
+                label,
+                "incomplete_scores",
                 line=int(scores.line[keep[starts[p]]]),
-                message=f"juror {j.id} did not score {', '.join(missing)} for {s.id}: "
-                "their other scores for it are set aside",
+                juror=j.id,
+                submission=s.id,
+                missing=missing,
             )
         )
     totals = Totals(

@@ -516,8 +516,6 @@ def convergence_problem(domain_id: str, r_hat: float | None, label: str) -> Prob
     """A warning when the chains of a domain disagree (split-R̂ above ``R_HAT_LIMIT``)."""
     if r_hat is None or r_hat <= R_HAT_LIMIT:
         return None
-    return Problem(
-        file=label,
-        message=f"domain {domain_id}: the Gibbs chains disagree (split R-hat {r_hat:.3f} "
-        f"above {R_HAT_LIMIT}); raise method.burn_in and method.draws",
+    return Problem.coded(
+        label, "chains_disagree", domain=domain_id, r_hat=round(r_hat, 3), limit=R_HAT_LIMIT
     )

@@ -13,6 +13,7 @@ import numpy as np
 
 from .errors import Problem
 from .model import Competition
+from .results import ConflictExclusion
 
 
 @dataclass(frozen=True, order=True)
@@ -25,6 +26,9 @@ class Conflict:
     source: str
     """``declared`` or ``detected``."""
     note: str = ""
+    """The juror's declared note (declared conflicts)."""
+    association: str = ""
+    """The association juror and submission share (detected conflicts)."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Exclusions:
     register: tuple[Conflict, ...]
     excluded: np.ndarray
     """Boolean mask over ``Competition.scores`` rows: True where a conflict excludes the row."""
-    records: tuple[dict, ...]
+    records: tuple[ConflictExclusion, ...]
     """One record per excluded (juror, submission) pair that had scores."""
     warnings: tuple[Problem, ...]
 
@@ -58,7 +62,7 @@ def conflict_register(competition: Competition) -> tuple[Conflict, ...]:
                     submission_id,
                     "affiliation",
                     "detected",
-                    f"member of association {association}",
+                    association=association,
                 )
     return tuple(sorted(register.values()))
 
@@ -103,25 +107,27 @@ def exclude_conflicts(competition: Competition) -> Exclusions:
         j, s = divmod(key, n_subs)
         juror, submission = competition.jurors[j].id, competition.submissions[s].id
         for conflict, via in sorted(set(pairs[(j, s)])):
-            record = {
-                "juror": juror,
-                "submission": submission,
-                "reason": "conflict",
-                "category": conflict.category,
-                "source": conflict.source,
-            }
-            if via != submission:
-                record["via"] = via
-            records.append(record)
+            records.append(
+                ConflictExclusion(
+                    juror=juror,
+                    submission=submission,
+                    category=conflict.category,
+                    source=conflict.source,
+                    via=None if via == submission else via,
+                )
+            )
         first = sorted(set(pairs[(j, s)]))[0][0]
-        scope = "" if first.submission == submission else f" (domain scope, via {first.submission})"
         warnings.append(
-            Problem(
-                file=competition.spec.scores or "scores",
+            Problem.coded(
+                competition.spec.scores or "scores",
+                "conflict_scored",
                 line=line,
-                message=f"juror {juror} scored {submission} despite a {first.source} conflict "
-                f"({first.category}){scope}: these scores are excluded",
+                juror=juror,
+                submission=submission,
+                source=first.source,
+                category=first.category,
+                via=None if first.submission == submission else first.submission,
             )
         )
-    unique_records = {tuple(sorted(r.items())): r for r in records}
-    return Exclusions(register, excluded, tuple(unique_records.values()), tuple(warnings))
+    unique_records = dict.fromkeys(records)
+    return Exclusions(register, excluded, tuple(unique_records), tuple(warnings))

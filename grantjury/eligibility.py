@@ -9,36 +9,44 @@ from __future__ import annotations
 
 import numpy as np
 
+from .figures import published
 from .model import Competition
+from .results import DeclaredIneligible, Reason, ThresholdNotMet, TotalThresholdNotMet
 
 
-def ineligibility_reasons(competition: Competition, criterion_means: np.ndarray) -> list[list[str]]:
+def ineligibility_reasons(
+    competition: Competition, criterion_means: np.ndarray
+) -> list[list[Reason]]:
     """For each submission (global code), the reasons it cannot be selected (empty = eligible)."""
-    reasons: list[list[str]] = []
+    reasons: list[list[Reason]] = []
     for s, submission in enumerate(competition.submissions):
-        found: list[str] = []
+        found: list[Reason] = []
         if not submission.eligible:
-            found.append(
-                "declared not eligible" + (f": {submission.reason}" if submission.reason else "")
-            )
+            found.append(DeclaredIneligible(reason=submission.reason))
         rubric = competition.rubrics[submission.domain]
         means = criterion_means[s, : len(rubric.criteria)]
         if np.all(np.isfinite(means)):
-            better = "at least" if rubric.direction == "higher" else "at most"
             for k, criterion in enumerate(rubric.criteria):
                 if criterion.threshold is not None and _fails(
                     means[k], criterion.threshold, rubric.sign
                 ):
                     found.append(
-                        f"{criterion.id}: mean {means[k]:.2f}, needs {better} "
-                        f"{criterion.threshold:g}"
+                        ThresholdNotMet(
+                            criterion=criterion.id,
+                            mean=published(means[k]),
+                            threshold=criterion.threshold,
+                            direction=rubric.direction,
+                        )
                     )
             if rubric.total_threshold is not None:
                 total = float(np.sum(means))
                 if _fails(total, rubric.total_threshold, rubric.sign):
                     found.append(
-                        f"sum of criterion means {total:.2f}, needs {better} "
-                        f"{rubric.total_threshold:g}"
+                        TotalThresholdNotMet(
+                            total=published(total),
+                            threshold=rubric.total_threshold,
+                            direction=rubric.direction,
+                        )
                     )
         reasons.append(found)
     return reasons
@@ -46,4 +54,4 @@ def ineligibility_reasons(competition: Competition, criterion_means: np.ndarray)
 
 def _fails(value: float, threshold: float, sign: float) -> bool:
     # Compare as published (6 decimals) so a mean shown as exactly the threshold passes.
-    return sign * round(float(value), 6) < sign * threshold
+    return sign * published(value) < sign * threshold

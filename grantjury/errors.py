@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from . import messages
 
 
 @dataclass(frozen=True, order=True)
@@ -16,6 +20,41 @@ class Problem:
     message: str = ""
     found: str | None = None
     expected: str | None = None
+    code: str = dataclasses.field(default="", compare=False)
+    """The catalog code of a warning (``grantjury.messages``); its words come from there."""
+    params: tuple[tuple[str, Any], ...] = dataclasses.field(default=(), compare=False)
+    """The code's parameters, in a hashable form (lists as tuples)."""
+
+    @classmethod
+    def coded(
+        cls,
+        file: str,
+        code: str,
+        *,
+        line: int | None = None,
+        field: str | None = None,
+        found: str | None = None,
+        expected: str | None = None,
+        **params: Any,
+    ) -> Problem:
+        """A warning worded by the catalog from its code and parameters."""
+        frozen = tuple(
+            (
+                k,
+                tuple(tuple(x) if isinstance(x, list) else x for x in v)
+                if isinstance(v, list | tuple)
+                else v,
+            )
+            for k, v in sorted(params.items())
+        )
+        return cls(file, line, field, messages.text(code, params), found, expected, code, frozen)
+
+    def parameters(self) -> dict[str, Any]:
+        """The parameters as plain JSON values (tuples back to lists)."""
+        return {
+            k: [list(x) if isinstance(x, tuple) else x for x in v] if isinstance(v, tuple) else v
+            for k, v in self.params
+        }
 
     def __str__(self) -> str:
         where = self.file
@@ -78,8 +117,10 @@ class ProblemLog:
     def error(self, file: str, message: str, **where: object) -> None:
         self.errors.append(Problem(file=file, message=message, **where))  # type: ignore[arg-type]
 
-    def warn(self, file: str, message: str, **where: object) -> None:
-        self.warnings.append(Problem(file=file, message=message, **where))  # type: ignore[arg-type]
+    def warn(self, file: str, code: str, **where_and_params: Any) -> None:
+        """A warning by catalog code; ``line``, ``field``, ``found``, ``expected`` locate it,
+        the other keywords are the code's parameters."""
+        self.warnings.append(Problem.coded(file, code, **where_and_params))
 
     def raise_if_any(self) -> None:
         if self.errors:

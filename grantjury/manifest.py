@@ -21,6 +21,7 @@ import numpy as np
 from . import __version__
 from .errors import ProblemLog
 from .load import read_csv, read_yaml
+from .results import InputRecord, LotStep, Results
 
 MANIFEST = "manifest.json"
 SHORT_DIGEST = 12
@@ -45,13 +46,13 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def run_digest(results: dict[str, Any], engine: dict[str, str]) -> str:
+def run_digest(results: Results, engine: dict[str, str]) -> str:
     """Digest of a run: engine, options, inputs and results content (without the digest)."""
-    body = {k: v for k, v in results.items() if k != "digest"}
+    body = results.model_dump(mode="json", exclude={"digest"})
     material = {
         "engine": engine,
-        "options": results["options"],
-        "inputs": results["inputs"],
+        "options": results.options.model_dump(mode="json"),
+        "inputs": [i.model_dump(mode="json") for i in results.inputs],
         "results": sha256(canonical(body)),
     }
     return sha256(canonical(material))
@@ -63,7 +64,7 @@ def short(digest: str) -> str:
 
 
 def build_manifest(
-    results: dict[str, Any],
+    results: Results,
     engine: dict[str, str],
     given_options: dict[str, Any],
     outputs: dict[str, bytes],
@@ -77,15 +78,17 @@ def build_manifest(
     contents = contents or {}
     return {
         "generator": "grantjury",
-        "digest": results["digest"],
+        "digest": results.digest,
         "engine": engine,
-        "competition": results["competition"]["id"],
+        "competition": results.competition.id,
         "given_options": {k: v for k, v in sorted(given_options.items()) if v is not None},
-        "options": results["options"],
-        "seeds": {"seed": results["options"]["seed"], "draws": _draws(results)},
+        "options": results.options.model_dump(mode="json"),
+        "seeds": {"seed": results.options.seed, "draws": _draws(results)},
         "inputs": [
-            {**i, "content_sha256": contents[i["path"]]} if i["path"] in contents else i
-            for i in results["inputs"]
+            {**i.model_dump(mode="json"), "content_sha256": contents[i.path]}
+            if i.path in contents
+            else i.model_dump(mode="json")
+            for i in results.inputs
         ],
         "outputs": [
             {"path": name, "sha256": sha256(data), "size": len(data)}
@@ -94,13 +97,15 @@ def build_manifest(
     }
 
 
-def _draws(results: dict[str, Any]) -> list[list]:
+def _draws(results: Results) -> list[list]:
     """Purpose of every random draw made (each derived from the seed and its purpose)."""
-    draws = []
-    for domain in results["domains"]:
-        for tie in domain["ties"]:
-            draws.extend(step["purpose"] for step in tie["steps"] if step["key"] == "lot")
-    return draws
+    return [
+        list(step.purpose)
+        for domain in results.domains
+        for tie in domain.ties
+        for step in tie.steps
+        if isinstance(step, LotStep)
+    ]
 
 
 def manifest_json(manifest: dict[str, Any]) -> bytes:
@@ -140,18 +145,18 @@ def content_digest(name: str, data: bytes) -> str | None:
     return None
 
 
-def input_contents(competition_file: Path, inputs: list[dict[str, Any]]) -> dict[str, str]:
+def input_contents(competition_file: Path, inputs: list[InputRecord]) -> dict[str, str]:
     """Content digests of the recorded inputs whose bytes still have their recorded digest."""
     base = competition_file.parent
     contents = {}
     for entry in inputs:
         try:
-            data = (base / entry["path"]).read_bytes()
+            data = (base / entry.path).read_bytes()
         except OSError:
             continue
-        digest = content_digest(entry["path"], data)
-        if digest is not None and sha256(data) == entry["sha256"]:
-            contents[entry["path"]] = digest
+        digest = content_digest(entry.path, data)
+        if digest is not None and sha256(data) == entry.sha256:
+            contents[entry.path] = digest
     return contents
 
 

@@ -15,14 +15,16 @@ import numpy as np
 
 from . import bayes
 from .aggregate import Totals, TotalsResult, aggregate_scores, criterion_means, juror_totals
+from .assemble import Sensitivity, build_results, calibration_warnings
 from .calibrate import METHODS, Calibration, calibrate
 from .conflicts import Exclusions, exclude_conflicts
 from .eligibility import ineligibility_reasons
 from .errors import Problem, ProblemLog
+from .figures import published
 from .load import load_raw
 from .model import Competition, Method
 from .rank import Candidate, DomainRanking, derived_rng, rank_merits
-from .results import Sensitivity, build_results, calibration_warnings, published
+from .results import Results
 from .select import Entry, Outcome, select, selected_mask
 from .stability import DomainInput, rank_intervals, rank_matrix, replicate_domain
 from .validate import validate
@@ -404,9 +406,7 @@ def bootstrap(
         )
         out["domains"][domain.id] = {
             "submissions": per_sub,
-            "calibration": "re-fitted in every replicate"
-            if refitted.get(domain.id)
-            else "full-data calibration, re-weighted per replicate",
+            "calibration": "refitted" if refitted.get(domain.id) else "reweighted",
             "seed_purpose": ["bootstrap", domain.id],
         }
     return out
@@ -545,7 +545,7 @@ class RunResult:
     competition: Competition
     method: Method
     scoring: Scoring
-    results: dict[str, Any]
+    results: Results
     warnings: tuple[Problem, ...]
 
 
@@ -592,13 +592,13 @@ def sensitivity_notes(scoring: Scoring) -> list[Problem]:
     if not left_out:
         return []
     return [
-        Problem(
-            file=Path(scoring.competition.path).name,
+        Problem.coded(
+            Path(scoring.competition.path).name,
+            "sensitivity_left_out",
             field="winners_by_method",
-            message=f"{', '.join(left_out)} left out of the winners by method: "
-            f"{scoring.totals.totals.total.size} totals, more than the "
-            f"{SENSITIVITY_MAX_TOTALS} up to which its fit is run for comparison; rank with "
-            f"--calibration {left_out[0]} to see its winners",
+            methods=left_out,
+            totals=int(scoring.totals.totals.total.size),
+            limit=SENSITIVITY_MAX_TOTALS,
         )
     ]
 

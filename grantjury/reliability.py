@@ -107,23 +107,24 @@ def krippendorff_alpha_interval(ratings: np.ndarray) -> float | None:
     return 1.0 - (n - 1) * observed / (n * total_ss)
 
 
-def icc_unavailable_reason(ratings: np.ndarray) -> str | None:
-    """Say why :func:`icc` cannot be computed for ``ratings``, or None when it can."""
+def icc_unavailable_reason(ratings: np.ndarray) -> dict[str, Any] | None:
+    """Say why :func:`icc` cannot be computed for ``ratings`` (a code of
+    ``results.IccUnavailable`` and its counts), or None when it can."""
     x = _as_ratings(ratings)
     n_items, n_raters = x.shape
     if n_items < 2:
-        return "fewer than 2 submissions"
+        return {"code": "few_items"}
     if n_raters < 2:
-        return "fewer than 2 jurors"
+        return {"code": "few_raters"}
     empty = int(np.isnan(x).sum())
     if empty:
-        return f"not every juror scored every submission ({empty} of {x.size} cells empty)"
+        return {"code": "empty_cells", "empty": empty, "cells": int(x.size)}
     if x.min() == x.max():
-        return "every score is the same, so there is no variation to apportion"
+        return {"code": "no_variation"}
     ms = two_way_mean_squares(x)
     total = (ms.bms * (n_items - 1) + ms.wms * n_items * (n_raters - 1)) / (x.size - 1)
     if any(abs(den) <= _DEGENERATE * total for _, den in _icc_ratios(ms).values()):
-        return "the submissions' mean scores differ too little for every ICC form to be defined"
+        return {"code": "degenerate"}
     return None
 
 
@@ -344,12 +345,11 @@ def reliability_of_scores(
         matrix[item, rater] = value
         return reliability_summary(matrix)
     unavailable = (
-        "fewer than 2 submissions"
+        {"code": "few_items"}
         if n_items < 2
-        else "fewer than 2 jurors"
+        else {"code": "few_raters"}
         if n_raters < 2
-        else f"not every juror scored every submission ({cells - value.size} of {cells} "
-        "cells empty)"
+        else {"code": "empty_cells", "empty": int(cells - value.size), "cells": int(cells)}
     )
     return {
         "krippendorff_alpha_interval": _rounded(_alpha_of_scores(item, value, n_items)),

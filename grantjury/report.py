@@ -26,19 +26,20 @@ from .manifest import (
     record_outputs,
     run_digest,
 )
+from .results import Results
 
 OUR_FILES = {"results.json", "ranking.csv", MANIFEST, "README.md"}
 """Files a previous report may hold; anything else in the output folder needs --force."""
 
 
 def build_outputs(
-    results: dict[str, Any],
+    results: Results,
     given_options: dict[str, Any],
     competition_file: Path,
     out_dir: Path,
     engine: dict[str, str] | None = None,
     contents: dict[str, str] | None = None,
-) -> tuple[dict[str, Any], dict[str, bytes]]:
+) -> tuple[Results, dict[str, bytes]]:
     """The results with their run digest, and every output file's bytes, manifest included.
 
     The manifest records where the competition file is, relative to the output folder, so
@@ -47,8 +48,8 @@ def build_outputs(
     """
     engine = engine or engine_versions()
     if contents is None:
-        contents = input_contents(competition_file, results["inputs"])
-    results = {**results, "digest": run_digest(results, engine)}
+        contents = input_contents(competition_file, results.inputs)
+    results = results.model_copy(update={"digest": run_digest(results, engine)})
     files = {"results.json": results_json(results), "ranking.csv": ranking_csv(results)}
     where = Path(os.path.relpath(competition_file.resolve(), out_dir.resolve())).as_posix()
     manifest = build_manifest(results, engine, given_options, files, contents)
@@ -56,9 +57,9 @@ def build_outputs(
     return results, files
 
 
-def results_json(results: dict[str, Any]) -> bytes:
+def results_json(results: Results) -> bytes:
     """Stable JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
-    return (pretty_json(results) + "\n").encode("utf-8")
+    return (pretty_json(results.as_json()) + "\n").encode("utf-8")
 
 
 class _NotPlain(Exception):
@@ -138,9 +139,9 @@ def _write_json(value: Any, newline: str, parts: list[str]) -> None:
         parts.append(_json_scalar(value))
 
 
-def ranking_csv(results: dict[str, Any]) -> bytes:
+def ranking_csv(results: Results) -> bytes:
     """The rankings as a table for spreadsheets (UTF-8 with BOM so Excel reads Arabic)."""
-    languages = results["competition"]["languages"]
+    languages = results.competition.languages
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(
@@ -158,25 +159,23 @@ def ranking_csv(results: dict[str, Any]) -> bytes:
             "tie_break",
         ]
     )
-    for domain in results["domains"]:
-        for entry in domain["ranking"]:
-            sub = results["submissions"][entry["submission"]]
-            tie = entry["tie_break"]
-            writer.writerow(
-                [
-                    domain["id"],
-                    "" if entry["rank"] is None else entry["rank"],
-                    entry["submission"],
-                    sub["association"]["id"],
-                    *(sub["association"]["name"].get(lang, "") for lang in languages),
-                    *(sub["title"].get(lang, "") for lang in languages),
-                    _number(entry["score"]),
-                    _number(entry["raw_mean"]),
-                    entry["n_jurors"],
-                    "yes" if entry["winner"] else "no",
-                    tie["key"] if tie else "",
-                ]
-            )
+    for domain, entry in results.entries():
+        sub = results.submissions[entry.submission]
+        writer.writerow(
+            [
+                domain.id,
+                "" if entry.rank is None else entry.rank,
+                entry.submission,
+                sub.association.id,
+                *(sub.association.name.get(lang, "") for lang in languages),
+                *(sub.title.get(lang, "") for lang in languages),
+                _number(entry.score),
+                _number(entry.raw_mean),
+                entry.n_jurors,
+                "yes" if entry.winner else "no",
+                entry.tie_break.key if entry.tie_break else "",
+            ]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -1,362 +1,596 @@
-"""Results: assemble every figure of a run into the results document (docs/results.md).
+"""The results contract: a frozen, versioned model of everything a run found.
 
-Pure assembly from the pipeline's intermediates; nothing here changes a score.
+``grantjury rank`` writes it as ``results.json``; the summary, ``verify``, ``explain``, every
+document and anything added later read it back through :func:`read_results` and nothing
+else. Reasons, decisions and warnings are codes with typed parameters (``threshold_not_met``
+with its criterion, mean and threshold); they become words only in the catalogs
+(``grantjury.messages`` for the terminal, ``grantjury.render.wording`` for the documents).
+
+The JSON Schema generated from :class:`Results` is committed as ``docs/results.schema.json``
+(``python -m grantjury.results > docs/results.schema.json``); a test fails when the two
+disagree. Change the model, bump :data:`FORMAT_VERSION` when an older reader could
+misunderstand the new file, and regenerate the schema.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import __version__
-from .aggregate import Totals, juror_graph_components
-from .calibrate import MIN_SCORES
-from .errors import Problem
-from .figures import published
-from .reliability import reliability_of_scores
+from .errors import GrantjuryError
+from .model import Method, Rubric, Selection, Text
 
-if TYPE_CHECKING:
-    from .pipeline import DomainScoring, Scoring
+FORMAT_VERSION = 2
+"""Version of the results format. 1: grantjury 0.1.0 before the typed model (reasons and
+decisions as English sentences). 2: codes with parameters, ``format_version`` at the top."""
+
+Direction = Literal["higher", "lower"]
+ParamValue = str | int | float | bool | None | list[str] | list[list[str]]
 
 
-@dataclass(frozen=True)
-class Sensitivity:
-    """Winners under every calibration method, and each juror's leave-one-out impact."""
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    winners_by_method: dict[str, dict[str, list[str]]]
-    leave_one_out: dict[str, dict[str, Any]] | None
+
+# --- reasons a submission cannot be selected ----------------------------------------------
+
+
+class DeclaredIneligible(Frozen):
+    """The submission file says the submission is not eligible (e.g. an incomplete file)."""
+
+    code: Literal["declared_ineligible"] = "declared_ineligible"
+    reason: str | None = None
+    """The reason as the submission file gives it (untrusted text)."""
+
+
+class ThresholdNotMet(Frozen):
+    """A criterion's unweighted, uncalibrated mean misses the rubric's threshold."""
+
+    code: Literal["threshold_not_met"] = "threshold_not_met"
+    criterion: str
+    mean: float
+    threshold: float
+    direction: Direction
+    """``higher``: the mean must be at least the threshold; ``lower``: at most."""
+
+
+class TotalThresholdNotMet(Frozen):
+    """The sum of the criterion means misses the rubric's total threshold."""
+
+    code: Literal["total_threshold_not_met"] = "total_threshold_not_met"
+    total: float
+    threshold: float
+    direction: Direction
+
+
+Reason = Annotated[
+    DeclaredIneligible | ThresholdNotMet | TotalThresholdNotMet, Field(discriminator="code")
+]
+
+
+# --- decisions: the rule that placed each submission --------------------------------------
+
+
+class PlaceInDomain(Frozen):
+    code: Literal["place_in_domain"] = "place_in_domain"
+    place: int
+    places: int
+
+
+class ReservePosition(Frozen):
+    code: Literal["reserve"] = "reserve"
+    position: int
+
+
+class NotEligible(Frozen):
+    code: Literal["not_eligible"] = "not_eligible"
+
+
+class NotSelected(Frozen):
+    code: Literal["not_selected"] = "not_selected"
+
+
+class NotRanked(Frozen):
+    """No score from a juror without conflict."""
+
+    code: Literal["not_ranked"] = "not_ranked"
+
+
+class OverBudget(Frozen):
+    """The amount does not fit what is left of the envelope."""
+
+    code: Literal["over_budget"] = "over_budget"
+    left: float
+    needed: float
+
+
+class AboveLotteryBand(Frozen):
+    code: Literal["above_lottery_band"] = "above_lottery_band"
+    place: int
+    places: int
+
+
+class DrawnByLot(Frozen):
+    code: Literal["drawn_by_lot"] = "drawn_by_lot"
+
+
+class NotDrawn(Frozen):
+    code: Literal["not_drawn"] = "not_drawn"
+
+
+class DrawnOverBudget(Frozen):
+    """Drawn by lot, but its amount does not fit the remaining envelope."""
+
+    code: Literal["drawn_over_budget"] = "drawn_over_budget"
+
+
+class DomainMinimum(Frozen):
+    """Among the places guaranteed to the domain (selection mode ``overall``)."""
+
+    code: Literal["domain_minimum"] = "domain_minimum"
+    minimum: int
+    domain: str
+
+
+class OverallPlace(Frozen):
+    code: Literal["overall_place"] = "overall_place"
+    place: int
+    places: int | None
+
+
+class DomainFull(Frozen):
+    """The domain already has its maximum of winners (selection mode ``overall``)."""
+
+    code: Literal["domain_full"] = "domain_full"
+    domain: str
+
+
+Decision = Annotated[
+    PlaceInDomain
+    | ReservePosition
+    | NotEligible
+    | NotSelected
+    | NotRanked
+    | OverBudget
+    | AboveLotteryBand
+    | DrawnByLot
+    | NotDrawn
+    | DrawnOverBudget
+    | DomainMinimum
+    | OverallPlace
+    | DomainFull,
+    Field(discriminator="code"),
+]
+WINNING_DECISIONS = frozenset(
+    {"place_in_domain", "above_lottery_band", "drawn_by_lot", "domain_minimum", "overall_place"}
+)
+
+
+# --- notes on a domain --------------------------------------------------------------------
+
+
+class ShortOfWinners(Frozen):
+    code: Literal["short_of_winners"] = "short_of_winners"
+    named: int
+    wanted: int
+    cause: Literal["budget", "too_few"]
+
+
+class Unranked(Frozen):
+    code: Literal["unranked"] = "unranked"
+    submission: str
+
+
+class FewJurors(Frozen):
+    code: Literal["few_jurors"] = "few_jurors"
+    submissions: list[str]
+    min_jurors: int
+
+
+class DisconnectedJurors(Frozen):
+    """Groups of jurors that share no submission: their severities cannot be compared."""
+
+    code: Literal["disconnected_jurors"] = "disconnected_jurors"
+    groups: list[list[str]]
+
+
+DomainNote = Annotated[
+    ShortOfWinners | Unranked | FewJurors | DisconnectedJurors, Field(discriminator="code")
+]
+
+
+class Notice(Frozen):
+    """A warning of the run: a code of ``grantjury.messages`` and its parameters.
+
+    Line numbers are left out: reordering an input's rows must change nothing but its digest
+    (``grantjury validate`` prints the lines)."""
+
+    code: str
+    file: str
+    field: str | None = None
+    params: dict[str, ParamValue] = {}
+
+
+# --- the parts of a run -------------------------------------------------------------------
+
+
+class CompetitionRecord(Frozen):
+    id: str
+    title: Text
+    date: dt.date
+    place: Text
+    languages: list[str]
+    conflict_scope: Literal["submission", "domain"]
+    currency: str
+
+
+class InputRecord(Frozen):
+    path: str
+    sha256: str
+    size: int
+
+
+class AssociationRecord(Frozen):
+    id: str
+    name: Text
+
+
+class SubmissionRecord(Frozen):
+    """A submission as filed (untrusted text: documents escape it)."""
+
+    domain: str
+    association: AssociationRecord
+    title: Text
+    requested_amount: float | None
+    eligible: bool
+    reason: str | None
+
+
+class JurorCalibration(Frozen):
+    """A juror's severity (bias) and spread (scale) in one domain, with standard errors."""
+
+    n_scored: int
+    bias: float | None
+    bias_se: float | None
+    scale: float | None
+    scale_se: float | None
+    fallback: bool
+    """True when the juror gave too few or identical totals and was used as given."""
+
+
+class WinnerChange(Frozen):
+    domain: str
+    winners_without: list[str]
+    lost: list[str]
+    gained: list[str]
+
+
+class LeaveOneOut(Frozen):
+    changes_winners: bool
+    changes: list[WinnerChange]
+
+
+class JurorRecord(Frozen):
+    id: str
+    name: str | Text
+    affiliations: list[str]
+    domains: list[str]
+    n_scored: int
+    mean: float | None
+    sd: float | None
+    calibration: dict[str, JurorCalibration]
+    leave_one_out: LeaveOneOut | None
     """None when there were too many jurors to check one by one."""
 
 
-def calibration_warnings(scoring: Scoring) -> list[Problem]:
-    """Jurors left uncalibrated and fits that did not converge: said, never silent."""
-    competition, method = scoring.competition, scoring.method
-    label = competition.spec.scores or "scores"
-    warnings = []
-    for ds in scoring.domains:
-        domain = competition.domains[ds.domain_index]
-        if method.calibration != "raw":
-            fallen = [competition.jurors[j].id for j in ds.jurors[ds.calibration.fallback]]
-            if fallen:
-                warnings.append(
-                    Problem(
-                        file=label,
-                        message=f"domain {domain.id}: {', '.join(fallen)} gave too few or "
-                        f"identical totals to be calibrated ({method.calibration} needs "
-                        f"{MIN_SCORES.get(method.calibration, 3)}); their totals are used as given",
-                    )
-                )
-        if not ds.calibration.converged:
-            warnings.append(
-                Problem(
-                    file=label,
-                    message=f"domain {domain.id}: the {method.calibration} fit stopped at its "
-                    "iteration limit before converging",
-                )
-            )
-    return warnings
+class TieBreakUsed(Frozen):
+    """The key that set a submission apart from the others of its tie."""
+
+    key: str
+    group: list[str]
 
 
-def build_results(
-    scoring: Scoring, sensitivity: Sensitivity, warnings: list[Problem]
-) -> dict[str, Any]:
-    """The results document: every figure the ranking rests on, in stable order."""
-    competition, method = scoring.competition, scoring.method
-    outcome = scoring.outcome
-    stability = scoring.stability
-    sub_code = {s.id: i for i, s in enumerate(competition.submissions)}
-    domains_out = []
-    reliability = {}
-    for ds in scoring.domains:
-        domain = competition.domains[ds.domain_index]
-        reliability[domain.id] = _domain_reliability(scoring.totals.totals, ds)
-        figures = stability["domains"][domain.id]["submissions"] if stability else {}
-        local = {int(s): i for i, s in enumerate(ds.submissions.tolist())}
-        rubric = competition.rubrics[domain.id]
-        winners = outcome.winners[domain.id]
-        entries = []
-        ranked = [(rank, sub_id) for rank, sub_id in enumerate(ds.ranking.order, start=1)]
-        ranked += [(None, sub_id) for sub_id in ds.ranking.unranked]
-        for rank, sub_id in ranked:
-            s = sub_code[sub_id]
-            i = local.get(s)
-            entries.append(
-                {
-                    "submission": sub_id,
-                    "rank": rank,
-                    "score": None if i is None else published(ds.score[i]),
-                    "raw_mean": None if i is None else published(ds.raw_mean[i]),
-                    "n_jurors": 0 if i is None else int(ds.count[i]),
-                    "criteria": {
-                        c.id: published(scoring.criterion_means[s, k])
-                        for k, c in enumerate(rubric.criteria)
-                    },
-                    "calibrated_criteria": {
-                        c.id: None if i is None else published(ds.calibrated_criteria[i, k])
-                        for k, c in enumerate(rubric.criteria)
-                    },
-                    "eligible": not scoring.ineligible[s],
-                    "ineligible_reasons": scoring.ineligible[s],
-                    "winner": sub_id in winners,
-                    "decision": outcome.decisions.get(sub_id, "not ranked"),
-                    "funded": outcome.funded.get(sub_id),
-                    "tie_break": ds.ranking.settled_by.get(sub_id),
-                    "p_selected": figures.get(sub_id, {}).get("p_selected"),
-                    "rank_interval": figures.get(sub_id, {}).get("rank_interval"),
-                    # With method.uncertainty bayes only: expected_rank, rank_interval_50.
-                    **{
-                        k: figures.get(sub_id, {}).get(k)
-                        for k in ("expected_rank", "rank_interval_50")
-                        if stability and stability.get("method") == "bayes"
-                    },
-                }
-            )
-        domain_out = {
-            "id": domain.id,
-            "name": domain.name,
-            "direction": rubric.direction,
-            "winners_wanted": domain.winners,
-            "winners": list(winners),
-            "reserve": outcome.reserve.get(domain.id, []),
-            "ranking": entries,
-            "ties": [
-                _tie_record(
-                    tie,
-                    winners,
-                    outcome.reserve.get(domain.id, []),
-                    {s for s in tie["submissions"] if not scoring.ineligible[sub_code[s]]},
-                    rubric.tie_break or method.tie_break,
-                )
-                for tie in ds.ranking.ties
-            ],
-            "tie_break": list(rubric.tie_break or method.tie_break),
-            "lottery": outcome.lotteries.get(domain.id),
-            "budget": outcome.budgets.get(domain.id),
-            "too_close": _too_close(entries, winners) if stability else [],
-            "warnings": _domain_notes(scoring, ds),
-        }
-        domains_out.append(domain_out)
-    spec = competition.spec
-    results: dict[str, Any] = {
-        "version": __version__,
-        "competition": {
-            "id": spec.id,
-            "title": spec.title,
-            "date": spec.date.isoformat(),
-            "place": spec.place,
-            "languages": list(spec.languages),
-            "conflict_scope": spec.conflict_scope,
-            "currency": spec.currency,
-        },
-        "options": method.model_dump(mode="json"),
-        "selection": spec.selection.model_dump(mode="json"),
-        "inputs": [
-            {"path": f.path, "sha256": f.sha256, "size": f.size} for f in competition.inputs
-        ],
-        "rubrics": {
-            d.id: competition.rubrics[d.id].model_dump(mode="json") for d in competition.domains
-        },
-        "jurors": _juror_report(scoring, sensitivity.leave_one_out),
-        "submissions": {
-            s.id: {
-                "domain": s.domain,
-                "association": s.association.model_dump(mode="json"),
-                "title": s.title,
-                "requested_amount": s.requested_amount,
-                "eligible": s.eligible,
-                "reason": s.reason,
-            }
-            for s in competition.submissions
-        },
-        "domains": domains_out,
-        "budget": outcome.budgets.get("overall"),
-        "reliability": reliability,
-        "stability": None
-        if stability is None
-        else {
-            "replicates": stability["replicates"],
-            "seed": stability["seed"],
-            "interval": 0.9,
-            "method": stability.get("method", "bootstrap over jurors within each domain"),
-            **stability.get("record", {}),
-            "domains": {
-                d: {k: v for k, v in figures.items() if k != "submissions"}
-                for d, figures in stability["domains"].items()
-            },
-        },
-        "winners_by_method": sensitivity.winners_by_method,
-        "conflicts": [
-            {
-                "juror": c.juror,
-                "submission": c.submission,
-                "category": c.category,
-                "source": c.source,
-                "note": c.note,
-            }
-            for c in scoring.exclusions.register
-        ],
-        "exclusions": sorted(
-            [*scoring.exclusions.records, *scoring.totals.incomplete],
-            key=lambda r: (
-                r["juror"],
-                r["submission"],
-                r["reason"],
-                r.get("category", ""),
-                r.get("via", ""),
-            ),
-        ),
-        # Without line numbers: reordering an input's rows must change nothing but its
-        # digest (`grantjury validate` prints the lines).
-        "warnings": [str(replace(w, line=None)) for w in warnings],
-    }
-    return results
+class Entry(Frozen):
+    """A submission's line of its domain's ranking."""
+
+    submission: str
+    rank: int | None
+    """None: no score from a juror without conflict, not ranked."""
+    score: float | None
+    raw_mean: float | None
+    n_jurors: int
+    criteria: dict[str, float | None]
+    """Unweighted, uncalibrated criterion means."""
+    calibrated_criteria: dict[str, float | None]
+    eligible: bool
+    ineligible_reasons: list[Reason]
+    winner: bool
+    decision: Decision
+    funded: float | None
+    tie_break: TieBreakUsed | None
+    p_selected: float | None
+    """Share of the jury resamples (bayes: posterior probability) that select it."""
+    rank_interval: tuple[int, int] | None
+    """90% interval of its rank over the resamples (bayes: credible interval)."""
+    expected_rank: float | None = None
+    """With ``uncertainty: bayes`` only: posterior mean rank."""
+    rank_interval_50: tuple[int, int] | None = None
+    """With ``uncertainty: bayes`` only: 50% credible interval of the rank."""
 
 
-def _tie_record(
-    tie: dict, winners: list[str], reserve: list[str], eligible: set[str], chain: tuple[str, ...]
-) -> dict:
-    """The tie with ``mattered`` and ``settled_by``: the key between the two neighbours of
-    the tie where the outcome changes (winner, reserve, neither), None if it never does.
+class KeyStep(Frozen):
+    """One tie-break key applied to a tie: each member's value of the key."""
 
-    A tie matters when the key that settled it decided who wins or who is in reserve; its
-    ineligible members do not count, as no key could have made them win."""
-    order = tie["submissions"]
-    status = {s: 0 if s in winners else 1 if s in reserve else 2 for s in order}
-    members = [s for s in order if s in eligible]
-    settled_by = None
-    for a, b in pairwise(members):
-        if status[a] != status[b]:
-            # Two members apart are separated by the earliest key of the chain between them.
-            between = tie["separated_by"][order.index(a) : order.index(b)]
-            settled_by = min(between, key=lambda k: chain.index(k) if k in chain else len(chain))
-            break
-    return {**tie, "mattered": settled_by is not None, "settled_by": settled_by}
+    key: str
+    values: dict[str, str | int | float | bool | None]
 
 
-def _too_close(entries: list[dict[str, Any]], winners: list[str]) -> list[str]:
-    """The funding line is too close to call between a winner whose 90% rank interval falls
-    below the line and a non-winner whose interval rises above it, when the two overlap
-    (listed in rank order)."""
-    chosen = set(winners)
-    ranked = [e for e in entries if e["rank"] is not None and e["rank_interval"]]
-    line = max((e["rank"] for e in ranked if e["submission"] in chosen), default=0)
-    falling = [e for e in ranked if e["submission"] in chosen and e["rank_interval"][1] > line]
-    rising = [
-        e
-        for e in ranked
-        if e["submission"] not in chosen and e["eligible"] and e["rank_interval"][0] <= line
-    ]
-    flagged = set()
-    for w in falling:
-        for n in rising:
-            if w["rank_interval"][0] <= n["rank_interval"][1] and (
-                n["rank_interval"][0] <= w["rank_interval"][1]
-            ):
-                flagged.update((w["submission"], n["submission"]))
-    return [e["submission"] for e in entries if e["submission"] in flagged]
+class LotStep(Frozen):
+    """A draw by lot that ordered what the chain's keys could not."""
+
+    key: Literal["lot"] = "lot"
+    candidates: list[str]
+    order: list[str]
+    seed: int
+    purpose: list[str | int]
 
 
-def _domain_notes(scoring: Scoring, ds: DomainScoring) -> list[str]:
-    """Safeguards of one domain, said plainly: never silent."""
-    competition, method = scoring.competition, scoring.method
-    domain = competition.domains[ds.domain_index]
-    winners = scoring.outcome.winners[domain.id]
-    notes = []
-    if len(winners) < domain.winners and competition.spec.selection.mode == "per_domain":
-        notes.append(
-            f"only {len(winners)} of {domain.winners} winners can be named: "
-            + (
-                "the budget ran out"
-                if domain.budget is not None
-                else "too few ranked and eligible submissions"
-            )
-        )
-    for sub_id in ds.ranking.unranked:
-        notes.append(f"{sub_id} has no score from a juror without conflict: not ranked")
-    local_count = dict(zip(ds.submissions.tolist(), ds.count.tolist(), strict=True))
-    few = [
-        competition.submissions[s].id
-        for s in competition.domain_members(ds.domain_index)
-        if 0 < local_count.get(s, 0) < method.min_jurors
-    ]
-    if few:
-        notes.append(
-            f"{', '.join(few)}: scored by fewer than {method.min_jurors} jurors without conflict"
-        )
-    count, juror_labels = juror_graph_components(scoring.totals.totals, ds.observations)
-    if count > 1:
-        groups = []
-        for label in range(count):
-            members = [competition.jurors[j].id for j in ds.jurors[juror_labels == label]]
-            if members:
-                groups.append("{" + ", ".join(members) + "}")
-        notes.append(
-            f"the jurors form {count} groups that share no submission ({' '.join(groups)}): "
-            "their severities cannot be compared across groups, so calibrated scores are "
-            "comparable only within each group"
-        )
-    return notes
+class Tie(Frozen):
+    submissions: list[str]
+    """In the order the chain gave."""
+    score: float
+    ranks: tuple[int, int]
+    steps: list[LotStep | KeyStep]
+    separated_by: list[str]
+    """The key between each pair of neighbours."""
+    mattered: bool
+    """It decided who wins or who is on the reserve list."""
+    settled_by: str | None
 
 
-def _domain_reliability(totals: Totals, ds: DomainScoring) -> dict[str, Any]:
-    """Agreement between jurors on their uncalibrated totals (items × jurors, NaN if none)."""
-    obs = ds.observations
-    _, j_local = np.unique(totals.juror[obs], return_inverse=True)
-    _, s_local = np.unique(totals.submission[obs], return_inverse=True)
-    return reliability_of_scores(
-        s_local, j_local, totals.total[obs], len(ds.submissions), len(ds.jurors)
-    )
+class LotteryRecord(Frozen):
+    band: float | Literal["interval"]
+    line: float
+    members: list[str]
+    places_drawn: int
+    seed: int
+    purpose: list[str]
+    order: list[str]
+    drawn: list[str]
+    not_drawn: list[str]
 
 
-def _juror_report(
-    scoring: Scoring, leave_one_out: dict[str, dict[str, Any]] | None
-) -> list[dict[str, Any]]:
-    """Per juror: what they scored, their severity and spread, and whether they decided."""
-    competition = scoring.competition
-    totals = scoring.totals.totals
-    n_jurors = len(competition.jurors)
-    count = np.bincount(totals.juror, minlength=n_jurors)
-    sums = np.bincount(totals.juror, weights=totals.total, minlength=n_jurors)
-    squares = np.bincount(totals.juror, weights=totals.total**2, minlength=n_jurors)
-    # Per domain: each juror's position among the domain's jurors and number of totals,
-    # computed once (not one scan of the domain's totals per juror).
-    positions = [{int(j): k for k, j in enumerate(ds.jurors.tolist())} for ds in scoring.domains]
-    scored = [
-        np.bincount(totals.juror[ds.observations], minlength=n_jurors) for ds in scoring.domains
-    ]
-    report = []
-    for j, juror in enumerate(competition.jurors):
-        n = int(count[j])
-        mean = sums[j] / n if n else np.nan
-        variance = (squares[j] - n * mean**2) / (n - 1) if n > 1 else np.nan
-        per_domain = {}
-        for ds, position, n_scored in zip(scoring.domains, positions, scored, strict=True):
-            k = position.get(j)
-            if k is None:
-                continue
-            cal = ds.calibration
-            per_domain[competition.domains[ds.domain_index].id] = {
-                "n_scored": int(n_scored[j]),
-                "bias": published(cal.bias[k]),
-                "bias_se": published(cal.bias_se[k]),
-                "scale": published(cal.scale[k]),
-                "scale_se": published(cal.scale_se[k]),
-                "fallback": bool(cal.fallback[k]),
-            }
-        report.append(
-            {
-                "id": juror.id,
-                "name": juror.name,
-                "affiliations": list(juror.affiliations),
-                "domains": list(juror.domains),
-                "n_scored": n,
-                "mean": published(mean),
-                "sd": published(np.sqrt(max(variance, 0.0))) if n > 1 else None,
-                "calibration": per_domain,
-                "leave_one_out": None if leave_one_out is None else leave_one_out.get(juror.id),
-            }
-        )
-    return report
+class BudgetRecord(Frozen):
+    envelope: float | None
+    committed: float
+    left: float | None
+
+
+class DomainResults(Frozen):
+    id: str
+    name: Text
+    direction: Direction
+    winners_wanted: int
+    winners: list[str]
+    """In rank order."""
+    reserve: list[str]
+    ranking: list[Entry]
+    ties: list[Tie]
+    tie_break: list[str]
+    lottery: LotteryRecord | None
+    budget: BudgetRecord | None
+    too_close: list[str]
+    """Submissions the engine's rule (``stability.too_close_rule``) calls too close to call."""
+    warnings: list[DomainNote]
+
+    def entry(self, submission: str) -> Entry | None:
+        """The ranking line of ``submission``, if it is in this domain."""
+        return next((e for e in self.ranking if e.submission == submission), None)
+
+
+class IccUnavailable(Frozen):
+    """Why the intraclass correlations could not be computed."""
+
+    code: Literal["few_items", "few_raters", "empty_cells", "no_variation", "degenerate"]
+    empty: int | None = None
+    cells: int | None = None
+
+
+class Reliability(Frozen):
+    """Agreement between the jurors of a domain on their uncalibrated totals."""
+
+    krippendorff_alpha_interval: float | None
+    icc: dict[str, float | None] | None
+    icc_unavailable: IccUnavailable | None
+    kendall_w: float | None
+    n_items: int
+    n_raters: int
+    n_ratings: int
+
+
+class StabilityDomain(Frozen):
+    too_close: list[str] = []
+    calibration: Literal["reweighted", "refitted"] | None = None
+    """Bootstrap: full-data calibration re-weighted per replicate, or re-fitted in each."""
+    seed_purpose: list[str]
+    line_expected_rank: float | None = None
+    priors: str | None = None
+    r_hat_max: float | None = None
+
+
+class Stability(Frozen):
+    method: Literal["bootstrap", "bayes"]
+    """``bootstrap``: jurors resampled within each domain; ``bayes``: posterior draws."""
+    replicates: int
+    seed: int
+    interval: float
+    too_close_rule: Literal["rank_intervals_overlap"] = "rank_intervals_overlap"
+    """A winner whose rank interval falls below the funding line and a non-winner whose
+    interval rises above it are too close to call when the two intervals overlap."""
+    domains: dict[str, StabilityDomain]
+    interval_50: float | None = None
+    model: str | None = None
+    sampler: str | None = None
+    burn_in: int | None = None
+    draws: int | None = None
+    chains: int | None = None
+    band: str | None = None
+
+
+class ConflictRecord(Frozen):
+    juror: str
+    submission: str
+    category: str
+    source: Literal["declared", "detected"]
+    note: str | None
+    """The juror's declared note (untrusted text); None for detected conflicts."""
+    association: str | None
+    """Detected conflicts: the association both the juror and the submission belong to."""
+
+
+class ConflictExclusion(Frozen):
+    juror: str
+    submission: str
+    reason: Literal["conflict"] = "conflict"
+    category: str
+    source: Literal["declared", "detected"]
+    via: str | None = None
+    """With ``conflict_scope: domain``: the submission whose conflict excluded the juror."""
+
+
+class IncompleteExclusion(Frozen):
+    juror: str
+    submission: str
+    reason: Literal["incomplete"] = "incomplete"
+    missing: list[str]
+
+
+Exclusion = Annotated[ConflictExclusion | IncompleteExclusion, Field(discriminator="reason")]
+
+
+class Results(Frozen):
+    """Everything a run found: the contract between the engine and every reader."""
+
+    format_version: Literal[2] = FORMAT_VERSION
+    version: str
+    """The engine version that wrote the file."""
+    digest: str | None = None
+    """The run digest (``manifest.run_digest``); None until the report is written."""
+    competition: CompetitionRecord
+    options: Method
+    selection: Selection
+    inputs: list[InputRecord]
+    rubrics: dict[str, Rubric]
+    jurors: list[JurorRecord]
+    submissions: dict[str, SubmissionRecord]
+    domains: list[DomainResults]
+    budget: BudgetRecord | None
+    """Selection mode ``overall`` with a budget: the overall envelope."""
+    reliability: dict[str, Reliability]
+    stability: Stability | None
+    winners_by_method: dict[str, dict[str, list[str]]]
+    conflicts: list[ConflictRecord]
+    exclusions: list[Exclusion]
+    warnings: list[Notice]
+
+    def domain(self, domain_id: str) -> DomainResults | None:
+        return next((d for d in self.domains if d.id == domain_id), None)
+
+    def juror(self, juror_id: str) -> JurorRecord | None:
+        return next((j for j in self.jurors if j.id == juror_id), None)
+
+    def entries(self) -> Iterator[tuple[DomainResults, Entry]]:
+        """(domain, entry) of every submission, domains in order, each in ranking order."""
+        for domain in self.domains:
+            for entry in domain.ranking:
+                yield domain, entry
+
+    def as_json(self) -> dict[str, Any]:
+        """The plain JSON value of the results (as written, before key sorting)."""
+        return self.model_dump(mode="json")
+
+
+# --- the one reader -----------------------------------------------------------------------
+
+
+class ResultsFileError(GrantjuryError):
+    """A results file that cannot be read: another format version, or a broken file."""
+
+    def __init__(self, source: str, message: str, key: str | None = None) -> None:
+        self.source, self.message, self.key = source, message, key
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.source}, {self.key}" if self.key else self.source
+        return f"{where}: {self.message}"
+
+
+def read_results(raw: bytes | str, source: str = "results.json") -> Results:
+    """Read a results file through the model, or raise ``ResultsFileError`` saying which
+    field is wrong, what was expected, and what to do."""
+    try:
+        return Results.model_validate_json(raw)
+    except ValidationError as error:
+        version = _format_version(raw)
+        if version != FORMAT_VERSION:
+            found = "no format_version (format 1)" if version is None else f"format {version}"
+            raise ResultsFileError(
+                source,
+                f"written in {found}; this grantjury (format {FORMAT_VERSION}) cannot read it. "
+                "Re-run `grantjury rank` with the grantjury that is installed now, or read it "
+                "with the grantjury version recorded in its manifest.json",
+                key="format_version",
+            ) from None
+        first = error.errors()[0]
+        path = ".".join(str(p) for p in first["loc"]) or "(top)"
+        more = error.error_count() - 1
+        raise ResultsFileError(
+            source,
+            f"{first['msg']}; found {_shown(first.get('input'))}"
+            + (f" (and {more} more problem{'s' if more != 1 else ''})" if more else "")
+            + ". The file was changed by hand or is damaged: write it again with `grantjury "
+            "rank`",
+            key=path,
+        ) from None
+
+
+def load_results(path: Path) -> Results:
+    """Read ``results.json`` at ``path`` (a file or the folder holding it)."""
+    if path.is_dir():
+        path = path / "results.json"
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ResultsFileError(
+            str(path), f"cannot be read ({error.strerror or error}); give a results folder "
+            "written by `grantjury rank`"
+        ) from None
+    return read_results(raw, str(path))
+
+
+def _format_version(raw: bytes | str) -> Any:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return FORMAT_VERSION  # not JSON at all: report the parse error itself
+    return data.get("format_version") if isinstance(data, dict) else FORMAT_VERSION
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def schema_json() -> str:
+    """The JSON Schema of :class:`Results`, as committed in ``docs/results.schema.json``."""
+    schema = Results.model_json_schema(mode="serialization")
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    print(schema_json(), end="")

@@ -16,6 +16,21 @@ import numpy as np
 
 from .model import Domain, Selection
 from .rank import derived_rng
+from .results import (
+    AboveLotteryBand,
+    Decision,
+    DomainFull,
+    DomainMinimum,
+    DrawnByLot,
+    DrawnOverBudget,
+    NotDrawn,
+    NotEligible,
+    NotSelected,
+    OverallPlace,
+    OverBudget,
+    PlaceInDomain,
+    ReservePosition,
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +51,7 @@ class Outcome:
     winners: dict[str, list[str]]
     funded: dict[str, float] = field(default_factory=dict)
     reserve: dict[str, list[str]] = field(default_factory=dict)
-    decisions: dict[str, str] = field(default_factory=dict)
+    decisions: dict[str, Decision] = field(default_factory=dict)
     lotteries: dict[str, dict] = field(default_factory=dict)
     budgets: dict[str, dict] = field(default_factory=dict)
 
@@ -53,6 +68,11 @@ class _Envelope:
 
     def fits(self, amount: float) -> bool:
         return self.total is None or self.spent + amount <= self.total + 1e-9
+
+    def refusal(self, amount: float) -> OverBudget:
+        """The decision for a project whose amount does not fit what is left."""
+        assert self.total is not None  # fits() is always true without an envelope
+        return OverBudget(left=round(self.total - self.spent, 2), needed=amount)
 
     def record(self) -> dict:
         left = None if self.total is None else round(self.total - self.spent, 2)
@@ -89,12 +109,12 @@ def select(
         reserve = (drawn_out + rest)[:length]
         outcome.reserve[domain.id] = reserve
         for position, sub in enumerate(reserve, start=1):
-            outcome.decisions[sub] = f"reserve list, position {position}"
+            outcome.decisions[sub] = ReservePosition(position=position)
     for entries in rankings.values():
         for e in entries:
             if not e.eligible:
-                outcome.decisions[e.submission] = "not eligible"
-            outcome.decisions.setdefault(e.submission, "not selected")
+                outcome.decisions[e.submission] = NotEligible()
+            outcome.decisions.setdefault(e.submission, NotSelected())
     return outcome
 
 
@@ -113,10 +133,7 @@ def _select_domain(
             continue
         amount = envelope.amount(e)
         if not envelope.fits(amount):
-            outcome.decisions[e.submission] = (
-                f"does not fit the remaining envelope ({envelope.total - envelope.spent:g} left, "
-                f"{amount:g} needed)"
-            )
+            outcome.decisions[e.submission] = envelope.refusal(amount)
             if selection.budget_rule == "stop":
                 break
             continue
@@ -124,7 +141,7 @@ def _select_domain(
         winners.append(e.submission)
         if domain.budget is not None or e.amount is not None:
             outcome.funded[e.submission] = amount
-        outcome.decisions[e.submission] = f"place {len(winners)} of {domain.winners} in the domain"
+        outcome.decisions[e.submission] = PlaceInDomain(place=len(winners), places=domain.winners)
     if domain.budget is not None:
         outcome.budgets[domain.id] = envelope.record()
     if selection.lottery is not None:
@@ -183,20 +200,16 @@ def _lottery(
         outcome.decisions.pop(sub, None)
         outcome.funded.pop(sub, None)
     for position, sub in enumerate(above, start=1):
-        outcome.decisions[sub] = f"place {position} of {places}: above the lottery band"
+        outcome.decisions[sub] = AboveLotteryBand(place=position, places=places)
     for sub in drawn:
-        outcome.decisions[sub] = "drawn by lot inside the band around the funding line"
+        outcome.decisions[sub] = DrawnByLot()
     for sub in final:
         amount = next(e.amount for e in eligible if e.submission == sub)
         if amount is not None:
             outcome.funded[sub] = min(amount, selection.cap) if selection.cap else amount
     not_drawn = [s for s in order if s not in drawn]
     for sub in not_drawn:
-        outcome.decisions[sub] = (
-            "drawn by lot, but does not fit the remaining envelope"
-            if sub in too_dear
-            else "in the lottery band, not drawn"
-        )
+        outcome.decisions[sub] = DrawnOverBudget() if sub in too_dear else NotDrawn()
     outcome.lotteries[domain.id] = {
         "band": band_rule,
         "line": round(abs(line), 6),
@@ -220,13 +233,10 @@ def _select_overall(
     total = selection.total_winners
     chosen: set[str] = set()
 
-    def take(e: Entry, why: str) -> bool:
+    def take(e: Entry, why: Decision) -> bool:
         amount = envelope.amount(e)
         if not envelope.fits(amount):
-            outcome.decisions[e.submission] = (
-                f"does not fit the remaining envelope ({envelope.total - envelope.spent:g} left, "
-                f"{amount:g} needed)"
-            )
+            outcome.decisions[e.submission] = envelope.refusal(amount)
             return False
         envelope.spent += amount
         chosen.add(e.submission)
@@ -241,9 +251,7 @@ def _select_overall(
         for e in rankings[domain.id]:
             if taken >= domain.minimum:
                 break
-            if e.eligible and take(
-                e, f"among the {domain.minimum} places guaranteed to domain {domain.id}"
-            ):
+            if e.eligible and take(e, DomainMinimum(minimum=domain.minimum, domain=domain.id)):
                 taken += 1
     maximum = {d.id: d.winners for d in domains}
     rank_in_domain = {e.submission: i for d in domains for i, e in enumerate(rankings[d.id])}
@@ -256,11 +264,9 @@ def _select_overall(
         if total is not None and len(chosen) >= total:
             break
         if len(outcome.winners[e.domain]) >= maximum[e.domain]:
-            outcome.decisions[e.submission] = f"domain {e.domain} already has its maximum"
+            outcome.decisions[e.submission] = DomainFull(domain=e.domain)
             continue
-        fitted = take(
-            e, f"overall place {len(chosen) + 1}" + (f" of {total}" if total is not None else "")
-        )
+        fitted = take(e, OverallPlace(place=len(chosen) + 1, places=total))
         if not fitted and selection.budget_rule == "stop":
             break
     for d in domains:

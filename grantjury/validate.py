@@ -16,13 +16,13 @@ import numpy as np
 from .conflicts import conflict_register, forbidden_pairs
 from .errors import ProblemLog
 from .load import CsvTable, RawCompetition
+from .messages import MAX_LISTED, listed
 from .model import CONFLICT_CATEGORIES, Competition, DeclaredConflict, ScoreTable
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
 """Arabic-Indic and Eastern Arabic-Indic digits (and the Arabic decimal separator) are read
 as the ASCII digits they stand for."""
 
-_MAX_LISTED = 5
 
 
 def parse_number(text: str, decimal_comma: bool) -> float | None:
@@ -86,16 +86,17 @@ def validate(
         sorted({s.id: s for s, _, _ in raw.submissions}.values(), key=lambda s: s.id)
     )
     if not submissions:
-        log.warn(raw.submissions_label or comp_label, "there are no submissions yet")
+        log.warn(raw.submissions_label or comp_label, "no_submissions")
     per_domain = Counter(s.domain for s in submissions)
     for domain in spec.domains if submissions else ():
         if per_domain[domain.id] < domain.winners:
             log.warn(
                 comp_label,
-                f"domain {domain.id} has {per_domain[domain.id]} submissions "
-                f"for {domain.winners} prizes: at most {per_domain[domain.id]} winners "
-                "can be named",
+                "few_submissions_for_prizes",
                 field="domains",
+                domain=domain.id,
+                submissions=per_domain[domain.id],
+                prizes=domain.winners,
             )
 
     juror_places: dict[str, list] = {}
@@ -227,28 +228,17 @@ def _check_still_to_come(raw: RawCompetition, require_scores: bool, log: Problem
         else:
             log.warn(
                 label,
-                f"the scores file {relative} does not exist yet: grantjury collect writes it, "
-                "grantjury rank needs it",
+                "scores_to_come",
                 field="scores",
+                path=relative,
             )
     if "assignments" in raw.still_to_come:
         log.warn(
             label,
-            f"the assignments file {raw.still_to_come['assignments']} does not exist yet: "
-            "grantjury assign writes it",
+            "assignments_to_come",
             field="assignments",
+            path=raw.still_to_come["assignments"],
         )
-
-
-def _listed(ids: list[str]) -> str:
-    """``A, B, C`` or ``A, B, C, D, E and 3 more``."""
-    if len(ids) <= _MAX_LISTED:
-        return ", ".join(ids)
-    return f"{', '.join(ids[:_MAX_LISTED])} and {len(ids) - _MAX_LISTED} more"
-
-
-def _submissions(n: int, kind: str = "") -> str:
-    return f"{n} {kind}submission{'' if n == 1 else 's'}"
 
 
 def _validate_assignments(
@@ -288,7 +278,7 @@ def _validate_assignments(
             first -= 1
         log.warn(
             table.label,
-            "the same assignment appears twice",
+            "assignment_twice",
             line=int(table.lines[rows[k]]),
             found=f"{jurors[pairs[k, 0]].id} / {submissions[pairs[k, 1]].id} again",
             expected=f"one line per juror and submission (first on line "
@@ -304,10 +294,13 @@ def _validate_assignments(
             warned.add((j, domain))
             log.warn(
                 table.label,
-                f"juror {jurors[j].id} is assigned {submissions[s].id}, in domain {domain}, "
-                f"outside their panel ({', '.join(panel)})",
+                "assigned_outside_panel",
                 line=int(line),
                 field="juror",
+                juror=jurors[j].id,
+                submission=submissions[s].id,
+                domain=domain,
+                panel=list(panel),
             )
     return pairs, lines
 
@@ -332,10 +325,13 @@ def _check_scored_as_assigned(
         subs = [submissions[s].id for s in np.unique(table.submission[rows]).tolist()]
         log.warn(
             scores_label,
-            f"juror {jurors[j].id} has scores for {_submissions(len(subs))} not assigned to "
-            f"them in {assignments_label}: {_listed(subs)}",
+            "scores_not_assigned",
             line=int(table.line[rows].min()),
             field="submission",
+            juror=jurors[j].id,
+            count=len(subs),
+            assignments=assignments_label,
+            submissions=subs,
         )
     unscored = ~np.isin(planned, scored)
     for j in np.unique(assigned[unscored, 0]).tolist():
@@ -343,10 +339,12 @@ def _check_scored_as_assigned(
         subs = [submissions[s].id for s in assigned[rows, 1].tolist()]
         log.warn(
             assignments_label,
-            f"juror {jurors[j].id} has no scores for {_submissions(len(subs), 'assigned ')}: "
-            f"{_listed(subs)}",
+            "assigned_not_scored",
             line=int(assigned_lines[rows].min()),
             field="submission",
+            juror=jurors[j].id,
+            count=len(subs),
+            submissions=subs,
         )
 
 
@@ -363,14 +361,16 @@ def _check_assigned_conflicts(
             continue
         conflict, via = sorted(set(reasons))[0]
         submission = competition.submissions[s].id
-        scope = "" if via == submission else f" (domain scope, via {via})"
         log.warn(
             label,
-            f"juror {competition.jurors[j].id} is assigned {submission} despite a "
-            f"{conflict.source} conflict ({conflict.category}){scope}: those scores would be "
-            "excluded; run grantjury assign again before the sheets go out",
+            "assigned_despite_conflict",
             line=int(line),
             field="juror",
+            juror=competition.jurors[j].id,
+            submission=submission,
+            source=conflict.source,
+            category=conflict.category,
+            via=None if via == submission else via,
         )
 
 
@@ -406,7 +406,7 @@ def _check_rules(raw: RawCompetition, submissions: tuple, log: ProblemLog) -> No
         budgeted = {d.id for d in spec.domains}
     missing = [s.id for s in submissions if s.domain in budgeted and s.requested_amount is None]
     if missing:
-        shown = ", ".join(missing[:_MAX_LISTED]) + (" …" if len(missing) > _MAX_LISTED else "")
+        shown = ", ".join(missing[:MAX_LISTED]) + (" …" if len(missing) > MAX_LISTED else "")
         log.error(
             raw.submissions_label or label,
             f"{len(missing)} submission(s) in a domain with a budget have no "
@@ -455,7 +455,7 @@ def _check_rules(raw: RawCompetition, submissions: tuple, log: ProblemLog) -> No
             label,
             "a budget per domain would be ignored with selection mode overall",
             field="domains.budget",
-            found=f"a budget on {_listed(with_budget)}",
+            found=f"a budget on {listed(with_budget)}",
             expected="one selection.budget for the whole competition with mode overall, or "
             "mode per_domain to fund each domain from its own budget",
         )
@@ -463,8 +463,9 @@ def _check_rules(raw: RawCompetition, submissions: tuple, log: ProblemLog) -> No
         if not submission.eligible and not submission.reason:
             log.warn(
                 raw.submissions_label or label,
-                f"{submission.id} is marked not eligible without a reason",
+                "ineligible_without_reason",
                 field="reason",
+                submission=submission.id,
             )
 
 
@@ -577,7 +578,7 @@ def _validate_conflicts(
         if (juror, submission) in seen:
             log.warn(
                 table.label,
-                "conflict declared twice",
+                "conflict_twice",
                 line=line,
                 found=f"{juror} / {submission}",
                 expected=f"one line (first on line {seen[(juror, submission)]})",
@@ -812,8 +813,9 @@ def _check_panels(raw, table, jurors, juror, row_domain, valid, log: ProblemLog)
         j, d = int(juror[row]), int(row_domain[row])
         log.warn(
             table.label,
-            f"juror {jurors[j].id} scored in domain {domain_ids[d]}, "
-            "outside their panel; the scores are used",
+            "scored_outside_panel",
             line=int(table.lines[row]),
             field="juror",
+            juror=jurors[j].id,
+            domain=domain_ids[d],
         )
