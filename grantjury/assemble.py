@@ -18,6 +18,7 @@ from .errors import Problem
 from .figures import published
 from .reliability import reliability_of_scores
 from .results import (
+    FORMAT_VERSION,
     AssociationRecord,
     BudgetRecord,
     CompetitionRecord,
@@ -180,6 +181,7 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
     spec = competition.spec
     overall = outcome.budgets.get("overall")
     return Results(
+        format_version=FORMAT_VERSION,
         version=__version__,
         competition=CompetitionRecord(
             id=spec.id,

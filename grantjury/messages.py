@@ -87,8 +87,7 @@ ENGLISH: dict[str, str] = {
     ),
     "assignment_twice": "the same assignment appears twice",
     "assigned_outside_panel": (
-        "juror {juror} is assigned {submission}, in domain {domain}, outside their panel "
-        "({panel})"
+        "juror {juror} is assigned {submission}, in domain {domain}, outside their panel ({panel})"
     ),
     "scores_not_assigned": (
         "juror {juror} has scores for {count} submission(s) not assigned to them in "

@@ -476,7 +476,9 @@ Exclusion = Annotated[ConflictExclusion | IncompleteExclusion, Field(discriminat
 class Results(Frozen):
     """Everything a run found: the contract between the engine and every reader."""
 
-    format_version: Literal[2] = FORMAT_VERSION
+    format_version: Literal[2]
+    """:data:`FORMAT_VERSION`; required, so that a file of format 1 (which has none) is told
+    apart from a damaged one."""
     version: str
     """The engine version that wrote the file."""
     digest: str | None = None
@@ -536,17 +538,26 @@ def read_results(raw: bytes | str, source: str = "results.json") -> Results:
     try:
         return Results.model_validate_json(raw)
     except ValidationError as error:
-        version = _format_version(raw)
+        version, engine = _format_version(raw)
         if version != FORMAT_VERSION:
-            found = "no format_version (format 1)" if version is None else f"format {version}"
+            found = (
+                "format 1 (it has no format_version)" if version is None else f"format {version}"
+            )
+            by = f" by grantjury {engine}" if isinstance(engine, str) else ""
             raise ResultsFileError(
                 source,
-                f"written in {found}; this grantjury (format {FORMAT_VERSION}) cannot read it. "
+                f"written in {found}{by}; this grantjury reads format {FORMAT_VERSION}. "
                 "Re-run `grantjury rank` with the grantjury that is installed now, or read it "
                 "with the grantjury version recorded in its manifest.json",
                 key="format_version",
             ) from None
         first = error.errors()[0]
+        if first["type"] == "json_invalid":
+            raise ResultsFileError(
+                source,
+                f"not valid JSON ({first['ctx'].get('error', first['msg'])}); write it again "
+                "with `grantjury rank`",
+            ) from None
         path = ".".join(str(p) for p in first["loc"]) or "(top)"
         more = error.error_count() - 1
         raise ResultsFileError(
@@ -567,18 +578,22 @@ def load_results(path: Path) -> Results:
         raw = path.read_bytes()
     except OSError as error:
         raise ResultsFileError(
-            str(path), f"cannot be read ({error.strerror or error}); give a results folder "
-            "written by `grantjury rank`"
+            str(path),
+            f"cannot be read ({error.strerror or error}); give a results folder "
+            "written by `grantjury rank`",
         ) from None
     return read_results(raw, str(path))
 
 
-def _format_version(raw: bytes | str) -> Any:
+def _format_version(raw: bytes | str) -> tuple[Any, Any]:
+    """The file's format version and engine version, read loosely (the file failed the model)."""
     try:
         data = json.loads(raw)
     except ValueError:
-        return FORMAT_VERSION  # not JSON at all: report the parse error itself
-    return data.get("format_version") if isinstance(data, dict) else FORMAT_VERSION
+        return FORMAT_VERSION, None  # not JSON at all: the parse error itself is reported
+    if not isinstance(data, dict):
+        return FORMAT_VERSION, None
+    return data.get("format_version"), data.get("version")
 
 
 def _shown(value: Any) -> str:

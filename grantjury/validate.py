@@ -24,7 +24,6 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "012345678
 as the ASCII digits they stand for."""
 
 
-
 def parse_number(text: str, decimal_comma: bool) -> float | None:
     """Read one number as people write it; None when it is not a plain finite number."""
     text = text.strip().translate(_DIGITS)

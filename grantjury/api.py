@@ -1,0 +1,176 @@
+"""The library API: what the ``grantjury`` command does, as functions (docs/api.md).
+
+>>> import grantjury
+>>> competition = grantjury.load("sample_submissions")          # doctest: +SKIP
+>>> run = grantjury.rank(competition, replicates=200)            # doctest: +SKIP
+>>> report = grantjury.write_report(run, "reports")              # doctest: +SKIP
+
+Every command of the command line calls these functions and only prints what they return,
+so a script gets the same bytes as the command with the same options. Errors are the
+project's own (``grantjury.errors.GrantjuryError`` and its subclasses), never a raw
+``pydantic.ValidationError``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import GrantjuryError, Problem
+from .model import Competition, Method
+from .pipeline import Progress, RunResult, cycle_collector_paused, load_competition, score
+from .report import build_outputs, check_not_foreign, check_output_dir, write_outputs
+from .results import Results
+
+PathLike = str | os.PathLike[str]
+
+OPTIONS: tuple[str, ...] = tuple(Method.model_fields)
+"""The options of a run, as ``grantjury rank`` takes them (``method`` in competition.yaml)."""
+
+
+class OptionError(GrantjuryError):
+    """An option of a run that does not exist, or whose value is out of its range.
+
+    ``exit_code`` is 2: a misuse of the command or the API, not invalid competition data."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Run:
+    """A ranked competition: its typed results and every intermediate ``explain`` needs.
+
+    ``given_options`` are the options the caller set (recorded in the manifest as such);
+    ``results.options`` are the effective ones, defaults included."""
+
+    competition: Competition
+    method: Method
+    results: Results
+    warnings: tuple[Problem, ...]
+    given_options: dict[str, Any]
+    intermediates: RunResult
+    """The pipeline's run with its ``scoring`` (calibrations, rankings, stability)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report written to disk: the results with their run digest, and the files written."""
+
+    results: Results
+    files: tuple[Path, ...]
+
+
+def load(path: PathLike) -> Competition:
+    """Load and validate a competition: a ``competition.yaml`` or the folder holding one.
+
+    Raises ``grantjury.errors.InvalidInput`` listing every problem found (file, line, field,
+    what was found and what was expected)."""
+    return load_competition(Path(path))
+
+
+def method_for(competition: Competition, options: dict[str, Any]) -> Method:
+    """The competition's method with ``options`` applied (None means not given), checked:
+    an unknown option or a value out of range raises ``OptionError`` naming it."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise OptionError(
+            f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"the options of a run are {', '.join(OPTIONS)}"
+        )
+    given = {k: v for k, v in options.items() if v is not None}
+    try:
+        return Method.model_validate({**competition.spec.method.model_dump(), **given})
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = ".".join(str(p) for p in item["loc"])
+            problems.append(f"option {name}: {item['msg']}; found {item.get('input')!r}")
+        raise OptionError("; ".join(problems)) from None
+
+
+def rank(
+    competition: Competition | PathLike,
+    *,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Run:
+    """Score a competition, pick its winners and say how sure the result is.
+
+    ``options`` are those of ``grantjury rank`` (``calibration``, ``aggregate``, ``seed``,
+    ``replicates``, ``uncertainty``, ``burn_in``, ``draws``, and the other fields of
+    ``method`` in competition.yaml: see ``OPTIONS``), with the same defaults: the
+    competition's ``method``, else the engine's. ``progress(done, total=None)`` is called as
+    the stability analysis advances."""
+    if not isinstance(competition, Competition):
+        competition = load(competition)
+    method = method_for(competition, options)
+    with cycle_collector_paused():
+        result = score(competition, method, progress)
+    given = {k: v for k, v in sorted(options.items()) if v is not None}
+    return Run(competition, method, result.results, result.warnings, given, result)
+
+
+def check_report_folder(out_dir: PathLike, force: bool = False) -> None:
+    """Refuse, before any work, a folder that cannot take a report (a file, not writable, or
+    holding files that are not a grantjury report, unless ``force``)."""
+    check_output_dir(Path(out_dir))
+    check_not_foreign(Path(out_dir), force)
+
+
+def write_report(run: Run, out_dir: PathLike, *, force: bool = False) -> Report:
+    """Write ``results.json``, ``ranking.csv`` and ``manifest.json`` into ``out_dir``
+    (created if needed), all at once: byte for byte what ``grantjury rank`` writes.
+
+    A folder holding files that are not a previous grantjury report is refused unless
+    ``force``; documents of a previous report there are removed (they describe other
+    results)."""
+    target = Path(out_dir)
+    check_report_folder(target, force)
+    results, files = build_outputs(
+        run.results, run.given_options, Path(run.competition.path), target
+    )
+    return Report(results, tuple(write_outputs(target, files, force=force)))
+
+
+def render(
+    results_dir: PathLike,
+    kinds: Iterable[str] | None = None,
+    *,
+    out_dir: PathLike | None = None,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Print the documents of a report as PDF (``kinds``: any of ``grantjury.render.KINDS``;
+    all when None) into ``out_dir`` (default: the results folder). Rendered into the results
+    folder, the documents are recorded in its manifest so that ``verify`` checks them."""
+    from .render.documents import render_documents
+    from .report import record_documents
+
+    source = Path(results_dir)
+    target = Path(out_dir) if out_dir is not None else source
+    check_output_dir(target)
+    only = set(kinds) if kinds is not None else None
+    written = render_documents(source, target, only, progress=progress, workers=workers)
+    if target.resolve() == source.resolve():
+        record_documents(source, written)
+    return written
+
+
+def verify(results_dir: PathLike, competition: PathLike | None = None) -> Any:
+    """Re-run a report from its recorded inputs and say whether every byte is the same, and
+    if not, what differs (``grantjury.audit.VerifyReport``)."""
+    from .audit import verify as verify_report
+
+    return verify_report(Path(results_dir), None if competition is None else Path(competition))
