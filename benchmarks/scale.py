@@ -149,7 +149,7 @@ def stages(folder: Path, calibration: str, replicates: int, measure: str) -> dic
     from grantjury.conflicts import exclude_conflicts
     from grantjury.eligibility import ineligibility_reasons
     from grantjury.errors import ProblemLog
-    from grantjury.load import load_raw
+    from grantjury.loading import load_raw
     from grantjury.report import build_outputs, write_outputs
     from grantjury.results import build_results, calibration_warnings
     from grantjury.validate import validate

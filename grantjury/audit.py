@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .errors import GrantjuryError, InvalidInput
-from .load import find_competition_file
+from .loading import find_competition_file
 from .manifest import (
     MANIFEST,
     build_manifest,

@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import GrantjuryError, Problem, ProblemLog
-from .load import read_csv
+from .loading import read_csv
 from .model import Competition, Criterion
 from .sheets import (
     COMMENT_KEY,

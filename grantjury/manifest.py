@@ -20,7 +20,7 @@ import numpy as np
 
 from . import __version__
 from .errors import ProblemLog
-from .load import read_csv, read_yaml
+from .loading import read_csv, read_yaml
 from .results import InputRecord, LotStep, Results
 
 MANIFEST = "manifest.json"

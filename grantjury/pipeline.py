@@ -21,9 +21,9 @@ from .conflicts import Exclusions, exclude_conflicts
 from .eligibility import ineligibility_reasons
 from .errors import Problem, ProblemLog
 from .figures import published
-from .load import load_raw
+from .loading import load_raw
 from .model import Competition, Method
-from .rank import Candidate, DomainRanking, derived_rng, rank_merits
+from .ranking import Candidate, DomainRanking, derived_rng, rank_merits
 from .results import Results
 from .select import Entry, Outcome, select, selected_mask
 from .stability import DomainInput, rank_intervals, rank_matrix, replicate_domain

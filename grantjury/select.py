@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .model import Domain, Selection
-from .rank import derived_rng
+from .ranking import derived_rng
 from .results import (
     AboveLotteryBand,
     Decision,

@@ -24,7 +24,7 @@ from scipy.sparse import csr_matrix
 
 from .aggregate import aggregate_scores
 from .calibrate import calibrate
-from .rank import derived_rng
+from .ranking import derived_rng
 
 GRAPH_METHODS = ("additive", "affine")
 INTERVAL = (0.05, 0.95)

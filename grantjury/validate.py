@@ -15,7 +15,7 @@ import numpy as np
 
 from .conflicts import conflict_register, forbidden_pairs
 from .errors import ProblemLog
-from .load import CsvTable, RawCompetition
+from .loading import CsvTable, RawCompetition
 from .messages import MAX_LISTED, listed
 from .model import CONFLICT_CATEGORIES, Competition, DeclaredConflict, ScoreTable
 

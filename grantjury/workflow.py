@@ -24,7 +24,7 @@ from .conflicts import conflict_register, forbidden_pairs
 from .errors import GrantjuryError, OutputError
 from .model import Competition
 from .pipeline import load_competition
-from .rank import derived_rng
+from .ranking import derived_rng
 from .sheets import assigned_by_juror, build_workbook, layout, workbook_name
 
 STARTER_FILES = ("competition.yaml", "rubric.yaml", "jurors.yaml", "README.md")

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from grantjury.pipeline import effective_method, load_competition, run, score_all
-from grantjury.rank import PRECISION
+from grantjury.ranking import PRECISION
 from grantjury.simulate import yaml_text
 from grantjury.summary import summary
 

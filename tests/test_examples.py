@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from grantjury.pipeline import run
-from grantjury.rank import derived_rng
+from grantjury.ranking import derived_rng
 from tests.conftest import invoke
 from tests.handmade import by_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from grantjury.rank import Candidate, derived_rng, rank_domain
+from grantjury.ranking import Candidate, derived_rng, rank_domain
 
 CHAIN = ("raw_mean", "lot")
 

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grantjury.errors import ProblemLog
-from grantjury.load import _rows_by_csv_module, _rows_by_numpy, read_csv
+from grantjury.loading import _rows_by_csv_module, _rows_by_numpy, read_csv
 from grantjury.manifest import canonical, content_digest, sha256
-from grantjury.rank import published_array
+from grantjury.ranking import published_array
 from grantjury.reliability import krippendorff_alpha_interval, reliability_of_scores
 from grantjury.report import pretty_json
 

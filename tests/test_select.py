@@ -8,7 +8,7 @@ import pytest
 
 from grantjury.model import Domain, Selection
 from grantjury.pipeline import run
-from grantjury.rank import derived_rng
+from grantjury.ranking import derived_rng
 from grantjury.select import Entry, select
 from tests.handmade import by_id, write_handmade
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from grantjury.pipeline import run
-from grantjury.rank import Candidate, rank_domain
+from grantjury.ranking import Candidate, rank_domain
 from tests.handmade import by_id, write_handmade
 
 HALF_POINTS = {"min": 0, "max": 5, "step": 0.5}
