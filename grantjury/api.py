@@ -23,7 +23,14 @@ from pydantic import ValidationError
 
 from .errors import GrantjuryError, Problem
 from .model import Competition, Method
-from .pipeline import Progress, RunResult, cycle_collector_paused, load_competition, score
+from .pipeline import (
+    Progress,
+    RunResult,
+    cycle_collector_paused,
+    inspect,
+    load_competition,
+    score,
+)
 from .report import build_outputs, check_not_foreign, check_output_dir, write_outputs
 from .results import Results
 
@@ -78,6 +85,12 @@ def load(path: PathLike) -> Competition:
     Raises ``grantjury.errors.InvalidInput`` listing every problem found (file, line, field,
     what was found and what was expected)."""
     return load_competition(Path(path))
+
+
+def validate(path: PathLike) -> tuple[Competition, tuple[Problem, ...]]:
+    """Validate a competition whose scores may not be in yet, and gather every warning a run
+    would give (``grantjury validate``)."""
+    return inspect(Path(path))
 
 
 def method_for(competition: Competition, options: dict[str, Any]) -> Method:

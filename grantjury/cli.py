@@ -13,18 +13,17 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from . import __version__
+from . import __version__, api
 from . import simulate as simulation
 from .errors import GrantjuryError
 from .manifest import short
 from .model import AGGREGATES, CALIBRATIONS
-from .pipeline import inspect, run
-from .render.documents import KINDS, render_documents
+from .pipeline import run
+from .render.documents import KINDS
 from .report import (
     build_outputs,
     check_not_foreign,
     check_output_dir,
-    record_documents,
     write_outputs,
 )
 from .summary import summary
@@ -91,7 +90,9 @@ class GrantjuryGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except GrantjuryError as exc:
-            raise UserError(str(exc)) from None
+            error = UserError(str(exc))
+            error.exit_code = getattr(exc, "exit_code", 1)
+            raise error from None
         except Exception as exc:
             log = Path(tempfile.gettempdir()) / "grantjury-crash.log"
             try:
@@ -120,7 +121,7 @@ def validate(competition: Path | None) -> None:
         grantjury validate sample_submissions/
     """
     path = resolve_competition(competition)
-    loaded, warnings = inspect(path)
+    loaded, warnings = api.validate(path)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
@@ -577,12 +578,8 @@ def render(results_dir: Path, out_dir: Path | None, only: tuple[str, ...]) -> No
     Example:
         grantjury render reports/ --only ceremony --only certificates
     """
-    target = out_dir or results_dir
-    check_output_dir(target)
     say = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
-    written = render_documents(results_dir, target, set(only) or None, progress=say)
-    if target.resolve() == results_dir.resolve():
-        record_documents(results_dir, written)
+    written = api.render(results_dir, only or None, out_dir=out_dir, progress=say)
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
 
