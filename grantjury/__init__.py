@@ -1,7 +1,7 @@
 """grantjury: fair, explainable, reproducible rankings for grant competitions.
 
 The library API (docs/api.md): ``load``, ``rank``, ``write_report``, ``render``, ``verify``,
-and ``read_results`` / ``load_results`` for the typed results (``grantjury.results``). They
+``plan``, and ``read_results`` / ``load_results`` for the typed results. They
 are imported on first use, so that ``import grantjury`` (and ``grantjury --help``) stays
 cheap.
 """
@@ -18,6 +18,7 @@ _API = {
     "write_report": "grantjury.api",
     "render": "grantjury.api",
     "verify": "grantjury.api",
+    "plan": "grantjury.api",
     "OPTIONS": "grantjury.api",
     "OptionError": "grantjury.api",
     "Run": "grantjury.api",

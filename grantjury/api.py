@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import GrantjuryError, Problem
+from .figures import published
 from .model import Competition, Method
 from .pipeline import (
     Progress,
@@ -32,7 +33,9 @@ from .pipeline import (
     score,
 )
 from .report import build_outputs, check_not_foreign, check_output_dir, write_outputs
-from .results import Results
+from .results import Results, load_results
+from .selection_reliability import PlanRow
+from .selection_reliability import plan as selection_plan
 
 PathLike = str | os.PathLike[str]
 
@@ -187,3 +190,102 @@ def verify(results_dir: PathLike, competition: PathLike | None = None) -> Any:
     from .audit import verify as verify_report
 
     return verify_report(Path(results_dir), None if competition is None else Path(competition))
+
+
+PUBLISHED_ICC_RANGE = (0.26, 0.34)
+"""Single-reviewer ICCs reported for grant panels (e.g. 0.34 for NIH study sections in
+Erosheva et al. 2021, the example of Bartoš & Martinková 2024): guidance when no earlier
+edition has been ranked."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The expected selection reliability of a planned competition, per jurors-per-submission."""
+
+    submissions: int
+    winners: int
+    icc_single: float
+    icc_source: str
+    """``given``, or the results folder of the earlier edition it was read from."""
+    jurors: int | None
+    rows: tuple[PlanRow, ...]
+
+    def as_json(self) -> list[dict[str, Any]]:
+        """One entry per jurors-per-submission value (``grantjury plan --format json``)."""
+        return [
+            {
+                "jurors_per_submission": row.jurors_per_submission,
+                "reliability": published(row.reliability),
+                "true_positive_share": published(row.shares.true_positive),
+                "false_positive_share": published(row.shares.false_positive),
+                "false_negative_share": published(row.shares.false_negative),
+                "expected_true_winners": published(row.shares.true_positive * self.winners),
+                "reviews": row.reviews,
+                "load_per_juror": None if row.load is None else published(row.load),
+                "icc_single": published(self.icc_single),
+                "icc_source": self.icc_source,
+            }
+            for row in self.rows
+        ]
+
+
+def plan(
+    submissions: int,
+    winners: int,
+    jurors_per_submission: Iterable[int],
+    *,
+    icc: float | None = None,
+    previous: PathLike | None = None,
+    jurors: int | None = None,
+) -> Plan:
+    """How many jurors per submission, before the call opens: for each choice, the expected
+    share of winners a noise-free jury would also pick (Bartoš & Martinková 2024), from one
+    juror's ICC, given (``icc``) or read from an earlier edition's results (``previous``)."""
+    counts = sorted(set(jurors_per_submission))
+    if not 0 < winners < submissions:
+        raise OptionError(
+            f"winners must be between 1 and submissions − 1; found {winners} winners for "
+            f"{submissions} submissions"
+        )
+    if not counts or counts[0] < 1:
+        raise OptionError("jurors per submission must be whole numbers of at least 1")
+    if (icc is None) == (previous is None):
+        raise OptionError(
+            "give one juror's ICC either as a value (icc, e.g. 0.3; grant panels report "
+            f"{PUBLISHED_ICC_RANGE[0]}–{PUBLISHED_ICC_RANGE[1]}) or as an earlier edition's "
+            "results folder (previous), not both"
+        )
+    if previous is not None:
+        icc, source = icc_of_results(load_results(Path(previous))), str(previous)
+    else:
+        source = "given"
+    assert icc is not None
+    if not 0.0 <= icc <= 1.0:
+        raise OptionError(f"the ICC of one juror lies between 0 and 1; found {icc}")
+    rows = selection_plan(submissions, winners, icc, counts, jurors)
+    return Plan(submissions, winners, float(icc), source, jurors, tuple(rows))
+
+
+def icc_of_results(results: Results) -> float:
+    """One juror's ICC in an earlier edition: the domains' estimates, weighted by their
+    number of candidates."""
+    figures = [
+        d.selection_reliability
+        for d in results.domains
+        if d.selection_reliability and d.selection_reliability.icc_single
+    ]
+    if not figures:
+        raise OptionError(
+            "these results have no single-juror ICC (no domain had a submission scored by two "
+            "jurors); give the ICC as a value instead"
+        )
+    weights = sum(f.candidates for f in figures)
+    return sum(f.icc_single[0] * f.candidates for f in figures) / weights  # type: ignore[index]
+
+
+def write_plan_chart(plan: Plan, target: PathLike) -> None:
+    """Draw a plan as a chart (``.png`` or ``.svg``, by the target's suffix)."""
+    from .render.plan_chart import plan_chart, write_chart
+
+    figure = plan_chart(plan.rows, plan.icc_single, plan.winners, plan.submissions)
+    write_chart(figure, Path(target))

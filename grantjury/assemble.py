@@ -37,6 +37,7 @@ from .results import (
     NotRanked,
     Reliability,
     Results,
+    SelectionReliability,
     ShortOfWinners,
     Stability,
     StabilityDomain,
@@ -45,6 +46,8 @@ from .results import (
     TieBreakUsed,
     Unranked,
 )
+from .selection_reliability import INTERVAL as SELECTION_INTERVAL
+from .selection_reliability import domain_selection
 
 if TYPE_CHECKING:
     from .pipeline import DomainScoring, Scoring
@@ -176,6 +179,7 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
                 budget=None if budget is None else BudgetRecord.model_validate(budget),
                 too_close=too_close(entries, winners) if stability else [],
                 warnings=_domain_notes(scoring, ds),
+                selection_reliability=_selection_reliability(scoring, ds, entries, winners),
             )
         )
     spec = competition.spec
@@ -211,6 +215,9 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
         domains=domains_out,
         budget=None if overall is None else BudgetRecord.model_validate(overall),
         reliability=reliability,
+        selection_reliability=_overall_selection(
+            [d.selection_reliability for d in domains_out if d.selection_reliability]
+        ),
         stability=None if stability is None else _stability_record(stability),
         winners_by_method=sensitivity.winners_by_method,
         conflicts=[
@@ -236,6 +243,75 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
         ),
         warnings=[notice(w) for w in warnings],
     )
+
+
+CALIBRATION_PARAMETERS = {"raw": 0, "additive": 1, "zscore": 2, "percentile": 2, "affine": 2}
+"""Parameters each calibration method fits per juror (beyond one overall constraint)."""
+
+
+def _selection_reliability(
+    scoring: Scoring, ds: DomainScoring, entries: list[Entry], winners: list[str]
+) -> SelectionReliability | None:
+    """The domain's selection reliability from its calibrated totals and its candidates (the
+    eligible ranked submissions, among which the winners were chosen)."""
+    totals = scoring.totals.totals
+    candidates = [e for e in entries if e.rank is not None and e.eligible]
+    found = domain_selection(
+        totals.submission[ds.observations],
+        ds.calibration.calibrated,
+        np.array([e.n_jurors for e in candidates], dtype=np.int64),
+        sum(1 for e in candidates if e.submission in set(winners)),
+        fitted=CALIBRATION_PARAMETERS[scoring.method.calibration] * max(len(ds.jurors) - 1, 0),
+    )
+    if found is None:
+        return None
+    return SelectionReliability(
+        interval=SELECTION_INTERVAL,
+        icc_single=_range((found.icc.icc, found.icc.low, found.icc.high)),
+        reliability=_range(found.reliability),
+        jurors_per_submission=published(found.jurors_per_submission),
+        candidates=found.candidates,
+        selected=found.selected,
+        true_positive_share=_range(found.true_positive),
+        false_positive_share=_range(found.false_positive),
+        false_negative_share=_range(found.false_negative),
+        expected_true_winners=_range(found.expected_true_winners),
+    )
+
+
+def _overall_selection(domains: list[SelectionReliability]) -> SelectionReliability | None:
+    """The domains combined: true winners and missed ones added up (each end of the intervals
+    with each other: a conservative interval, as if the domains' errors went together)."""
+    if not domains:
+        return None
+    selected = sum(d.selected for d in domains)
+    candidates = sum(d.candidates for d in domains)
+    true = [sum(d.expected_true_winners[i] for d in domains) for i in range(3)]
+    missed = [
+        sum(d.false_negative_share[i] * (d.candidates - d.selected) for d in domains)
+        for i in range(3)
+    ]
+    rest = candidates - selected
+    tp = [t / selected for t in true]
+    return SelectionReliability(
+        interval=SELECTION_INTERVAL,
+        icc_single=None,
+        reliability=None,
+        jurors_per_submission=published(
+            sum(d.jurors_per_submission * d.candidates for d in domains) / candidates
+        ),
+        candidates=candidates,
+        selected=selected,
+        true_positive_share=_range(tp),
+        false_positive_share=_range([1 - tp[0], 1 - tp[2], 1 - tp[1]]),
+        false_negative_share=_range([m / rest if rest else 0.0 for m in missed]),
+        expected_true_winners=_range(true),
+    )
+
+
+def _range(values: Any) -> tuple[float, float, float]:
+    estimate, low, high = (published(v) for v in values)
+    return (estimate, low, high)  # type: ignore[return-value]
 
 
 def _stability_record(stability: dict[str, Any]) -> Stability:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import traceback
@@ -223,7 +224,7 @@ def rank(
     written = write_outputs(out_dir, files, force=force)
     click.echo(summary(results))
     click.echo(
-        f"run digest {short(results['digest'])}; wrote " + ", ".join(str(p) for p in written)
+        f"run digest {short(results.digest)}; wrote " + ", ".join(str(p) for p in written)
     )
 
 
@@ -581,6 +582,112 @@ def render(results_dir: Path, out_dir: Path | None, only: tuple[str, ...]) -> No
     say = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
     written = api.render(results_dir, only or None, out_dir=out_dir, progress=say)
     click.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+def parse_counts(text: str) -> list[int]:
+    """``3,5,7`` or ``2-8`` (or both: ``2-4,6``) as a sorted list of whole numbers."""
+    counts: set[int] = set()
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        try:
+            first, last = int(low), int(high) if dash else int(low)
+        except ValueError:
+            raise click.BadParameter(
+                f"{part.strip()!r} is not a whole number or a range; write e.g. 3,5,7 or 2-8"
+            ) from None
+        if first < 1 or last < first or last - first > 100:
+            raise click.BadParameter(f"{part.strip()!r}: expected a range such as 2-8, from 1 up")
+        counts.update(range(first, last + 1))
+    return sorted(counts)
+
+
+@cli.command()
+@click.option("--submissions", type=click.IntRange(2), required=True, help="Expected submissions.")
+@click.option("--winners", type=click.IntRange(1), required=True, help="Projects to select.")
+@click.option(
+    "--jurors-per-submission",
+    "counts",
+    default="2-8",
+    show_default=True,
+    help="The choices to compare: a comma list (3,5,7) or a range (2-8).",
+)
+@click.option(
+    "--icc",
+    type=click.FloatRange(0, 1),
+    help="One juror's reliability (ICC); grant panels report 0.26–0.34.",
+)
+@click.option(
+    "--from",
+    "previous",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="An earlier edition's results folder: its jurors' ICC is used.",
+)
+@click.option(
+    "--jurors", type=click.IntRange(1), help="Jurors available (to show each one's load)."
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the table as a chart (.png or .svg).",
+)
+@click.option("--format", "form", type=click.Choice(["text", "json"]), default="text")
+def plan(
+    submissions: int,
+    winners: int,
+    counts: str,
+    icc: float | None,
+    previous: Path | None,
+    jurors: int | None,
+    chart: Path | None,
+    form: str,
+) -> None:
+    """How many jurors per submission, before the call opens.
+
+    For each choice: the expected share of the winners that a noise-free jury would also
+    pick (Bartoš & Martinková 2024), the false-positive and false-negative shares, and the
+    scores it asks for. One juror's ICC comes from --icc or from an earlier edition (--from).
+
+    \b
+    Example:
+        grantjury plan --submissions 120 --winners 9 --icc 0.3 --jurors 12
+        grantjury plan --submissions 120 --winners 9 --from reports/ --chart plan.png
+    """
+    if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter(f"{chart}: expected a .png or .svg file", param_hint="--chart")
+    result = api.plan(
+        submissions,
+        winners,
+        parse_counts(counts),
+        icc=icc,
+        previous=previous,
+        jurors=jurors,
+    )
+    if form == "json":
+        click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        source = "given" if result.icc_source == "given" else f"from {result.icc_source}"
+        click.echo(
+            f"{winners} winners among {submissions} submissions; one juror's ICC "
+            f"{result.icc_single:.2f} ({source})"
+        )
+        click.echo(
+            f"{'jurors':>6}  {'reliability':>11}  {'true winners':>12}  {'false pos.':>10}  "
+            f"{'missed':>6}  {'scores':>7}" + ("  per juror" if jurors else "")
+        )
+        for row in result.rows:
+            click.echo(
+                f"{row.jurors_per_submission:>6}  {row.reliability:>11.2f}  "
+                f"{row.shares.true_positive * winners:>5.1f} ({row.shares.true_positive:>4.0%})  "
+                f"{row.shares.false_positive:>10.0%}  {row.shares.false_negative:>6.1%}  "
+                f"{row.reviews:>7}" + (f"  {row.load:>9.1f}" if row.load is not None else "")
+            )
+        click.echo(
+            "true winners: of the winners, how many a noise-free jury would also pick; "
+            "missed: share of the others that a noise-free jury would pick"
+        )
+    if chart is not None:
+        api.write_plan_chart(result, chart)
+        click.echo(f"wrote {chart}", err=form == "json")
 
 
 def main() -> None:

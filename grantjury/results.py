@@ -371,6 +371,38 @@ class BudgetRecord(Frozen):
     left: float | None
 
 
+Range = tuple[float, float, float]
+"""An estimate with its interval: (estimate, low, high)."""
+
+
+class SelectionReliability(Frozen):
+    """How many winners a noise-free jury would also have picked (Bartoš & Martinková 2024;
+    docs/selection-reliability.md). Shares are expectations under the classical model (one
+    quality, independent normal juror errors); each is given with its interval, from the
+    interval of the single-juror ICC."""
+
+    method: Literal["bartos_martinkova_2024"] = "bartos_martinkova_2024"
+    interval: float
+    """Coverage of the intervals (0.9)."""
+    icc_single: Range | None
+    """ICC(1) of one juror's calibrated totals (one-way random effects, unbalanced); None for
+    the competition as a whole."""
+    reliability: Range | None
+    """Mean reliability of the published scores (Spearman–Brown at each candidate's number
+    of jurors); None for the competition as a whole."""
+    jurors_per_submission: float
+    candidates: int
+    """Eligible ranked submissions: those the winners are chosen from."""
+    selected: int
+    true_positive_share: Range
+    """Share of the winners that belong to the noise-free top of the same size."""
+    false_positive_share: Range
+    false_negative_share: Range
+    """Share of the candidates not selected that belong to the noise-free top."""
+    expected_true_winners: Range
+    """``selected × true_positive_share``: how many winners a noise-free jury also picks."""
+
+
 class DomainResults(Frozen):
     id: str
     name: Text
@@ -387,6 +419,9 @@ class DomainResults(Frozen):
     too_close: list[str]
     """Submissions the engine's rule (``stability.too_close_rule``) calls too close to call."""
     warnings: list[DomainNote]
+    selection_reliability: SelectionReliability | None
+    """None when it cannot be estimated (fewer than 2 candidates, no winner, no
+    submission with two jurors)."""
 
     def entry(self, submission: str) -> Entry | None:
         """The ranking line of ``submission``, if it is in this domain."""
@@ -494,6 +529,9 @@ class Results(Frozen):
     budget: BudgetRecord | None
     """Selection mode ``overall`` with a budget: the overall envelope."""
     reliability: dict[str, Reliability]
+    selection_reliability: SelectionReliability | None
+    """The domains' figures combined: expected true winners and shares summed over the
+    domains that have one (intervals added end to end, a conservative combination)."""
     stability: Stability | None
     winners_by_method: dict[str, dict[str, list[str]]]
     conflicts: list[ConflictRecord]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import messages
 from .languages import pick
-from .results import DomainResults, Results
+from .results import DomainResults, Results, SelectionReliability
 
 
 def summary(results: Results) -> str:
@@ -69,6 +69,8 @@ def summary(results: Results) -> str:
                 f"  too close to call (rank intervals overlap across the funding line): "
                 f"{', '.join(domain.too_close)}"
             )
+        if domain.selection_reliability:
+            lines.append(f"  {_selection_line(domain.selection_reliability)}")
         lines.extend(_method_sensitivity(results, domain))
         lines.extend(f"  note: {messages.of(note)}" for note in domain.warnings)
     deciding = [
@@ -77,6 +79,8 @@ def summary(results: Results) -> str:
         if j.leave_one_out and j.leave_one_out.changes_winners
     ]
     lines.append("")
+    if results.selection_reliability:
+        lines.append(_selection_line(results.selection_reliability).capitalize() + ".")
     if deciding:
         lines.append(f"Without one of these jurors a winner would change: {', '.join(deciding)}.")
     exclusions = results.exclusions
@@ -103,6 +107,15 @@ def _method_sensitivity(results: Results, domain: DomainResults) -> list[str]:
     if not differing:
         return [] if not by_method else ["  every calibration method names the same winners"]
     return [f"  the method matters here: {'; '.join(differing)}"]
+
+
+def _selection_line(figures: SelectionReliability) -> str:
+    """How many winners a noise-free jury would also pick, in one line."""
+    estimate, low, high = figures.expected_true_winners
+    return (
+        f"about {round(estimate)} of the {figures.selected} winners would also be picked by a "
+        f"noise-free jury ({estimate:.1f}; {figures.interval:.0%} interval {low:.1f}–{high:.1f})"
+    )
 
 
 def _shown(value: float | int | None, form: str) -> str:
