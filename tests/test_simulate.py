@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from grantjury.pipeline import run
-from grantjury.simulate import (
+from grantjury.secretary.simulate import (
     FILES,
     SimulationOptions,
     deal,

@@ -33,7 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from .model import Competition, Criterion, Domain, Juror, Rubric, Submission
+from ..model import Competition, Criterion, Domain, Juror, Rubric, Submission
 
 SCORES = "Scores"
 """Name of the scores sheet (``Scores 1``, ``Scores 2``… when there are several)."""

@@ -22,9 +22,10 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .errors import GrantjuryError, Problem, ProblemLog
-from .load import read_csv
-from .model import Competition, Criterion
+from ..errors import GrantjuryError, Problem, ProblemLog
+from ..load import read_csv
+from ..model import Competition, Criterion
+from ..validate import parse_number
 from .sheets import (
     COMMENT_KEY,
     FIRST_ROW,
@@ -40,7 +41,6 @@ from .sheets import (
     number_text,
     score_text,
 )
-from .validate import parse_number
 
 
 @dataclass(frozen=True)
