@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from grantjury.rank import Candidate, derived_rng, rank_domain
+from grantjury.rank import Candidate, _as_text, derived_rng, rank_domain
 
 CHAIN = ("raw_mean", "lot")
 
@@ -75,3 +75,8 @@ def test_derived_generators_are_independent_of_call_order() -> None:
     b = derived_rng(5, "lot", "d").integers(0, 10**9, 3)
     assert list(a) == list(b)
     assert list(derived_rng(6, "lot", "d").integers(0, 10**9, 3)) != list(a)
+
+
+def test_attribute_values_compare_as_people_typed_them() -> None:
+    assert _as_text(True) == _as_text("yes") == _as_text(" TRUE ") == "yes"
+    assert _as_text(2.0) == _as_text("2") == "2"
