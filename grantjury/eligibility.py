@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .figures import rounded
 from .model import Competition
 
 
@@ -46,4 +47,4 @@ def ineligibility_reasons(competition: Competition, criterion_means: np.ndarray)
 
 def _fails(value: float, threshold: float, sign: float) -> bool:
     # Compare as published (6 decimals) so a mean shown as exactly the threshold passes.
-    return sign * round(float(value), 6) < sign * threshold
+    return sign * rounded(value) < sign * threshold

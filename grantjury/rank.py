@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .figures import published
+from .figures import PUBLISHED_DECIMALS, published, rounded
 from .model import Rubric, Submission
 
-PRECISION = 6
+PRECISION = PUBLISHED_DECIMALS
 
 
 def derived_rng(seed: int, *purpose: str | int) -> np.random.Generator:
@@ -55,12 +55,12 @@ class DomainRanking:
     """For each submission that was in a tie: the key that placed it and its tie group."""
 
 
-def _published(value: float) -> float:
-    return round(value, PRECISION)
-
-
 def published_array(values: np.ndarray) -> np.ndarray:
     """``round(v, 6)`` of each value, as Python rounds it (correctly, in decimal), fast.
+
+    The same rule as ``figures.published`` and ``figures.rounded`` (a test compares them on
+    random values), vectorised for whole domains; it keeps NaN and may keep a -0, which
+    compares equal to 0.
 
     ``np.round`` takes ``rint(v · 10⁶) / 10⁶``: the division is exact to the nearest double,
     as Python's result is, so the two differ only where ``v · 10⁶`` lies so close to a
@@ -71,7 +71,7 @@ def published_array(values: np.ndarray) -> np.ndarray:
         out = np.round(values, PRECISION)
         doubtful = ~(np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) | ~(np.abs(scaled) < 2.0**52)
     for i in np.flatnonzero(doubtful & np.isfinite(values)).tolist():
-        out[i] = round(float(values[i]), PRECISION)
+        out[i] = rounded(values[i])
     return out
 
 
@@ -261,5 +261,5 @@ def _key_merit(candidate: Candidate, key: str) -> float:
     return _published_once(value) if np.isfinite(value) else -np.inf
 
 
-_published_once = functools.lru_cache(maxsize=2**16)(_published)
+_published_once = functools.lru_cache(maxsize=2**16)(rounded)
 """Tie-break values repeat (a large tie compares each neighbour on every key): round once."""
