@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from grantjury.assign import assign_jurors
+from grantjury.secretary.assign import assign_jurors
 
 
 def synthetic_domain(

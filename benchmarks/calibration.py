@@ -1,7 +1,7 @@
 """How well does each calibration method recover the true winners of simulated competitions?
 
-For each scenario, many seeded replications of ``grantjury.simulate`` are ranked in-process
-with every method of ``grantjury.calibrate.METHODS`` (the scoring stages of
+For each scenario, many seeded replications of ``grantjury.secretary.simulate`` are ranked
+in-process with every method of ``grantjury.calibrate.METHODS`` (the scoring stages of
 ``grantjury.pipeline.run``, see ``replicate``) and with an oracle that knows each juror's true
 bias ``b_j`` and scale ``a_j``: its calibrated total is ``centre + (t − centre − spread·b_j) /
 a_j``, averaged per submission over the same totals the engine keeps (conflicted scores
@@ -46,7 +46,7 @@ from grantjury import __version__
 from grantjury.aggregate import Totals
 from grantjury.calibrate import METHODS
 from grantjury.pipeline import effective_method, load_competition, score_all
-from grantjury.simulate import Simulation, SimulationOptions, render, simulate, write
+from grantjury.secretary.simulate import Simulation, SimulationOptions, render, simulate, write
 
 ORACLE = "oracle"
 HALO = {"halo": 1.0}

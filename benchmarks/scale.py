@@ -1,7 +1,7 @@
 """Scale benchmark: `grantjury rank` on national-programme sizes, against a pandas reference.
 
-Generates (with ``grantjury.simulate``, in a temporary folder) competitions of 10k, 100k and
-1M score rows (1M: 50,000 submissions, 5,000 jurors, 4 jurors per submission, 5 criteria,
+Generates (with ``grantjury.secretary.simulate``, in a temporary folder) competitions of 10k,
+100k and 1M score rows (1M: 50,000 submissions, 5,000 jurors, 4 jurors per submission, 5 criteria,
 submissions as one CSV file) and measures, for each:
 
 - ``grantjury rank --replicates 0`` end to end in a subprocess (no PDFs): wall time and peak
@@ -52,7 +52,7 @@ MB = 2**20
 
 def generate(folder: Path, size: str, seed: int = 1) -> None:
     """Write the simulated competition of ``size`` into ``folder``."""
-    from grantjury import simulate
+    from grantjury.secretary import simulate
 
     options = simulate.SimulationOptions(**SIZES[size], per_submission=4, seed=seed)
     simulate.write(folder, simulate.render(simulate.simulate(options)))

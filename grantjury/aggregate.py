@@ -102,13 +102,30 @@ def juror_totals(competition: Competition, excluded: np.ndarray) -> TotalsResult
     return TotalsResult(totals, tuple(incomplete), tuple(warnings))
 
 
+TRIM_FROM = 4
+"""A trimmed mean leaves out the lowest and the highest value from this many values on."""
+
+
+def trimmed_out(values: list[float], how: str) -> list[float]:
+    """The values of one submission that the aggregate ``how`` leaves out of its score.
+
+    The same rule as ``aggregate_scores`` applies over arrays: ``trimmed`` leaves out the
+    lowest and the highest value where at least ``TRIM_FROM`` values exist; ``mean``,
+    ``median`` and a short ``trimmed`` leave none out. Shown so a reader can redo the sum.
+    """
+    if how != "trimmed" or len(values) < TRIM_FROM:
+        return []
+    return [min(values), max(values)]
+
+
 def aggregate_scores(
     submission: np.ndarray, value: np.ndarray, n_submissions: int, how: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Combine observations per submission; returns (score, count), NaN where count is 0.
 
     ``how`` is ``mean``, ``median`` or ``trimmed`` (mean without the highest and the lowest
-    value, where at least 4 values exist; a plain mean otherwise).
+    value, where at least ``TRIM_FROM`` values exist; a plain mean otherwise; ``trimmed_out``
+    names the values left out of one submission's score).
     """
     count = np.bincount(submission, minlength=n_submissions)
     result = np.full(n_submissions, np.nan)
@@ -127,7 +144,7 @@ def aggregate_scores(
         return result, count
     if how == "trimmed":
         sums = np.bincount(submission, weights=value, minlength=n_submissions)
-        trim = has & (count >= 4)
+        trim = has & (count >= TRIM_FROM)
         plain = has & ~trim
         result[plain] = sums[plain] / count[plain]
         lowest = sorted_values[start[trim]]

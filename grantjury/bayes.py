@@ -48,6 +48,7 @@ import scipy.sparse as sp
 from scipy.special import gammaincc, gammainccinv
 
 from .errors import Problem
+from .figures import published
 from .stability import rank_matrix
 
 CHAINS = 4
@@ -480,8 +481,8 @@ def domain_figures(
     for i, sub_id in enumerate(ids):
         scored = bool(np.isfinite(summary.expected[i]))
         per_sub[sub_id] = {
-            "p_selected": round(float(p[i]), 6),
-            "expected_rank": round(float(summary.expected[i]), 6) if scored else None,
+            "p_selected": published(p[i]),
+            "expected_rank": published(summary.expected[i]) if scored else None,
             **{
                 name: [int(b) for b in summary.intervals[name][i]] if scored else None
                 for name in INTERVALS
@@ -489,9 +490,9 @@ def domain_figures(
         }
     record = {
         "submissions": per_sub,
-        "line_expected_rank": None if line is None else round(line, 6),
+        "line_expected_rank": None if line is None else published(line),
         "priors": None if priors is None else priors.describe(),
-        "r_hat_max": None if r_hat is None else round(r_hat, 6),
+        "r_hat_max": None if r_hat is None else published(r_hat),
         "seed_purpose": ["gibbs", domain_id],
     }
     return record, sorted(ids[i] for i in np.flatnonzero(band))

@@ -15,7 +15,6 @@ import click
 from pydantic import ValidationError
 
 from . import __version__, api
-from . import simulate as simulation
 from .errors import GrantjuryError
 from .manifest import short
 from .model import AGGREGATES, CALIBRATIONS
@@ -27,6 +26,7 @@ from .report import (
     check_output_dir,
     write_outputs,
 )
+from .secretary import simulate as simulation
 from .summary import summary
 
 SAMPLE = Path("sample_submissions") / "competition.yaml"
@@ -293,7 +293,7 @@ def simulate(out_dir: Path, languages: str, force: bool, **options: Any) -> None
     """Write a synthetic competition, and the truth it was drawn from, into OUT_DIR.
 
     True qualities, jurors' biases and scales, and scoring errors are drawn from --seed;
-    truth.json records them and each domain's true winners (see grantjury/simulate.py).
+    truth.json records them and each domain's true winners (see grantjury/secretary/simulate.py).
     OUT_DIR must be empty or hold an earlier simulation, unless --force.
 
     \b
@@ -323,7 +323,7 @@ def init(folder: Path) -> None:
     Example:
         grantjury init forum-2014/
     """
-    from . import workflow
+    from .secretary import workflow
 
     written = workflow.init_competition(folder)
     click.echo(
@@ -379,7 +379,7 @@ def assign(
     Example:
         grantjury assign forum-2014/ --per-submission 4 --seed 2014
     """
-    from . import workflow
+    from .secretary import workflow
 
     outcome = workflow.assign(resolve_competition(competition), per_submission, max_load, seed, out)
     for note in outcome.notes:
@@ -415,7 +415,7 @@ def sheets(competition: Path | None, out_dir: Path, force: bool) -> None:
     Example:
         grantjury sheets forum-2014/ --out forum-2014/sheets/
     """
-    from . import workflow
+    from .secretary import workflow
 
     outcome = workflow.sheets(resolve_competition(competition), out_dir, force=force)
     click.echo("\n".join(outcome.lines))
@@ -450,7 +450,7 @@ def collect(competition: Path | None, sheets_dir: Path | None, out: Path | None)
     Example:
         grantjury collect forum-2014/ forum-2014/returned/
     """
-    from . import workflow
+    from .secretary import workflow
 
     if sheets_dir is None:
         competition, sheets_dir = None, competition

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .figures import published
+from .figures import published, rounded
 from .model import Competition
 from .results import DeclaredIneligible, Reason, ThresholdNotMet, TotalThresholdNotMet
 
@@ -54,4 +54,4 @@ def ineligibility_reasons(
 
 def _fails(value: float, threshold: float, sign: float) -> bool:
     # Compare as published (6 decimals) so a mean shown as exactly the threshold passes.
-    return sign * published(value) < sign * threshold
+    return sign * rounded(value) < sign * threshold

@@ -42,6 +42,11 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+STEP_TOLERANCE = 1e-6
+"""A score is on its step when (score − min) / step is within this of a whole number: binary
+fractions make steps such as 0.1 inexact, so an exact multiple test would refuse 0.3."""
+
+
 class Scale(Frozen):
     min: float
     max: float
@@ -58,6 +63,24 @@ class Scale(Frozen):
         if low is not None and value <= low:
             raise ValueError(f"max ({value:g}) must be greater than min ({low:g})")
         return value
+
+    def contains(self, values: np.ndarray | float) -> np.ndarray:
+        """Whether each value lies on the scale, bounds included (NaN does not)."""
+        values = np.asarray(values, dtype=np.float64)
+        return (values >= self.min) & (values <= self.max)
+
+    def on_step(self, values: np.ndarray | float) -> np.ndarray:
+        """Whether each value is a whole number of steps from the minimum (within
+        ``STEP_TOLERANCE``); every value is on a scale without a step.
+
+        The one scale-and-step rule of the validation of scores.csv, of the returned sheets
+        and (as a formula) of the sheets' data validation.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if not self.step:
+            return np.ones(values.shape, dtype=bool)
+        steps = (values - self.min) / self.step
+        return np.abs(steps - np.round(steps)) <= STEP_TOLERANCE
 
 
 class Criterion(Frozen):

@@ -20,13 +20,12 @@ from .calibrate import METHODS, Calibration, calibrate
 from .conflicts import Exclusions, exclude_conflicts
 from .eligibility import ineligibility_reasons
 from .errors import Problem, ProblemLog
-from .figures import published
 from .loading import load_raw
 from .model import Competition, Method
-from .ranking import Candidate, DomainRanking, derived_rng, rank_merits
+from .ranking import Candidate, DomainRanking, derived_rng, rank_merits, tie_break_keys
 from .results import Results
 from .select import Entry, Outcome, select, selected_mask
-from .stability import DomainInput, rank_intervals, rank_matrix, replicate_domain
+from .stability import DomainInput, bootstrap_figures, replicate_domain
 from .validate import validate
 
 Progress = Callable[..., None]
@@ -155,12 +154,14 @@ def score_domain(
 
     def candidate(k: int) -> Candidate:
         s, i = int(members[k]), int(local[k])
-        values_of = (
-            (score[i], raw_mean[i], int(count[i]), calibrated_criteria[i])
-            if i >= 0
-            else (np.nan, np.nan, 0, np.full(n_criteria, np.nan))
+        submission = competition.submissions[s]
+        if i < 0:
+            keys = tie_break_keys(submission, rubric, chain, np.nan, 0, np.full(n_criteria, np.nan))
+            return Candidate(submission.id, np.nan, keys)
+        keys = tie_break_keys(
+            submission, rubric, chain, raw_mean[i], int(count[i]), calibrated_criteria[i]
         )
-        return _candidate(competition, s, rubric.sign, chain, *values_of)
+        return Candidate(submission.id, rubric.sign * score[i], keys)
 
     ids = [competition.submissions[s].id for s in members.tolist()]  # sorted: codes follow ids
     ranking = rank_merits(domain.id, ids, merit, candidate, chain, method.seed)
@@ -176,64 +177,6 @@ def score_domain(
         calibrated_criteria,
         ranking,
     )
-
-
-def _candidate(
-    competition: Competition,
-    s: int,
-    sign: float,
-    chain: tuple[str, ...],
-    score: float,
-    raw_mean: float,
-    n_jurors: int,
-    criteria: np.ndarray,
-) -> Candidate:
-    """A submission as ranking sees it: signed score and the value of each tie-break key."""
-    submission = competition.submissions[s]
-    rubric = competition.rubrics[submission.domain]
-    keys: dict[str, tuple[float, Any]] = {}
-    for key in chain:
-        kind, _, rest = key.partition(":")
-        if key == "raw_mean":
-            keys[key] = (sign * raw_mean, published(raw_mean))
-        elif key == "n_jurors":
-            keys[key] = (float(n_jurors), n_jurors)
-        elif kind == "criterion":
-            k = rubric.criterion_index(rest)
-            value = float(criteria[k]) if k is not None else np.nan
-            keys[key] = (sign * value, published(value))
-        elif kind == "requested_amount":
-            amount = submission.requested_amount
-            value = np.nan if amount is None else float(amount)
-            keys[key] = ((1 if rest == "higher" else -1) * value, amount)
-        elif kind == "attribute":
-            keys[key] = _attribute_key(submission.attributes, rest)
-    return Candidate(submission.id, sign * score, keys)
-
-
-def _attribute_key(attributes: dict[str, Any], spec: str) -> tuple[float, Any]:
-    if "=" in spec:
-        name, _, target = spec.partition("=")
-        value = attributes.get(name)
-        matches = value is not None and _as_text(value) == _as_text(target)
-        return (1.0 if matches else 0.0, value)
-    name, _, direction = spec.partition(":")
-    value = attributes.get(name)
-    try:
-        number = float(value) if value is not None else np.nan
-    except (TypeError, ValueError):
-        number = np.nan
-    return ((1 if direction == "higher" else -1) * number, value)
-
-
-def _as_text(value: Any) -> str:
-    """An attribute as written: YAML's yes/true and whole numbers compare as people typed them."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip().lower()
-    return {"true": "yes", "false": "no"}.get(text, text)
 
 
 def entries_for(
@@ -376,33 +319,12 @@ def bootstrap(
     for ds in domains:
         domain = competition.domains[ds.domain_index]
         subs = members[domain.id]
-        ranks = rank_matrix(merits[domain.id])
-        intervals = rank_intervals(ranks)
-        p = selected[domain.id].mean(axis=0) if replicates else np.zeros(len(subs))
-        ids = [competition.submissions[s].id for s in subs]
-        per_sub = {
-            sub_id: {
-                "p_selected": published(p[i]),
-                "rank_interval": [int(intervals[i, 0]), int(intervals[i, 1])],
-            }
-            for i, sub_id in enumerate(ids)
-        }
-        # The lottery's band: eligible submissions whose rank among the eligible straddles
-        # the funding line in the resampled juries.
-        eligible = np.array([not ineligible[s] for s in subs], dtype=bool)
-        among_eligible = rank_intervals(rank_matrix(np.where(eligible, merits[domain.id], np.nan)))
-        n_ranked = sum(
-            1
-            for i, s in enumerate(subs)
-            if eligible[i] and np.isfinite(merits[domain.id][:, i]).any()
-        )
-        line = domain.winners if 0 < domain.winners < n_ranked else None
-        out["bands"][domain.id] = sorted(
-            ids[i]
-            for i in range(len(subs))
-            if line is not None
-            and eligible[i]
-            and among_eligible[i, 0] <= line < among_eligible[i, 1]
+        per_sub, out["bands"][domain.id] = bootstrap_figures(
+            [competition.submissions[s].id for s in subs],
+            merits[domain.id],
+            np.array([not ineligible[s] for s in subs], dtype=bool),
+            selected[domain.id],
+            domain.winners,
         )
         out["domains"][domain.id] = {
             "submissions": per_sub,

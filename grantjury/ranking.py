@@ -12,10 +12,14 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
-PRECISION = 6
+from .figures import PUBLISHED_DECIMALS, published, rounded
+from .model import Rubric, Submission
+
+PRECISION = PUBLISHED_DECIMALS
 
 
 def derived_rng(seed: int, *purpose: str | int) -> np.random.Generator:
@@ -51,12 +55,12 @@ class DomainRanking:
     """For each submission that was in a tie: the key that placed it and its tie group."""
 
 
-def _published(value: float) -> float:
-    return round(value, PRECISION)
-
-
 def published_array(values: np.ndarray) -> np.ndarray:
     """``round(v, 6)`` of each value, as Python rounds it (correctly, in decimal), fast.
+
+    The same rule as ``figures.published`` and ``figures.rounded`` (a test compares them on
+    random values), vectorised for whole domains; it keeps NaN and may keep a -0, which
+    compares equal to 0.
 
     ``np.round`` takes ``rint(v · 10⁶) / 10⁶``: the division is exact to the nearest double,
     as Python's result is, so the two differ only where ``v · 10⁶`` lies so close to a
@@ -67,8 +71,70 @@ def published_array(values: np.ndarray) -> np.ndarray:
         out = np.round(values, PRECISION)
         doubtful = ~(np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) | ~(np.abs(scaled) < 2.0**52)
     for i in np.flatnonzero(doubtful & np.isfinite(values)).tolist():
-        out[i] = round(float(values[i]), PRECISION)
+        out[i] = rounded(values[i])
     return out
+
+
+def tie_break_keys(
+    submission: Submission,
+    rubric: Rubric,
+    chain: tuple[str, ...],
+    raw_mean: float,
+    n_jurors: int,
+    criteria: np.ndarray,
+) -> dict[str, tuple[float, Any]]:
+    """The value of each tie-break key of ``chain`` for one submission: ``(merit, shown)``.
+
+    ``merit`` is signed so that higher is better (the rubric's sign for scores, the key's
+    direction for amounts and attributes); ``shown`` is the value as results.json publishes
+    it. ``raw_mean`` and ``criteria`` (calibrated criterion means, in rubric order) are NaN
+    where the submission has no scores.
+    """
+    sign = rubric.sign
+    keys: dict[str, tuple[float, Any]] = {}
+    for key in chain:
+        kind, _, rest = key.partition(":")
+        if key == "raw_mean":
+            keys[key] = (sign * raw_mean, published(raw_mean))
+        elif key == "n_jurors":
+            keys[key] = (float(n_jurors), n_jurors)
+        elif kind == "criterion":
+            k = rubric.criterion_index(rest)
+            value = float(criteria[k]) if k is not None else np.nan
+            keys[key] = (sign * value, published(value))
+        elif kind == "requested_amount":
+            amount = submission.requested_amount
+            value = np.nan if amount is None else float(amount)
+            keys[key] = ((1 if rest == "higher" else -1) * value, amount)
+        elif kind == "attribute":
+            keys[key] = _attribute_key(submission.attributes, rest)
+    return keys
+
+
+def _attribute_key(attributes: dict[str, Any], spec: str) -> tuple[float, Any]:
+    """``attribute:name=value`` (1 when it matches) or ``attribute:name:higher|lower``."""
+    if "=" in spec:
+        name, _, target = spec.partition("=")
+        value = attributes.get(name)
+        matches = value is not None and _as_text(value) == _as_text(target)
+        return (1.0 if matches else 0.0, value)
+    name, _, direction = spec.partition(":")
+    value = attributes.get(name)
+    try:
+        number = float(value) if value is not None else np.nan
+    except (TypeError, ValueError):
+        number = np.nan
+    return ((1 if direction == "higher" else -1) * number, value)
+
+
+def _as_text(value: Any) -> str:
+    """An attribute as written: YAML's yes/true and whole numbers compare as people typed them."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip().lower()
+    return {"true": "yes", "false": "no"}.get(text, text)
 
 
 def rank_domain(
@@ -195,5 +261,5 @@ def _key_merit(candidate: Candidate, key: str) -> float:
     return _published_once(value) if np.isfinite(value) else -np.inf
 
 
-_published_once = functools.lru_cache(maxsize=2**16)(_published)
+_published_once = functools.lru_cache(maxsize=2**16)(rounded)
 """Tie-break values repeat (a large tie compares each neighbour on every key): round once."""

@@ -13,10 +13,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .figures import PUBLISHED_DECIMALS, rounded
+
 ICC_FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
 """Keys of :func:`icc`: Shrout & Fleiss's ICC(1,1), (2,1), (3,1), (1,k), (2,k), (3,k)."""
 
-SUMMARY_DECIMALS = 6
+SUMMARY_DECIMALS = PUBLISHED_DECIMALS
 """Floats in :func:`reliability_summary` are rounded to this many decimals for byte-stable JSON."""
 
 _DEGENERATE = 1e-12
@@ -300,8 +302,8 @@ def _average_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rounded(value: float | None) -> float | None:
-    """Round for byte-stable JSON; ``+ 0.0`` turns a rounded ``-0.0`` into ``0.0``."""
-    return None if value is None else round(float(value), SUMMARY_DECIMALS) + 0.0
+    """Round as every published figure is (``figures.rounded``: 6 decimals, no -0)."""
+    return None if value is None else rounded(value)
 
 
 def reliability_summary(ratings: np.ndarray) -> dict[str, Any]:

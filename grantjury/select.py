@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .figures import published, rounded
 from .model import Domain, Selection
 from .ranking import derived_rng
 from .results import (
@@ -212,7 +213,7 @@ def _lottery(
         outcome.decisions[sub] = DrawnOverBudget() if sub in too_dear else NotDrawn()
     outcome.lotteries[domain.id] = {
         "band": band_rule,
-        "line": round(abs(line), 6),
+        "line": published(abs(line)),
         "members": candidates,
         "places_drawn": left,
         "seed": seed,
@@ -258,7 +259,7 @@ def _select_overall(
     # Equal scores keep the order the domain's tie-break chain gave them.
     pool = sorted(
         (e for d in domains for e in rankings[d.id] if e.eligible and e.submission not in chosen),
-        key=lambda e: (-round(e.merit, 6), rank_in_domain[e.submission], e.submission),
+        key=lambda e: (-rounded(e.merit), rank_in_domain[e.submission], e.submission),
     )
     for e in pool:
         if total is not None and len(chosen) >= total:

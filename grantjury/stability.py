@@ -24,6 +24,7 @@ from scipy.sparse import csr_matrix
 
 from .aggregate import aggregate_scores
 from .calibrate import calibrate
+from .figures import published
 from .ranking import derived_rng
 
 GRAPH_METHODS = ("additive", "affine")
@@ -145,3 +146,38 @@ def rank_intervals(ranks: np.ndarray) -> np.ndarray:
         return np.zeros((ranks.shape[1], 2), dtype=np.int64)
     bounds = np.quantile(ranks, INTERVAL, axis=0, method="inverted_cdf")
     return bounds.T.astype(np.int64)
+
+
+def bootstrap_figures(
+    ids: list[str],
+    merit: np.ndarray,
+    eligible: np.ndarray,
+    selected: np.ndarray,
+    winners: int,
+) -> tuple[dict[str, dict], list[str]]:
+    """One domain's published bootstrap figures and its lottery band.
+
+    ``merit`` and ``selected`` are (replicates × submissions), columns in the order of
+    ``ids``; ``eligible`` marks the submissions selection may choose. Each submission gets
+    the share of replicates that selected it (``p_selected``) and its 90% rank interval over
+    every submission of the domain. The band holds the eligible submissions whose 90% rank
+    interval among the eligible straddles the funding line (``winners`` places): the jury
+    cannot tell them apart from the line, so a lottery may draw among them. There is no band
+    when every ranked eligible submission is funded (or none is).
+    """
+    replicates = merit.shape[0]
+    intervals = rank_intervals(rank_matrix(merit))
+    p = selected.mean(axis=0) if replicates else np.zeros(len(ids))
+    figures = {
+        sub_id: {
+            "p_selected": published(p[i]),
+            "rank_interval": [int(intervals[i, 0]), int(intervals[i, 1])],
+        }
+        for i, sub_id in enumerate(ids)
+    }
+    among_eligible = rank_intervals(rank_matrix(np.where(eligible, merit, np.nan)))
+    n_ranked = int(np.count_nonzero(eligible & np.isfinite(merit).any(axis=0)))
+    if not 0 < winners < n_ranked:
+        return figures, []
+    straddles = eligible & (among_eligible[:, 0] <= winners) & (winners < among_eligible[:, 1])
+    return figures, sorted(ids[i] for i in np.flatnonzero(straddles).tolist())

@@ -768,7 +768,7 @@ def _check_scales(raw, table, row_domain, criterion, score, valid, log: ProblemL
             values = score[rows]
             scale = crit.scale
             bounds = f"between {scale.min:g} and {scale.max:g} ({crit.id} scale)"
-            inside = (values >= scale.min) & (values <= scale.max)
+            inside = scale.contains(values)
             for row in rows[~inside]:
                 log.error(
                     table.label,
@@ -779,8 +779,7 @@ def _check_scales(raw, table, row_domain, criterion, score, valid, log: ProblemL
                     expected=bounds,
                 )
             if scale.step:
-                steps = (values[inside] - scale.min) / scale.step
-                off = np.abs(steps - np.round(steps)) > 1e-6
+                off = ~scale.on_step(values[inside])
                 for row in rows[inside][off]:
                     log.error(
                         table.label,

@@ -27,7 +27,7 @@ import numpy as np
 
 from grantjury.pipeline import effective_method, load_competition, run, score_all
 from grantjury.ranking import PRECISION
-from grantjury.simulate import yaml_text
+from grantjury.secretary.simulate import yaml_text
 from grantjury.summary import summary
 
 ROOT = Path(__file__).resolve().parent.parent

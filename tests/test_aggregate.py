@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grantjury.aggregate import aggregate_scores
+from grantjury.aggregate import aggregate_scores, trimmed_out
 from grantjury.pipeline import run
 from tests.conftest import CompetitionDir
 
@@ -51,3 +51,15 @@ def test_incomplete_set_is_set_aside_and_listed(mini: CompetitionDir) -> None:
     } in result["exclusions"]
     c2 = next(e for e in result["domains"][0]["ranking"] if e["submission"] == "C2")
     assert c2["n_jurors"] == 2
+
+
+@pytest.mark.parametrize(
+    "values", [[3.0, 1.0, 2.0], [3.0, 1.0, 2.0, 8.0], [5.0, 5.0, 1.0, 9.0, 4.0]]
+)
+def test_the_values_trimmed_out_are_those_the_trimmed_mean_leaves_out(values: list[float]) -> None:
+    score, _ = aggregate_scores(np.zeros(len(values), np.int64), np.array(values), 1, "trimmed")
+    kept = list(values)
+    for value in trimmed_out(values, "trimmed"):
+        kept.remove(value)
+    assert score[0] == pytest.approx(sum(kept) / len(kept))
+    assert trimmed_out(values, "mean") == trimmed_out(values, "median") == []

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grantjury import assign
-from grantjury.assign import (
+from grantjury.secretary import assign
+from grantjury.secretary.assign import (
     Assignment,
     AssignmentInfeasible,
     BalanceDeficit,

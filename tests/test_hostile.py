@@ -371,7 +371,7 @@ def test_foreign_output_folder_is_refused_before_any_work(mini, tmp_path) -> Non
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory from /proc")
 def test_large_scores_file_with_one_bad_row_at_the_end(tmp_path) -> None:
-    from grantjury import simulate
+    from grantjury.secretary import simulate
 
     options = simulate.SimulationOptions(submissions=20_000, jurors=2_000, seed=3)
     files = simulate.render(simulate.simulate(options))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
-from grantjury.ranking import Candidate, derived_rng, rank_domain
+import numpy as np
+
+from grantjury.figures import published, rounded
+from grantjury.ranking import Candidate, _as_text, derived_rng, published_array, rank_domain
 
 CHAIN = ("raw_mean", "lot")
 
@@ -75,3 +78,28 @@ def test_derived_generators_are_independent_of_call_order() -> None:
     b = derived_rng(5, "lot", "d").integers(0, 10**9, 3)
     assert list(a) == list(b)
     assert list(derived_rng(6, "lot", "d").integers(0, 10**9, 3)) != list(a)
+
+
+def test_attribute_values_compare_as_people_typed_them() -> None:
+    assert _as_text(True) == _as_text("yes") == _as_text(" TRUE ") == "yes"
+    assert _as_text(2.0) == _as_text("2") == "2"
+
+
+def test_the_fast_rounding_of_merits_is_the_published_rule() -> None:
+    rng = np.random.default_rng(11)
+    values = np.concatenate(
+        [
+            rng.normal(0, 10, 20_000),
+            np.round(rng.normal(0, 10, 20_000), 6) + 5e-7,  # on a half: the doubtful cases
+            rng.integers(-(10**6), 10**6, 2_000) / 10**6 * (1 + 1e-15),
+            [0.0, -0.0, -4e-7, 1e300, -1e300, 2.0**53 / 10**6],
+        ]
+    )
+    fast = published_array(values)
+    assert fast.tolist() == [published(v) for v in values]
+
+
+def test_a_merit_that_is_not_finite_stays_unrounded() -> None:
+    assert np.isnan(published_array(np.array([np.nan]))[0])
+    assert np.isnan(rounded(np.nan)) and published(np.nan) is None
+    assert rounded(-1e-9) == 0.0 and math.copysign(1, rounded(-1e-9)) == 1

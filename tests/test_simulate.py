@@ -7,13 +7,17 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import annotated_types
+import click
 import numpy as np
 import pytest
 import yaml
 
+from grantjury.cli import simulate as simulate_command
 from grantjury.pipeline import run
-from grantjury.simulate import (
+from grantjury.secretary.simulate import (
     FILES,
+    LANGUAGE_SETS,
     SimulationOptions,
     deal,
     render,
@@ -194,3 +198,68 @@ def test_bad_options_exit_2(tmp_path: Path, args: tuple[str, ...], message: str)
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def model_bounds(name: str) -> tuple[float | None, float | None]:
+    """The closed bounds of a simulator option, from its pydantic field (ints: lt n → max n−1)."""
+    field = SimulationOptions.model_fields[name]
+    whole = field.annotation in (int, int | None)
+    low = high = None
+    for rule in field.metadata:
+        if isinstance(rule, annotated_types.Ge):
+            low = rule.ge
+        elif isinstance(rule, annotated_types.Gt):
+            low = rule.gt + 1 if whole else rule.gt
+        elif isinstance(rule, annotated_types.Le):
+            high = rule.le
+        elif isinstance(rule, annotated_types.Lt):
+            high = rule.lt - 1 if whole else rule.lt
+    return low, high
+
+
+OPTIONS = {
+    p.name: p
+    for p in simulate_command.params
+    if isinstance(p, click.Option) and p.name not in ("force", "languages")
+}
+COMMAND_DEFAULTS = simulate_command.make_context("simulate", ["OUT_DIR"]).params
+"""What `grantjury simulate OUT_DIR` passes for each option given no other."""
+
+
+def test_every_simulator_option_is_on_the_command_line() -> None:
+    internal = {"centre", "spread", "languages"}  # fixed by the 0–20 scale; a choice below
+    assert set(OPTIONS) == set(SimulationOptions.model_fields) - internal
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_a_simulate_option_restates_the_simulator_default_and_bounds(name: str) -> None:
+    option, field = OPTIONS[name], SimulationOptions.model_fields[name]
+    assert COMMAND_DEFAULTS[name] == field.default
+    if isinstance(option.type, click.Choice):
+        assert tuple(option.type.choices) == field.annotation.__args__
+        return
+    low, high = model_bounds(name)
+    assert isinstance(option.type, click.IntRange | click.FloatRange)
+    assert not option.type.min_open and not option.type.max_open
+    assert option.type.min == low
+    # A bound the command line leaves to the model is still enforced, as a usage error.
+    assert option.type.max in (high, None)
+
+
+def test_the_languages_option_offers_the_simulator_language_sets() -> None:
+    option = next(p for p in simulate_command.params if p.name == "languages")
+    assert [tuple(c.split(",")) for c in option.type.choices] == list(LANGUAGE_SETS)
+    assert tuple(COMMAND_DEFAULTS["languages"].split(",")) == SimulationOptions().languages
+
+
+def test_a_bound_the_command_line_leaves_to_the_simulator_is_a_usage_error(
+    tmp_path: Path,
+) -> None:
+    for name, option in OPTIONS.items():
+        _, high = model_bounds(name)
+        if high is None or getattr(option.type, "max", None) is not None:
+            continue
+        flag = f"--{name.replace('_', '-')}"
+        result = invoke("simulate", tmp_path / name, flag, str(high + 1))
+        assert result.exit_code == 2, (name, result.output)
+        assert f"{high:_}".replace("_", "") in result.output.replace("_", "")

@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 from grantjury.calibrate import calibrate
 from grantjury.pipeline import run
 from grantjury.report import results_json
-from grantjury.stability import DomainInput, _replicate, _weighted_means, rank_matrix
+from grantjury.stability import (
+    DomainInput,
+    _replicate,
+    _weighted_means,
+    bootstrap_figures,
+    rank_matrix,
+)
 from tests.conftest import invoke
 from tests.generate import write_competition
 from tests.handmade import by_id, write_handmade
@@ -223,3 +229,19 @@ def test_interval_band_ignores_an_ineligible_submission_above_the_line(tmp_path:
     (d,) = run(root).results["domains"]
     assert d["winners"][0] == "R"
     assert d["lottery"] is not None and set(d["lottery"]["members"]) <= {"M1", "M2", "M3", "M4"}
+
+
+def test_the_band_holds_the_eligible_submissions_whose_rank_interval_straddles_the_line() -> None:
+    # A is always first, D always last; B and C swap places: one place is funded after A's...
+    merit = np.array([[9.0, 5.0, 4.0, 1.0], [9.0, 4.0, 5.0, 1.0]] * 10)
+    selected = merit >= np.sort(merit, axis=1)[:, [-2]]
+    eligible = np.array([True, True, True, True])
+    figures, band = bootstrap_figures(["A", "B", "C", "D"], merit, eligible, selected, 2)
+    assert band == ["B", "C"]
+    assert figures["A"] == {"p_selected": 1.0, "rank_interval": [1, 1]}
+    assert figures["B"]["p_selected"] == 0.5
+    # ... unless C cannot be selected: then B is second among the eligible in every replicate.
+    eligible = np.array([True, True, False, True])
+    assert bootstrap_figures(["A", "B", "C", "D"], merit, eligible, selected, 2)[1] == []
+    # Funding every ranked eligible submission leaves no band.
+    assert bootstrap_figures(["A", "B", "C", "D"], merit, eligible, selected, 3)[1] == []

@@ -14,8 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from grantjury.cli import cli
-from grantjury.collect import read_returns
 from grantjury.pipeline import load_competition
+from grantjury.secretary.collect import read_returns
 from tests.conftest import CompetitionDir, invoke, problems
 
 ROOT = Path(__file__).resolve().parents[1]

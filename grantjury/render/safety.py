@@ -30,6 +30,11 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+# The documents read a language's direction and a text's fallback from the one rule for
+# every layer (``grantjury.languages``); ``language_direction`` is its name in templates.
+from grantjury.languages import direction as language_direction
+from grantjury.languages import for_language, pick
+
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
@@ -42,9 +47,6 @@ DEFAULT_MAX_LENGTH = 500
 
 _SPACES = re.compile(" {2,}")
 _NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
-_RTL_LANGUAGES = frozenset(
-    {"ar", "arc", "ckb", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
-)
 
 
 def sanitize_text(value: object, max_length: int = DEFAULT_MAX_LENGTH) -> str:
@@ -86,11 +88,6 @@ def text_direction(text: str, default: str = "ltr") -> str:
         if kind in ("R", "AL"):
             return "rtl"
     return default
-
-
-def language_direction(lang: str) -> str:
-    """Return the writing direction of a language code (`ar` → `rtl`)."""
-    return "rtl" if lang.split("-")[0].lower() in _RTL_LANGUAGES else "ltr"
 
 
 # --- figures and dates ----------------------------------------------------------------------
@@ -154,7 +151,7 @@ def format_number(value: float, lang: str) -> str:
     """Format an amount: whole numbers without decimals, others with two; grouped by thousands."""
     if not math.isfinite(value):
         raise ValueError(f"cannot print the amount {value!r}")
-    thousands, decimal = _NUMBER_SEPARATORS.get(lang, _NUMBER_SEPARATORS["en"])
+    thousands, decimal = for_language(_NUMBER_SEPARATORS, lang)
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
     return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
 
@@ -163,7 +160,7 @@ def format_decimal(value: float, lang: str, digits: int = 2) -> str:
     """Format a score with exactly `digits` decimals (`15,28`, `−1,20`); a true minus sign."""
     if not math.isfinite(value):
         raise ValueError(f"cannot print the figure {value!r}")
-    thousands, decimal = _NUMBER_SEPARATORS.get(lang, _NUMBER_SEPARATORS["en"])
+    thousands, decimal = for_language(_NUMBER_SEPARATORS, lang)
     text = f"{abs(value):,.{digits}f}"
     text = text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
     negative = value < 0 and text.strip("0" + decimal + thousands) != ""
@@ -208,15 +205,6 @@ def dir_filter(value: str | Mapping[str, str], lang: str | None = None) -> str:
         return language_direction(lang)
     default = language_direction(lang) if lang else "ltr"
     return text_direction(pick(value, lang), default)
-
-
-def pick(value: str | Mapping[str, str], lang: str | None) -> str:
-    """The text of `value` in `lang`; a plain string as is; else the first language present."""
-    if isinstance(value, str):
-        return value
-    if lang is not None and lang in value:
-        return value[lang]
-    return next(iter(value.values()), "")
 
 
 def make_environment(

@@ -68,7 +68,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
-from grantjury.errors import GrantjuryError
+from ..errors import GrantjuryError
 
 EXTRA_CANDIDATES = 2
 """Candidates per submission beyond ``K`` in the first sparse graph."""

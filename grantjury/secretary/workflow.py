@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..conflicts import conflict_register, forbidden_pairs
+from ..errors import GrantjuryError, OutputError
+from ..model import Competition
+from ..pipeline import load_competition
+from ..ranking import derived_rng
 from .assign import Assignment, AssignmentInfeasible, assign_jurors
 from .collect import Collected, read_returns, scores_csv
-from .conflicts import conflict_register, forbidden_pairs
-from .errors import GrantjuryError, OutputError
-from .model import Competition
-from .pipeline import load_competition
-from .ranking import derived_rng
 from .sheets import assigned_by_juror, build_workbook, layout, workbook_name
 
 STARTER_FILES = ("competition.yaml", "rubric.yaml", "jurors.yaml", "README.md")

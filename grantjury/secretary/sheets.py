@@ -33,18 +33,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from .model import Competition, Criterion, Domain, Juror, Rubric, Submission
+from ..languages import for_language, is_rtl, pick
+from ..model import STEP_TOLERANCE, Competition, Criterion, Domain, Juror, Rubric, Submission
 
 SCORES = "Scores"
 """Name of the scores sheet (``Scores 1``, ``Scores 2``… when there are several)."""
 TITLE_ROW, JUROR_ROW, KEY_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3, 4, 5
 JUROR_CELL = "A2"
 SUBMISSION_KEY, COMMENT_KEY = "submission", "comment"
-RTL = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "syr", "ug", "ur", "yi"})
-"""Languages written right to left: their sheets and cells are laid out right to left."""
-STEP_TOLERANCE = 1e-6
-"""A score is on its step when (score − min) / step is within this of a whole number, as the
-validation of scores.csv checks it."""
 GENERATOR = "grantjury"
 
 LABELS: dict[str, dict[str, Any]] = {
@@ -183,13 +179,13 @@ _BOLD = Font(bold=True)
 
 def labels(lang: str) -> dict[str, Any]:
     """The sheets' texts in ``lang`` (English when grantjury has none in it)."""
-    return LABELS.get(lang, LABELS["en"])
+    return for_language(LABELS, lang)
 
 
 def _align(lang: str | None, wrap: bool = True) -> Alignment:
-    """Right to left (reading order 2) for RTL languages, so Excel and LibreOffice lay out
+    """Right to left (reading order 2) for right-to-left languages, so Excel and LibreOffice lay out
     the text correctly in a left-to-right sheet."""
-    if lang in RTL:
+    if is_rtl(lang):
         return Alignment(horizontal="right", vertical="top", wrap_text=wrap, readingOrder=2)
     return Alignment(vertical="top", wrap_text=wrap)
 
@@ -351,7 +347,7 @@ def _write_instructions(
     spec = competition.spec
     text = labels(lang)
     align = _align(lang)
-    ws.sheet_view.rightToLeft = lang in RTL
+    ws.sheet_view.rightToLeft = is_rtl(lang)
     widths = [34, 8, 16, 8, 30, 44]
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
@@ -422,7 +418,7 @@ def _write_instructions(
 def _levels(criterion: Criterion, lang: str) -> str:
     labelled = criterion.scale.labels or {}
     return "\n".join(
-        f"{number_text(level, lang)} : {names.get(lang, next(iter(names.values())))}"
+        f"{number_text(level, lang)} : {pick(names, lang)}"
         for level, names in sorted(labelled.items())
     )
 
@@ -474,7 +470,7 @@ def _write_scores(ws: Worksheet, competition: Competition, juror: Juror, sheet: 
         cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BORDER
         cell.alignment = (
             centred
-            if lang not in RTL
+            if not is_rtl(lang)
             else Alignment(horizontal="center", vertical="center", wrap_text=True, readingOrder=2)
         )
     ws.row_dimensions[HEADER_ROW].height = _height(headers, widths)
@@ -535,6 +531,7 @@ def _validation(criterion: Criterion, cell: str, languages: tuple[str, ...]) -> 
     A cell takes one validation, so with a step the bounds and the step go into one custom
     formula. The step is checked with a tolerance rather than ``MOD(x, step) = 0``: binary
     fractions make ``MOD(0.3, 0.1)`` come out as 0.0999…, which would refuse a valid score.
+    It is ``Scale.contains`` and ``Scale.on_step`` written as a spreadsheet formula.
     """
     scale = criterion.scale
     low, high = _formulanumber_text(scale.min), _formulanumber_text(scale.max)

@@ -54,11 +54,11 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from . import __version__
-from .errors import OutputError
-from .model import CONFLICT_CATEGORIES
+from .. import __version__
+from ..errors import OutputError
+from ..model import CONFLICT_CATEGORIES
 
-GENERATOR = "grantjury.simulate"
+GENERATOR = "grantjury.simulate"  # the name truth.json records, kept when the module moved
 """Marks ``truth.json`` of a simulation, so a later run may overwrite the folder."""
 SCALE_MIN, SCALE_MAX, SCALE_STEP = 0.0, 20.0, 0.5
 CRITERIA: tuple[tuple[str, dict[str, str], int], ...] = (

@@ -22,16 +22,16 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .errors import GrantjuryError, Problem, ProblemLog
-from .loading import read_csv
-from .model import Competition, Criterion
+from ..errors import GrantjuryError, Problem, ProblemLog
+from ..loading import read_csv
+from ..model import Competition, Criterion
+from ..validate import parse_number
 from .sheets import (
     COMMENT_KEY,
     FIRST_ROW,
     JUROR_CELL,
     KEY_ROW,
     SCORES,
-    STEP_TOLERANCE,
     SUBMISSION_KEY,
     ScoreSheet,
     assigned_by_juror,
@@ -40,7 +40,6 @@ from .sheets import (
     number_text,
     score_text,
 )
-from .validate import parse_number
 
 
 @dataclass(frozen=True)
@@ -425,10 +424,7 @@ def _on_scale(
         message = f"{shown} is below the scale minimum {number_text(scale.min)}"
     elif number > scale.max:
         message = f"{shown} is above the scale maximum {number_text(scale.max)}"
-    elif (
-        scale.step
-        and abs((steps := (number - scale.min) / scale.step) - round(steps)) > STEP_TOLERANCE
-    ):
+    elif not scale.on_step(number):
         message = (
             f"{shown} is not on the scale's step: {criterion.id} takes multiples of "
             f"{number_text(scale.step)} from {number_text(scale.min)}"
