@@ -266,6 +266,11 @@ def rank(
     help="Sd of each criterion score's error, in true-quality sds.",
 )
 @click.option(
+    "--icc",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="One juror's reliability (ICC) on their total; sets the error in place of --noise-sd.",
+)
+@click.option(
     "--halo",
     type=click.FloatRange(0, 1),
     default=0.0,

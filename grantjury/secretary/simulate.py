@@ -98,6 +98,10 @@ class SimulationOptions(BaseModel):
     bias_sd: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     scale_sd: float = Field(default=0.25, ge=0, allow_inf_nan=False)
     noise_sd: float = Field(default=0.8, ge=0, allow_inf_nan=False)
+    icc: float | None = Field(default=None, gt=0, le=1)
+    """One juror's reliability on their total (ICC(1)) when jurors differ only by noise: when
+    given, it sets the criterion error in place of ``noise_sd`` (see ``criterion_error_sd``),
+    so that selection reliability can be checked against a known ICC."""
     halo: float = Field(default=0.0, ge=0, le=1)
     """Correlation of a juror's errors across the criteria of one submission."""
     conflict_rate: float = Field(default=0.05, ge=0, le=1)
@@ -115,6 +119,18 @@ class SimulationOptions(BaseModel):
         if tuple(value) not in LANGUAGE_SETS:
             raise ValueError("languages must be [fr] or [ar, fr]")
         return tuple(value)
+
+    @property
+    def criterion_error_sd(self) -> float:
+        """The sd of each criterion score's error: ``noise_sd``, or the one that gives a
+        juror's weighted total the reliability ``icc`` on a unit-variance quality. The
+        total's error variance is ``σ² (halo + (1 − halo) Σw² / (Σw)²)``, so
+        ``σ² = (1 − icc) / icc / (halo + (1 − halo) Σw² / (Σw)²)``."""
+        if self.icc is None:
+            return self.noise_sd
+        weights = np.array([weight for _, _, weight in CRITERIA], dtype=float)
+        spread = self.halo + (1 - self.halo) * float((weights**2).sum() / weights.sum() ** 2)
+        return math.sqrt((1 - self.icc) / self.icc / spread)
 
     @model_validator(mode="after")
     def _consistent(self) -> SimulationOptions:
@@ -261,7 +277,9 @@ def simulate(options: SimulationOptions) -> Simulation:
     shared = rng.standard_normal(n_pairs)
     own = rng.standard_normal((n_pairs, len(CRITERIA)))
     rho = options.halo
-    error = options.noise_sd * (math.sqrt(rho) * shared[:, None] + math.sqrt(1 - rho) * own)
+    error = options.criterion_error_sd * (
+        math.sqrt(rho) * shared[:, None] + math.sqrt(1 - rho) * own
+    )
     latent = scale[pair_juror] * quality[pair_submission] + bias[pair_juror]
     points = options.centre + options.spread * (latent[:, None] + error)
     steps = np.rint((points - SCALE_MIN) / SCALE_STEP)
