@@ -30,6 +30,8 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from grantjury.languages import direction, pick
+
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
@@ -40,11 +42,17 @@ PDI = "\u2069"
 ELLIPSIS = "…"
 DEFAULT_MAX_LENGTH = 500
 
+MAX_NAME = 200
+"""Longest association, juror, domain or event name printed (characters)."""
+MAX_TITLE = 300
+"""Longest project title printed (characters)."""
+MAX_ID = 100
+"""Longest identifier printed (characters)."""
+MAX_NOTE = 300
+"""Longest free-text note (conflict notes, reasons, warnings) printed (characters)."""
+
 _SPACES = re.compile(" {2,}")
 _NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
-_RTL_LANGUAGES = frozenset(
-    {"ar", "arc", "ckb", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
-)
 
 
 def sanitize_text(value: object, max_length: int = DEFAULT_MAX_LENGTH) -> str:
@@ -88,9 +96,8 @@ def text_direction(text: str, default: str = "ltr") -> str:
     return default
 
 
-def language_direction(lang: str) -> str:
-    """Return the writing direction of a language code (`ar` → `rtl`)."""
-    return "rtl" if lang.split("-")[0].lower() in _RTL_LANGUAGES else "ltr"
+language_direction = direction
+"""The writing direction of a language code (`ar` → `rtl`): `grantjury.languages.direction`."""
 
 
 # --- figures and dates ----------------------------------------------------------------------
@@ -190,12 +197,20 @@ def date_filter(value: dt.date, lang: str) -> Markup:
     return ltr(f"{value.day}\u00a0{month} {value.year}")
 
 
-def text_filter(value: str | Mapping[str, str], lang: str | None = None) -> str:
-    """Jinja filter: a field in `lang` (falling back to any language), sanitised and isolated.
+def text_filter(
+    value: str | Mapping[str, str], lang: str | None = None, limit: int = MAX_NAME
+) -> str:
+    """Jinja filter: a field in `lang` (falling back to any language), sanitised, capped at
+    `limit` characters (a name's length unless told) and isolated.
 
     The result is a plain string: autoescape turns `<`, `&` and quotes into entities.
     """
-    return isolate(sanitize_text(pick(value, lang)))
+    return isolate(sanitize_text(pick(value, lang), limit))
+
+
+def project_filter(value: str | Mapping[str, str], lang: str | None = None) -> str:
+    """Jinja filter: a project title, as `text` but capped at `MAX_TITLE`."""
+    return text_filter(value, lang, MAX_TITLE)
 
 
 def dir_filter(value: str | Mapping[str, str], lang: str | None = None) -> str:
@@ -208,15 +223,6 @@ def dir_filter(value: str | Mapping[str, str], lang: str | None = None) -> str:
         return language_direction(lang)
     default = language_direction(lang) if lang else "ltr"
     return text_direction(pick(value, lang), default)
-
-
-def pick(value: str | Mapping[str, str], lang: str | None) -> str:
-    """The text of `value` in `lang`; a plain string as is; else the first language present."""
-    if isinstance(value, str):
-        return value
-    if lang is not None and lang in value:
-        return value[lang]
-    return next(iter(value.values()), "")
 
 
 def make_environment(
@@ -233,6 +239,7 @@ def make_environment(
     )
     env.filters.update(
         text=text_filter,
+        project=project_filter,
         dir=dir_filter,
         number=number_filter,
         date=date_filter,
