@@ -246,6 +246,15 @@ def fixture_data() -> dict:
 
 
 SAMPLE = ROOT / "sample_submissions"
+SMALL_KEEP = frozenset(
+    {
+        "CUL-25", "CUL-20", "CUL-04", "CUL-15", "CUL-22", "CUL-24", "CUL-29",
+        "SPO-26", "SPO-20", "SPO-11", "SPO-08", "SPO-14", "SPO-01", "SPO-22",
+        "SOC-24", "SOC-08", "SOC-02", "SOC-13", "SOC-18", "SOC-20", "SOC-31",
+    }
+)  # fmt: skip
+"""Seven submissions per domain of the sample, with conflicts and ineligible files: every part
+of a real run on few enough submissions to render quickly."""
 FIXED_ENGINE = {"grantjury": "0.1.0", "python": "3", "numpy": "2", "scipy": "1"}
 """Engine versions recorded for the results the tests rank, so that their run digest (printed
 on every page of the golden documents) does not follow the machine's library versions."""

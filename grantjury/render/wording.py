@@ -1430,11 +1430,12 @@ def domain_note(item: DomainNote, lang: str) -> Markup:
     return fill(catalog(DOMAIN_NOTES, lang)[item.code], lang, values)
 
 
-def notice(item: Notice, lang: str) -> Markup:
+def notice(item: Notice, lang: str, results: Results | None = None) -> Markup:
     """A warning of the run (`Results.warnings`), in `lang`, after the file it concerns.
 
     English uses the engine's own catalog (`grantjury.messages`). A code grantjury has no
     sentence for is printed as it is, with its parameters, so that nothing is ever hidden.
+    With `results`, criteria not scored are named from the submission's rubric.
     """
     where = code(item.file) + escape(word("colon", lang))
     params = dict(item.params)
@@ -1444,8 +1445,14 @@ def notice(item: Notice, lang: str) -> Markup:
             return where + note(str(params.get("text", "")))
         return where + note(messages.text(item.code, params))
     values: dict[str, Any] = {}
+    filed = results.submissions.get(str(params.get("submission"))) if results else None
     for name, value in params.items():
-        if isinstance(value, list):
+        if name == "missing" and isinstance(value, list) and filed is not None:
+            rubric = record.criteria(results, filed.domain)
+            values[name] = word("list_sep", lang).join(
+                criterion_name(rubric, str(c), lang) for c in value
+            )
+        elif isinstance(value, list):
             values[name] = codes((", ".join(v) if isinstance(v, list) else v for v in value), lang)
         elif name == "source" and isinstance(value, str):
             values[name] = source(value, lang)
