@@ -315,18 +315,26 @@ def results_of(data: dict) -> documents.Run:
     return documents.run_of(read_results(raw), raw)
 
 
-_BLOCK = re.compile(r"<[a-z][a-z0-9]*\b[^>]*\bdata-block=\"([^\"]*)\"")
+_BLOCK = re.compile(r"<([a-z][a-z0-9]*)\b[^>]*\bdata-block=\"([^\"]*)\"")
 
 
 def html_blocks(html: str) -> dict[str, str]:
-    """The HTML cut into its blocks: each element with a `data-block` attribute starts one,
-    named by that attribute (`ranking #2` for the second of the name); `(head)` before the
-    first."""
-    starts = [(m.start(), m.group(1)) for m in _BLOCK.finditer(html)]
+    """The HTML cut into its blocks: each element with a `data-block` attribute starts one.
+
+    A block is named by that attribute, after the `<section>` block it is in (`letter-10 /
+    decision`, `domain-sports / after-ranking`), with `#2` for the second of a name; `(head)`
+    is what comes before the first block.
+    """
+    starts = [(m.start(), m.group(1), m.group(2)) for m in _BLOCK.finditer(html)]
     blocks = {"(head)": html[: starts[0][0] if starts else len(html)]}
     seen: dict[str, int] = {}
-    for index, (start, name) in enumerate(starts):
+    section = ""
+    for index, (start, tag, name) in enumerate(starts):
         end = starts[index + 1][0] if index + 1 < len(starts) else len(html)
+        if tag == "section":
+            section = name
+        elif section:
+            name = f"{section} / {name}"
         seen[name] = seen.get(name, 0) + 1
         key = name if seen[name] == 1 else f"{name} #{seen[name]}"
         blocks[key] = html[start:end]
@@ -554,7 +562,7 @@ def test_an_amount_that_is_not_a_number_is_refused(amount: float) -> None:
 def test_a_winner_missing_from_submissions_is_named() -> None:
     data = fixture_data()
     del data["submissions"]["CUL-02"]
-    with pytest.raises(ResultsFileError, match=r"domains\[0\]\.winners: 'CUL-02' is not in"):
+    with pytest.raises(ResultsFileError, match=r"domains\.0\.winners: 'CUL-02' is not in"):
         results_of(data)
 
 

@@ -144,7 +144,8 @@ class Run:
 
 
 def check_printable(results: Results, source: str = RESULTS_FILE) -> None:
-    """Refuse, naming the field, what the model accepts but no document can print: no
+    """Refuse, naming the field (as `read_results` names it: `domains.0.winners`), what the
+    model accepts but no document can print: no
     language, a winner or ranked submission missing from `submissions`, a figure that is not
     finite, a negative amount, a probability outside 0..1."""
     if not results.competition.languages:
@@ -165,7 +166,7 @@ def check_printable(results: Results, source: str = RESULTS_FILE) -> None:
                         source,
                         f"{sid!r} is not in submissions; write the file again with "
                         "`grantjury rank`",
-                        key=f"domains[{index}].{field_name}",
+                        key=f"domains.{index}.{field_name}",
                     )
         for position, entry in enumerate(domain.ranking):
             p = entry.p_selected
@@ -173,7 +174,7 @@ def check_printable(results: Results, source: str = RESULTS_FILE) -> None:
                 raise ResultsFileError(
                     source,
                     f"expected a probability between 0 and 1, found {p!r}",
-                    key=f"domains[{index}].ranking[{position}].p_selected",
+                    key=f"domains.{index}.ranking.{position}.p_selected",
                 )
     for sid, filed in results.submissions.items():
         amount = filed.requested_amount

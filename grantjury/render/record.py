@@ -80,7 +80,8 @@ def option_values(results: Results) -> dict[str, Any]:
 
 
 def iter_numbers(value: Any, path: str = "") -> Iterator[tuple[str, float]]:
-    """Every float of a JSON value with its dotted path (to refuse NaN and infinities)."""
+    """Every float of a JSON value with its dotted path, `domains.0.ranking.2.score` (to refuse
+    NaN and infinities)."""
     if isinstance(value, float):
         yield path, value
     elif isinstance(value, dict):
@@ -88,4 +89,4 @@ def iter_numbers(value: Any, path: str = "") -> Iterator[tuple[str, float]]:
             yield from iter_numbers(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            yield from iter_numbers(item, f"{path}[{index}]")
+            yield from iter_numbers(item, f"{path}.{index}" if path else str(index))

@@ -236,8 +236,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rank_line": "Rang {rank} sur {n}",
         "score_line": "Score calibré\u00a0: {score} sur {high} (moyenne brute {raw})",
         "interval_line": (
-            "Rang entre {low} et {high} dans {interval} des rééchantillonnages du jury\u00a0; "
-            "lauréat dans {p}."
+            "Rang entre {low} et {high} dans {interval} des {resamples}\u00a0; lauréat dans {p}."
         ),
         "funded_line": "Montant accordé\u00a0: {amount}",
         "requested_line": "Montant demandé\u00a0: {amount}",
@@ -298,9 +297,7 @@ WORDS: dict[str, dict[str, str]] = {
         "colon": "\u00a0: ",
         "under": "moins de {p}",
         "over": "plus de {p}",
-        "interval_same": (
-            "Rang {low} dans {interval} des rééchantillonnages du jury\u00a0; lauréat dans {p}."
-        ),
+        "interval_same": ("Rang {low} dans {interval} des {resamples}\u00a0; lauréat dans {p}."),
         "list_sep": ", ",
         # conflict categories and sources
         "cat_governance": "gouvernance",
@@ -478,9 +475,7 @@ WORDS: dict[str, dict[str, str]] = {
         "jury_decision": "قرار لجنة التحكيم",
         "rank_line": "الرتبة {rank} من أصل {n}",
         "score_line": "النقطة بعد المعايرة: {score} من {high} (المعدل الخام {raw})",
-        "interval_line": (
-            "رتبة بين {low} و{high} في {interval} من إعادات معاينة اللجنة؛ فائز في {p} منها."
-        ),
+        "interval_line": ("رتبة بين {low} و{high} في {interval} من {resamples}؛ فائز في {p} منها."),
         "funded_line": "المبلغ الممنوح: {amount}",
         "requested_line": "المبلغ المطلوب: {amount}",
         "reasons": "سبب عدم الأهلية",
@@ -530,7 +525,7 @@ WORDS: dict[str, dict[str, str]] = {
         "colon": ": ",
         "under": "أقل من {p}",
         "over": "أكثر من {p}",
-        "interval_same": "الرتبة {low} في {interval} من إعادات معاينة اللجنة؛ فائز في {p} منها.",
+        "interval_same": "الرتبة {low} في {interval} من {resamples}؛ فائز في {p} منها.",
         "list_sep": "، ",
         "cat_governance": "التسيير",
         "cat_employment": "الشغل",
@@ -703,7 +698,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rank_line": "Rank {rank} of {n}",
         "score_line": "Calibrated score: {score} out of {high} (raw mean {raw})",
         "interval_line": (
-            "Rank between {low} and {high} in {interval} of the jury resamples; a winner in {p}."
+            "Rank between {low} and {high} in {interval} of the {resamples}; a winner in {p}."
         ),
         "funded_line": "Amount granted: {amount}",
         "requested_line": "Amount requested: {amount}",
@@ -758,7 +753,7 @@ WORDS: dict[str, dict[str, str]] = {
         "colon": ": ",
         "under": "under {p}",
         "over": "over {p}",
-        "interval_same": "Rank {low} in {interval} of the jury resamples; a winner in {p}.",
+        "interval_same": "Rank {low} in {interval} of the {resamples}; a winner in {p}.",
         "list_sep": ", ",
         "cat_governance": "governance",
         "cat_employment": "employment",
