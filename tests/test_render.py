@@ -1,21 +1,30 @@
 """Documents made from results.json: safety of untrusted text, reproducible PDFs, golden files.
 
-Golden files live in tests/golden/; regenerate them (and docs/images/) after an intended
-change of the documents with `GRANTJURY_UPDATE_GOLDEN=1 pytest tests/test_render.py`, then look
-at the PNGs before committing.
+Golden files live in tests/golden/. The HTML goldens are compared block by block (each element
+of a template with a `data-block` attribute starts a block), so that a change of wording shows
+as a small diff of the block it is in. Regenerate them (and docs/images/) after an intended
+change of the documents with `GRANTJURY_UPDATE_GOLDEN=1 pytest tests/test_render.py
+tests/test_render_documents.py`, read the diff and look at the PNGs before committing; without
+that variable a golden that differs, or is missing, fails the test.
+
+The documents read results through the model (format 2). `results_small.json` is a hand-made
+file of the first format: the tests read it upgraded to format 2 (`upgraded`), and check that
+the file itself is refused with a clear message.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import difflib
 import functools
 import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +40,8 @@ from grantjury.render.errors import (
     FontsMissing,
     LayoutWarnings,
     RenderError,
-    ResultsFileError,
 )
+from grantjury.results import ResultsFileError, read_results
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -132,18 +141,164 @@ def find_boxes(text: str, boxes: list, needle: str) -> list[tuple[float, float, 
 
 
 def write_results(folder: Path, data: dict | None = None) -> Path:
-    """A results folder holding `data`, or a byte-exact copy of the fixture."""
+    """A results folder holding `data`, or the fixture upgraded to format 2."""
     folder.mkdir(parents=True, exist_ok=True)
-    if data is None:
-        shutil.copyfile(FIXTURE, folder / "results.json")
-    else:
-        text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
-        (folder / "results.json").write_text(text, encoding="utf-8")
+    text = json.dumps(fixture_data() if data is None else data, ensure_ascii=False, indent=2)
+    (folder / "results.json").write_text(text + "\n", encoding="utf-8")
     return folder
 
 
+def upgraded(old: dict, digest: str) -> dict:
+    """A results file of the first format (`results_small.json`) in format 2, with `digest`.
+
+    Only what that hand-made file lacks is added, with neutral values: no stability, no
+    reliability, nothing ineligible, the default options and selection.
+    """
+    data = json.loads(json.dumps(old))
+    data["format_version"] = 2
+    data["digest"] = digest
+    data["competition"].setdefault("currency", "")
+    data["options"] = old.get("options", {})
+    data["selection"] = {}
+    for rubric_id, rubric in data["rubrics"].items():
+        rubric.setdefault("id", rubric_id)
+        rubric.setdefault("name", {"fr": rubric_id})
+    for sub in data["submissions"].values():
+        sub.setdefault("eligible", True)
+        sub.setdefault("reason", None)
+        sub.setdefault("requested_amount", None)
+    data["jurors"] = [
+        {
+            "id": j["id"],
+            "name": j["name"],
+            "affiliations": j.get("affiliations", []),
+            "domains": j.get("domains", []),
+            "n_scored": j.get("n_scored", 0),
+            "mean": None,
+            "sd": None,
+            "calibration": {},
+            "leave_one_out": None,
+        }
+        for j in old.get("jurors", [])
+    ]
+    for domain in data["domains"]:
+        winners = domain.get("winners", [])
+        domain.setdefault("direction", "higher")
+        domain.setdefault("winners_wanted", len(winners))
+        for key in ("reserve", "ties", "too_close", "warnings"):
+            domain.setdefault(key, [])
+        domain.setdefault("tie_break", ["raw_mean", "lot"])
+        domain.setdefault("lottery", None)
+        domain.setdefault("budget", None)
+        for entry in domain["ranking"]:
+            place = winners.index(entry["submission"]) + 1 if entry.get("winner") else None
+            entry.setdefault("calibrated_criteria", entry.get("criteria", {}))
+            entry.setdefault("eligible", True)
+            entry.setdefault("ineligible_reasons", [])
+            entry["decision"] = (
+                {"code": "place_in_domain", "place": place, "places": len(winners)}
+                if place
+                else {"code": "not_selected"}
+            )
+            for key in ("funded", "tie_break", "p_selected", "rank_interval"):
+                entry.setdefault(key, None)
+            if entry["tie_break"] is not None:
+                tie = entry["tie_break"]
+                entry["tie_break"] = {"key": tie["key"], "group": tie.get("against", [])}
+        ranks = {e["submission"]: (e["rank"], e["score"]) for e in domain["ranking"]}
+        domain["ties"] = [
+            {
+                "submissions": tie["submissions"],
+                "score": ranks[tie["submissions"][0]][1],
+                "ranks": [ranks[tie["submissions"][0]][0], ranks[tie["submissions"][-1]][0]],
+                "steps": [],
+                "separated_by": [tie["settled_by"]] * (len(tie["submissions"]) - 1),
+                "mattered": False,
+                "settled_by": tie["settled_by"],
+            }
+            for tie in domain["ties"]
+        ]
+    data["conflicts"] = [
+        {
+            **c,
+            "note": None if c["source"] == "detected" else c.get("note"),
+            "association": c["note"].removeprefix("member of ")
+            if c["source"] == "detected"
+            else None,
+        }
+        for c in old.get("conflicts", [])
+    ]
+    for key, value in (
+        ("budget", None),
+        ("reliability", {}),
+        ("stability", None),
+        ("winners_by_method", {}),
+    ):
+        data.setdefault(key, value)
+    return data
+
+
 def fixture_data() -> dict:
-    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+    """The fixture in format 2; its digest is the SHA-256 of the fixture's own bytes (the digest
+    its first-format documents printed)."""
+    old = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    return upgraded(old, "sha256:" + hashlib.sha256(FIXTURE.read_bytes()).hexdigest())
+
+
+SAMPLE = ROOT / "sample_submissions"
+SMALL_KEEP = frozenset(
+    {
+        "CUL-25", "CUL-20", "CUL-04", "CUL-15", "CUL-22", "CUL-24", "CUL-29",
+        "SPO-26", "SPO-20", "SPO-11", "SPO-08", "SPO-14", "SPO-01", "SPO-22",
+        "SOC-24", "SOC-08", "SOC-02", "SOC-13", "SOC-18", "SOC-20", "SOC-31",
+    }
+)  # fmt: skip
+"""Seven submissions per domain of the sample, with conflicts and ineligible files: every part
+of a real run on few enough submissions to render quickly."""
+FIXED_ENGINE = {"grantjury": "0.1.0", "python": "3", "numpy": "2", "scipy": "1"}
+"""Engine versions recorded for the results the tests rank, so that their run digest (printed
+on every page of the golden documents) does not follow the machine's library versions."""
+
+
+def rank_competition(folder: Path) -> bytes:
+    """The bytes of `results.json` for the competition in `folder`, as `grantjury rank` writes
+    them (the engine's own library calls), with `FIXED_ENGINE` versions."""
+    from grantjury.pipeline import run
+    from grantjury.report import build_outputs
+
+    result = run(folder, {})
+    competition_file = Path(result.competition.path)
+    _, files = build_outputs(result.results, {}, competition_file, folder / "out", FIXED_ENGINE)
+    return files["results.json"]
+
+
+def _filter_csv(source: Path, target: Path, keep: set[str]) -> None:
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    kept = [rows[0], *(row for row in rows[1:] if row[1] in keep)]
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(kept)
+
+
+@functools.cache
+def sample_results(keep: frozenset[str] | None = None) -> bytes:
+    """`results.json` of the bundled sample, or of the sample cut down to the submissions in
+    `keep` (with their scores and conflicts), ranked by the engine."""
+    if keep is None:
+        return rank_competition(SAMPLE)
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder) / "sample"
+        work.mkdir()
+        (Path(folder) / "rubrics").symlink_to(ROOT / "rubrics")
+        for name in ("competition.yaml", "jurors.yaml"):
+            (work / name).write_bytes((SAMPLE / name).read_bytes())
+        for name in ("scores.csv", "conflicts.csv"):
+            _filter_csv(SAMPLE / name, work / name, set(keep))
+        (work / "submissions").mkdir()
+        for sub in sorted(keep):
+            name = f"{sub}.yaml"
+            (work / "submissions" / name).write_bytes((SAMPLE / "submissions" / name).read_bytes())
+        return rank_competition(work)
 
 
 def hostile_data() -> dict:
@@ -154,26 +309,82 @@ def hostile_data() -> dict:
     return data
 
 
-def results_of(data: dict) -> documents.Results:
+def results_of(data: dict) -> documents.Run:
+    """The documents' run of results given as a JSON value (read through the model)."""
     raw = json.dumps(data).encode()
-    return documents.parse_results(data, documents.results_digest(data, raw))
+    return documents.run_of(read_results(raw), raw)
+
+
+_BLOCK = re.compile(r"<([a-z][a-z0-9]*)\b[^>]*\bdata-block=\"([^\"]*)\"")
+
+
+def html_blocks(html: str) -> dict[str, str]:
+    """The HTML cut into its blocks: each element with a `data-block` attribute starts one.
+
+    A block is named by that attribute, after the `<section>` block it is in (`letter-10 /
+    decision`, `domain-sports / after-ranking`), with `#2` for the second of a name; `(head)`
+    is what comes before the first block.
+    """
+    starts = [(m.start(), m.group(1), m.group(2)) for m in _BLOCK.finditer(html)]
+    blocks = {"(head)": html[: starts[0][0] if starts else len(html)]}
+    seen: dict[str, int] = {}
+    section = ""
+    for index, (start, tag, name) in enumerate(starts):
+        end = starts[index + 1][0] if index + 1 < len(starts) else len(html)
+        if tag == "section":
+            section = name
+        elif section:
+            name = f"{section} / {name}"
+        seen[name] = seen.get(name, 0) + 1
+        key = name if seen[name] == 1 else f"{name} #{seen[name]}"
+        blocks[key] = html[start:end]
+    return blocks
 
 
 def check_golden(path: Path, actual: str) -> None:
-    if UPDATE_GOLDEN or not path.exists():
+    """Compare a document's HTML with its golden file block by block, naming each block that
+    differs with a diff of that block alone. Only `GRANTJURY_UPDATE_GOLDEN=1` writes goldens."""
+    if UPDATE_GOLDEN:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
-        if not UPDATE_GOLDEN:
-            pytest.fail(f"{path.name} did not exist and was written; check it and rerun")
-    assert actual == path.read_text(encoding="utf-8")
+        return
+    if not path.exists():
+        pytest.fail(
+            f"{path} does not exist: write it with GRANTJURY_UPDATE_GOLDEN=1 and read it before "
+            "committing"
+        )
+    expected = html_blocks(path.read_text(encoding="utf-8"))
+    got = html_blocks(actual)
+    report = []
+    for name in [*expected, *(n for n in got if n not in expected)]:
+        if expected.get(name) == got.get(name):
+            continue
+        if name not in got or name not in expected:
+            report.append(f"block {name!r}: {'missing' if name not in got else 'new'}")
+            continue
+        diff = difflib.unified_diff(
+            expected[name].splitlines(),
+            got[name].splitlines(),
+            f"golden {path.name} [{name}]",
+            f"rendered [{name}]",
+            n=1,
+            lineterm="",
+        )
+        report.append("\n".join(list(diff)[:60]))
+    if report:
+        pytest.fail(
+            f"{path.name}: {len(report)} block(s) differ (GRANTJURY_UPDATE_GOLDEN=1 rewrites the "
+            "golden after an intended change):\n" + "\n\n".join(report),
+            pytrace=False,
+        )
 
 
 # --- fixtures ----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def results() -> documents.Results:
-    return documents.load_results(FIXTURE)
+def results() -> documents.Run:
+    return results_of(fixture_data())
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +477,7 @@ def test_sandbox_refuses_unsafe_attribute_access() -> None:
 
     env = safety.make_environment(documents.TEMPLATES)
     with pytest.raises(SecurityError):
-        env.from_string("{{ x.__init__.__globals__ }}").render(x=documents.load_results)
+        env.from_string("{{ x.__init__.__globals__ }}").render(x=documents.load_run)
     with pytest.raises(UndefinedError):
         env.from_string("{{ missing }}").render()
 
@@ -296,23 +507,28 @@ def test_asset_urls_resolve_only_inside_the_assets_folder(tmp_path: Path) -> Non
 # --- results.json -----------------------------------------------------------------------------
 
 
-def test_fixture_reads_as_nine_winners_in_rank_order(results: documents.Results) -> None:
-    assert [d.id for d in results.domains] == ["cultural", "social", "sports"]
+def test_fixture_reads_as_nine_winners_in_rank_order(results: documents.Run) -> None:
+    assert [d.domain.id for d in results.domains] == ["cultural", "social", "sports"]
     assert [w.submission for w in results.domains[0].winners] == ["CUL-02", "CUL-01", "CUL-03"]
     assert [w.position for w in results.domains[0].reading_order] == [3, 2, 1]
     assert len(results.certificates) == 9
 
 
-def test_digest_is_sha256_of_the_file_unless_given() -> None:
-    raw = FIXTURE.read_bytes()
-    assert documents.load_results(FIXTURE).digest == hashlib.sha256(raw).hexdigest()[:12]
-    data = {"digest": "sha256:ABCDEF0123456789abcdef"}
-    assert documents.results_digest(data, b"") == "abcdef012345"
+def test_digest_is_sha256_of_the_file_unless_given(tmp_path: Path) -> None:
+    data = fixture_data()
+    data["digest"] = None
+    folder = write_results(tmp_path, data)
+    raw = (folder / "results.json").read_bytes()
+    assert documents.load_run(folder).digest == hashlib.sha256(raw).hexdigest()[:12]
+    data["digest"] = "sha256:ABCDEF0123456789abcdef"
+    assert results_of(data).digest == "abcdef012345"
 
 
 def test_a_digest_that_is_not_hexadecimal_is_refused() -> None:
+    data = fixture_data()
+    data["digest"] = "<b>nope</b>"
     with pytest.raises(ResultsFileError, match=r"digest: expected sha256: and hexadecimal digits"):
-        documents.results_digest({"digest": "<b>nope</b>"}, b"")
+        results_of(data)
 
 
 def test_a_missing_key_is_named_with_its_path() -> None:
@@ -320,21 +536,38 @@ def test_a_missing_key_is_named_with_its_path() -> None:
     del data["submissions"]["SOC-02"]["title"]
     with pytest.raises(ResultsFileError) as caught:
         results_of(data)
-    assert str(caught.value) == (
-        "results.json, submissions.SOC-02.title: missing; "
-        "results.json may come from another grantjury version"
+    assert str(caught.value).startswith(
+        "results.json, submissions.SOC-02.title: Field required; found "
     )
 
 
-def test_an_amount_that_is_not_a_number_is_refused() -> None:
+def test_a_results_file_of_the_first_format_is_refused_with_its_version(tmp_path: Path) -> None:
+    (tmp_path / "results.json").write_bytes(FIXTURE.read_bytes())
+    with pytest.raises(ResultsFileError) as caught:
+        documents.render_documents(tmp_path, tmp_path / "out", {"ceremony"})
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'results.json'}, format_version: written in no format_version (format 1); "
+        "this grantjury (format 2) cannot read it."
+    )
+
+
+@pytest.mark.parametrize("amount", [float("nan"), -5.0])
+def test_an_amount_that_is_not_a_number_is_refused(amount: float) -> None:
     data = fixture_data()
-    data["submissions"]["CUL-01"]["requested_amount"] = float("nan")
-    with pytest.raises(ResultsFileError, match=r"CUL-01.requested_amount: expected a positive"):
+    data["submissions"]["CUL-01"]["requested_amount"] = amount
+    with pytest.raises(ResultsFileError, match=r"submissions.CUL-01.requested_amount: expected a"):
+        results_of(data)
+
+
+def test_a_winner_missing_from_submissions_is_named() -> None:
+    data = fixture_data()
+    del data["submissions"]["CUL-02"]
+    with pytest.raises(ResultsFileError, match=r"domains\.0\.winners: 'CUL-02' is not in"):
         results_of(data)
 
 
 def test_missing_results_file_says_what_to_run(tmp_path: Path) -> None:
-    with pytest.raises(ResultsFileError, match="run `grantjury rank` first"):
+    with pytest.raises(ResultsFileError, match="written by `grantjury rank`"):
         documents.render_documents(tmp_path, tmp_path / "out", None)
 
 
@@ -371,7 +604,7 @@ def test_a_language_without_labels_gets_english_labels() -> None:
 
 
 @pytest.mark.parametrize("name", ["ceremony", "certificates"])  # others: test_render_documents
-def test_html_matches_golden(name: str, results: documents.Results) -> None:
+def test_html_matches_golden(name: str, results: documents.Run) -> None:
     check_golden(GOLDEN / f"{name}.html", documents.build_html(documents.KINDS[name], results))
 
 
@@ -401,7 +634,7 @@ def test_imports_go_one_way() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["ceremony", "certificates"])
 def test_pdf_text_has_every_name_and_title_word_by_word(
-    name: str, rendered: dict[str, Path], results: documents.Results
+    name: str, rendered: dict[str, Path], results: documents.Run
 ) -> None:
     found = set(words("\n".join(pdf_text(rendered[name]))))
     expected = []
@@ -431,7 +664,7 @@ def test_one_certificate_page_per_winner(rendered: dict[str, Path]) -> None:
 
 @pytest.mark.slow
 def test_every_page_footer_has_title_page_number_and_digest(
-    rendered: dict[str, Path], results: documents.Results
+    rendered: dict[str, Path], results: documents.Run
 ) -> None:
     for path in rendered.values():
         pages = pdf_text(path)

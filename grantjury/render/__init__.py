@@ -7,11 +7,13 @@ cheap and safe for code that merely builds HTML. The scoring stages never import
 from grantjury.render.documents import (
     KINDS,
     DocumentKind,
+    Run,
     build_html,
-    load_results,
+    load_run,
     render_documents,
 )
-from grantjury.render.errors import BlockedResources, FontsMissing, RenderError, ResultsFileError
+from grantjury.render.errors import BlockedResources, FontsMissing, RenderError
+from grantjury.results import ResultsFileError
 
 __all__ = [
     "KINDS",
@@ -20,7 +22,8 @@ __all__ = [
     "FontsMissing",
     "RenderError",
     "ResultsFileError",
+    "Run",
     "build_html",
-    "load_results",
+    "load_run",
     "render_documents",
 ]

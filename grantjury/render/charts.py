@@ -26,13 +26,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from grantjury.render import record
 from grantjury.render.safety import sanitize_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from grantjury.render.record import Domain, Entry, Juror
+    from grantjury.results import DomainResults, Entry, JurorRecord
 
 MM = 1 / 25.4
 """Inches per millimetre (matplotlib sizes figures in inches)."""
@@ -134,18 +135,20 @@ def _style_axes(ax: Axes, grid_axis: str) -> None:
 # --- audit report ------------------------------------------------------------------------------
 
 
-def severity_limit(jurors: Sequence[Juror]) -> float:
+def severity_limit(jurors: Sequence[JurorRecord]) -> float:
     """A symmetric x range shared by every domain's severity chart (so they compare)."""
     extent = [
         abs(c.bias) + (c.bias_se or 0.0)
         for j in jurors
-        for c in j.calibration
+        for c in j.calibration.values()
         if c.bias is not None
     ]
     return max(1.0, math.ceil(max(extent, default=1.0) * 1.15 * 2) / 2)
 
 
-def severity_chart(domain_id: str, jurors: Sequence[Juror], limit: float, width_mm: float) -> str:
+def severity_chart(
+    domain_id: str, jurors: Sequence[JurorRecord], limit: float, width_mm: float
+) -> str:
     """Each juror's bias in one domain, with ± one standard error where known.
 
     A hollow circle marks a juror left uncalibrated (fallback); jurors top to bottom in the
@@ -154,8 +157,7 @@ def severity_chart(domain_id: str, jurors: Sequence[Juror], limit: float, width_
     rows = [
         (juror, cal)
         for juror in jurors
-        for cal in juror.calibration
-        if cal.domain == domain_id and cal.bias is not None
+        if (cal := juror.calibration.get(domain_id)) is not None and cal.bias is not None
     ]
     height = 8 + 4.2 * max(len(rows), 1)
     labels = [chart_label(j.id, i + 1) for i, (j, _) in enumerate(rows)]
@@ -183,12 +185,12 @@ def severity_chart(domain_id: str, jurors: Sequence[Juror], limit: float, width_
         return svg_data_url(fig)
 
 
-def uncertainty_chart(domain: Domain, width_mm: float) -> str:
+def uncertainty_chart(domain: DomainResults, width_mm: float) -> str:
     """Each ranked submission's rank and 90 % rank interval, winners in red, the winning line.
 
     The right axis gives the share of jury resamples in which the submission wins.
     """
-    entries = list(domain.ranked)
+    entries = list(record.ranked(domain))
     n = len(entries)
     height = 8 + 3.5 * max(n, 1)
     winners = set(domain.winners)
@@ -208,8 +210,8 @@ def uncertainty_chart(domain: Domain, width_mm: float) -> str:
                 if entry.submission in reserve
                 else GREY
             )
-            if entry.interval is not None:
-                low, high = entry.interval
+            if entry.rank_interval is not None:
+                low, high = entry.rank_interval
                 ax.plot([low, high], [y, y], color=color, linewidth=1.5, solid_capstyle="round")
             ax.plot(
                 [entry.rank],
@@ -261,7 +263,7 @@ def _rank_locator(n: int) -> Any:
 # --- feedback letters ----------------------------------------------------------------------------
 
 
-def position_chart(domain: Domain, entry: Entry, width_mm: float) -> str | None:
+def position_chart(domain: DomainResults, entry: Entry, width_mm: float) -> str | None:
     """The domain's scores as stacked dots: winners gold, others grey, this one large and red.
 
     A dashed line marks the last winner's score. None when the submission has no score.
@@ -289,7 +291,7 @@ def position_chart(domain: Domain, entry: Entry, width_mm: float) -> str | None:
         _style_axes(ax, "x")
         ax.spines["left"].set_visible(False)
         ax.set_yticks([])
-        line = domain.winning_line
+        line = record.winning_line(domain)
         if line is not None:
             ax.axvline(line, color=ACCENT, linewidth=0.8, linestyle=(0, (3, 2)))
         for color, group in ((GREY, False), (GOLD, True)):

@@ -1,10 +1,12 @@
 """The printed documents of a competition, made from `results.json` alone.
 
-Each kind of document is one entry of `KINDS`: a template, its stylesheet, the file it writes
-and the context it needs; `render_documents` renders every requested kind, then moves the PDFs
-into place. The ceremony sheets and certificates need only the winners (`Results`); the jury
-minutes, the audit report and the feedback letters print the whole run (`record.py`), with
-their contexts in `proceedings.py` and their words in `wording.py`. The letters, one page per
+`results.json` is read through the results model (`grantjury.results.load_results`) and
+nothing else; `Run` adds what every page prints (the short digest, the languages). Each kind
+of document is one entry of `KINDS`: a template, its stylesheet, the file it writes and the
+context it needs; `render_documents` renders every requested kind, then moves the PDFs into
+place. The ceremony sheets and certificates need only the winners; the jury minutes, the audit
+report and the feedback letters print the whole run (views in `record.py`), with their
+contexts in `proceedings.py` and their words in `wording.py`. The letters, one page per
 submission, are rendered in parts by parallel processes (`parallel.py`).
 
 Wording and order decided here:
@@ -25,28 +27,35 @@ file's bytes), so a printed sheet can be traced to the exact results it came fro
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
-import json
 import math
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from grantjury.manifest import SHORT_DIGEST, short
+from grantjury.model import Text
 from grantjury.render import proceedings
-from grantjury.render.errors import RenderError, ResultsFileError
-from grantjury.render.record import MAX_NAME, MAX_TITLE, Reader, Text
-from grantjury.render.safety import make_environment, pick, sanitize_text
+from grantjury.render.errors import RenderError
+from grantjury.render.record import MAX_LANGUAGE, iter_numbers
+from grantjury.render.safety import MAX_NAME, MAX_TITLE, make_environment, pick, sanitize_text
 from grantjury.render.wording import FILTERS as RECORD_FILTERS
 from grantjury.render.wording import ordinal
+from grantjury.results import (
+    CompetitionRecord,
+    DomainResults,
+    Results,
+    ResultsFileError,
+    SubmissionRecord,
+    load_results,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 RESULTS_FILE = "results.json"
@@ -56,34 +65,36 @@ RESULTS_FILE = "results.json"
 
 
 @dataclass(frozen=True)
-class Event:
-    """The competition as printed on every page."""
-
-    id: str
-    title: Text
-    date: dt.date
-    place: Text
-    languages: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Winner:
     """A winning submission; `position` 1 is the first prize."""
 
     position: int
     submission: str
-    association: Text
-    title: Text
-    amount: float | None
+    filed: SubmissionRecord
+
+    @property
+    def association(self) -> Text:
+        return self.filed.association.name
+
+    @property
+    def title(self) -> Text:
+        return self.filed.title
+
+    @property
+    def amount(self) -> float | None:
+        return self.filed.requested_amount
 
 
 @dataclass(frozen=True)
 class DomainWinners:
     """A prize domain and its winners in rank order."""
 
-    id: str
-    name: Text
+    domain: DomainResults
     winners: tuple[Winner, ...]
+
+    @property
+    def name(self) -> Text:
+        return self.domain.name
 
     @property
     def reading_order(self) -> tuple[Winner, ...]:
@@ -92,16 +103,39 @@ class DomainWinners:
 
 
 @dataclass(frozen=True)
-class Results:
-    """What the documents need from `results.json`."""
+class Run:
+    """The results model as the documents print it: the model itself, the short digest every
+    page footer carries, the languages of the documents, and the file it was read from."""
 
-    event: Event
-    domains: tuple[DomainWinners, ...]
+    results: Results
     digest: str
-    version: str
-    data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    """The parsed results.json, for the documents that print the whole run (`record.py`)."""
     source: str = RESULTS_FILE
+
+    @property
+    def event(self) -> CompetitionRecord:
+        return self.results.competition
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sanitize_text(lang, MAX_LANGUAGE) for lang in self.event.languages)
+
+    @property
+    def version(self) -> str:
+        return sanitize_text(self.results.version, 40)
+
+    @property
+    def domains(self) -> tuple[DomainWinners, ...]:
+        """Each domain with its winners, in the order of the results."""
+        return tuple(
+            DomainWinners(
+                domain,
+                tuple(
+                    Winner(position, sid, self.results.submissions[sid])
+                    for position, sid in enumerate(domain.winners, start=1)
+                ),
+            )
+            for domain in self.results.domains
+        )
 
     @property
     def certificates(self) -> tuple[tuple[DomainWinners, Winner], ...]:
@@ -109,87 +143,61 @@ class Results:
         return tuple((domain, winner) for domain in self.domains for winner in domain.winners)
 
 
-def parse_results(data: Any, digest: str, source: str = RESULTS_FILE) -> Results:
-    """Build the documents' view of results.json; raise `ResultsFileError` naming a bad key."""
-    read = Reader(source)
-    comp = read.get(data, "competition", "", dict)
-    try:
-        date = dt.date.fromisoformat(read.get(comp, "date", "competition", str))
-    except ValueError as exc:
-        raise read.fail("competition.date", f"expected YYYY-MM-DD ({exc})") from None
-    languages = tuple(
-        sanitize_text(lang, 20) for lang in read.get(comp, "languages", "competition", list)
-    )
-    if not languages:
-        raise read.fail("competition.languages", "empty; expected e.g. [ar, fr]")
-    event = Event(
-        id=sanitize_text(read.get(comp, "id", "competition", str), 100),
-        title=read.text(comp, "title", "competition", MAX_NAME),
-        date=date,
-        place=read.text(comp, "place", "competition", MAX_NAME),
-        languages=languages,
-    )
-    submissions = read.get(data, "submissions", "", dict)
-    domains = []
-    for index, raw in enumerate(read.get(data, "domains", "", list)):
-        where = f"domains[{index}]"
-        winners = []
-        for position, sid in enumerate(read.get(raw, "winners", where, list), start=1):
-            sub = submissions.get(sid) if isinstance(sid, str) else None
-            if not isinstance(sub, dict):
-                raise read.fail(f"{where}.winners", f"winner {sid!r} is not in submissions")
-            at = f"submissions.{sid}"
-            amount = sub.get("requested_amount")
-            if amount is not None and (
-                isinstance(amount, bool)
-                or not isinstance(amount, int | float)
-                or not math.isfinite(amount)
-                or amount < 0
-            ):
-                raise read.fail(
-                    f"{at}.requested_amount", f"expected a positive number, found {amount!r}"
-                )
-            winners.append(
-                Winner(
-                    position=position,
-                    submission=sanitize_text(sid, 100),
-                    association=read.text(
-                        read.get(sub, "association", at, dict),
-                        "name",
-                        f"{at}.association",
-                        MAX_NAME,
-                    ),
-                    title=read.text(sub, "title", at, MAX_TITLE),
-                    amount=None if amount is None else float(amount),
-                )
-            )
-        domains.append(
-            DomainWinners(
-                id=sanitize_text(read.get(raw, "id", where, str), 100),
-                name=read.text(raw, "name", where, MAX_NAME),
-                winners=tuple(winners),
-            )
+def check_printable(results: Results, source: str = RESULTS_FILE) -> None:
+    """Refuse, naming the field (as `read_results` names it: `domains.0.winners`), what the
+    model accepts but no document can print: no
+    language, a winner or ranked submission missing from `submissions`, a figure that is not
+    finite, a negative amount, a probability outside 0..1."""
+    if not results.competition.languages:
+        raise ResultsFileError(
+            source,
+            "empty; expected the documents' languages, e.g. [ar, fr]",
+            key="competition.languages",
         )
-    version = sanitize_text(data.get("version", "?"), 40)
-    return Results(
-        event=event,
-        domains=tuple(domains),
-        digest=digest,
-        version=version,
-        data=data,
-        source=source,
-    )
+    for index, domain in enumerate(results.domains):
+        for field_name, ids in (
+            ("winners", domain.winners),
+            ("reserve", domain.reserve),
+            ("ranking", [e.submission for e in domain.ranking]),
+        ):
+            for sid in ids:
+                if sid not in results.submissions:
+                    raise ResultsFileError(
+                        source,
+                        f"{sid!r} is not in submissions; write the file again with "
+                        "`grantjury rank`",
+                        key=f"domains.{index}.{field_name}",
+                    )
+        for position, entry in enumerate(domain.ranking):
+            p = entry.p_selected
+            if p is not None and math.isfinite(p) and not 0 <= p <= 1:
+                raise ResultsFileError(
+                    source,
+                    f"expected a probability between 0 and 1, found {p!r}",
+                    key=f"domains.{index}.ranking.{position}.p_selected",
+                )
+    for sid, filed in results.submissions.items():
+        amount = filed.requested_amount
+        if amount is not None and math.isfinite(amount) and amount < 0:
+            raise ResultsFileError(
+                source,
+                f"expected a positive number, found {amount!r}",
+                key=f"submissions.{sid}.requested_amount",
+            )
+    for path, number in iter_numbers(results.as_json()):
+        if not math.isfinite(number):
+            raise ResultsFileError(source, f"expected a finite number, found {number!r}", key=path)
 
 
 _HEX = re.compile(r"[0-9a-f]+")
 
 
-def results_digest(data: Any, raw: bytes, source: str = RESULTS_FILE) -> str:
+def results_digest(results: Results, raw: bytes, source: str = RESULTS_FILE) -> str:
     """The short digest printed on every page: the `digest` field, else SHA-256 of the bytes."""
-    declared = data.get("digest") if isinstance(data, dict) else None
+    declared = results.digest
     if declared is None:
         return short(hashlib.sha256(raw).hexdigest())
-    text = str(declared).lower().removeprefix("sha256:")
+    text = declared.lower().removeprefix("sha256:")
     if len(text) < SHORT_DIGEST or not _HEX.fullmatch(text):
         raise ResultsFileError(
             source,
@@ -200,25 +208,23 @@ def results_digest(data: Any, raw: bytes, source: str = RESULTS_FILE) -> str:
     return short(text)
 
 
-def load_results(path: Path) -> Results:
-    """Read and check `results.json`."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ResultsFileError(
-            str(path), "not found; run `grantjury rank` first to write the results"
-        ) from None
-    except OSError as exc:
-        raise ResultsFileError(str(path), f"cannot be read ({exc.strerror})") from None
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ResultsFileError(str(path), f"not UTF-8 text ({exc.reason})") from None
-    except json.JSONDecodeError as exc:
-        raise ResultsFileError(
-            str(path), f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from None
-    return parse_results(data, results_digest(data, raw, str(path)), str(path))
+def run_of(results: Results, raw: bytes | None = None, source: str = RESULTS_FILE) -> Run:
+    """The documents' run of a results model; `raw`, the file's bytes, gives the digest of a
+    file that records none."""
+    check_printable(results, source)
+    if results.digest is None and raw is None:
+        raw = results.model_dump_json().encode()
+    return Run(results, results_digest(results, raw or b"", source), source)
+
+
+def load_run(path: Path) -> Run:
+    """Read `results.json` at `path` (a file or its folder) through the model
+    (`grantjury.results.load_results`) and check that it can be printed."""
+    results = load_results(path)
+    if path.is_dir():
+        path = path / RESULTS_FILE
+    raw = path.read_bytes() if results.digest is None else None
+    return run_of(results, raw, str(path))
 
 
 # --- wording ---------------------------------------------------------------------------------
@@ -303,13 +309,13 @@ def reading_order_note(first: int, last: int, lang: str) -> str:
 
 def size_class(value: Text, lang: str) -> str:
     """A size step for a long name or title, so every certificate stays on one page."""
-    length = len(pick(value, lang))
+    length = len(sanitize_text(pick(value, lang), MAX_TITLE))
     return "s" if length <= 50 else "m" if length <= 100 else "l" if length <= 180 else "xl"
 
 
 def plain(value: Text | str, lang: str | None = None) -> str:
     """A field as sanitised text without bidi marks (for PDF metadata)."""
-    return sanitize_text(pick(value, lang))
+    return sanitize_text(pick(value, lang), MAX_NAME)
 
 
 # --- kinds of document -------------------------------------------------------------------------
@@ -325,8 +331,8 @@ class DocumentKind:
     stylesheet: str
     title: Text
     context: Callable[..., Mapping[str, Any]]
-    """`context(results)`, or `context(results, part)` for a kind printed in parts."""
-    pages: Callable[[Results], int] | None = None
+    """`context(run)`, or `context(run, part)` for a kind printed in parts."""
+    pages: Callable[[Run], int] | None = None
     """For a kind of exactly one page per item (the letters): how many pages it has. Such a
     kind is rendered in parts by parallel processes (`parallel.py`) and its `context` gets the
     `range` of 0-based page indices of one part."""
@@ -341,7 +347,7 @@ KINDS: dict[str, DocumentKind] = {
             template="ceremony.html",
             stylesheet="ceremony.css",
             title={lang: words["announcement"] for lang, words in LABELS.items()},
-            context=lambda results: {"domains": results.domains},
+            context=lambda run: {"domains": run.domains},
         ),
         DocumentKind(
             name="certificates",
@@ -349,7 +355,7 @@ KINDS: dict[str, DocumentKind] = {
             template="certificates.html",
             stylesheet="certificate.css",
             title={lang: words["certificate"] for lang, words in LABELS.items()},
-            context=lambda results: {"certificates": results.certificates},
+            context=lambda run: {"certificates": run.certificates},
         ),
         DocumentKind(
             name="minutes",
@@ -395,25 +401,26 @@ def _environment() -> Any:
     )
 
 
-def build_html(kind: DocumentKind, results: Results, part: range | None = None) -> str:
+def build_html(kind: DocumentKind, run: Run, part: range | None = None) -> str:
     """The HTML of one document, fully determined by the results (golden-tested).
 
     For a kind printed in parts, `part` is the range of pages to build (all when None).
     """
-    languages = results.event.languages
+    languages = run.languages
     template = _environment().get_template(kind.template)
     if kind.pages is not None:
-        context = kind.context(results, range(kind.pages(results)) if part is None else part)
+        context = kind.context(run, range(kind.pages(run)) if part is None else part)
     else:
-        context = kind.context(results)
+        context = kind.context(run)
     return template.render(
         kind=kind,
-        event=results.event,
-        results=results,
+        event=run.event,
+        run=run,
+        results=run.results,
         languages=languages,
         primary=languages[0],
         words={lang: labels_for(lang) for lang in languages},
-        digest=Markup('<span dir="ltr" class="digest">%s</span>') % results.digest,
+        digest=Markup('<span dir="ltr" class="digest">%s</span>') % run.digest,
         **context,
     )
 
@@ -450,7 +457,7 @@ def render_documents(
     from grantjury.render import parallel, pdf  # WeasyPrint is loaded only when needed
 
     kinds = select_kinds(only)
-    results = load_results(results_dir / RESULTS_FILE)
+    run = load_run(results_dir / RESULTS_FILE)
     pdf.ensure_fonts()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".render-"))
@@ -459,9 +466,9 @@ def render_documents(
         for kind in kinds:
             target = staging / kind.filename
             if kind.pages is not None:
-                report = parallel.write_in_parts(kind, results, target, workers=workers)
+                report = parallel.write_in_parts(kind, run, target, workers=workers)
             else:
-                report = pdf.write_pdf(build_html(kind, results), target, day=results.event.date)
+                report = pdf.write_pdf(build_html(kind, run), target, day=run.event.date)
             staged.append(target)
             if progress is not None:
                 progress(f"{kind.filename}: {report.pages} page{'s' if report.pages != 1 else ''}")

@@ -1,4 +1,7 @@
-"""Errors of `grantjury render`: each says what went wrong and how to fix it."""
+"""Errors of `grantjury render`: each says what went wrong and how to fix it.
+
+A results file that cannot be read, or that no document can print, raises
+`grantjury.results.ResultsFileError` (file, path of the bad field, what was expected)."""
 
 from __future__ import annotations
 
@@ -11,24 +14,6 @@ INSTALL_HINT = "apt-get install fonts-hosny-amiri libharfbuzz-subset0"
 
 class RenderError(GrantjuryError):
     """A document cannot be made from the results as they are."""
-
-
-class ResultsFileError(RenderError):
-    """`results.json` is missing, unreadable or lacks a key the documents need."""
-
-    def __init__(self, path: str, message: str, key: str | None = None):
-        self.path = path
-        self.key = key
-        self.message = message
-        super().__init__(str(self))
-
-    def __reduce__(self) -> tuple[type, tuple[str, str, str | None]]:
-        # Errors travel back from the processes that render letters: keep their data.
-        return (type(self), (self.path, self.message, self.key))
-
-    def __str__(self) -> str:
-        where = f"{self.path}, {self.key}" if self.key else self.path
-        return f"{where}: {self.message}"
 
 
 class FontsMissing(RenderError):

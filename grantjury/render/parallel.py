@@ -28,14 +28,15 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from grantjury.render.errors import PageOverflow
+from grantjury.results import Results
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
-    from grantjury.render.documents import DocumentKind, Results
+    from grantjury.render.documents import DocumentKind, Run
     from grantjury.render.pdf import PdfReport
 
 PARTS = 2
@@ -49,7 +50,8 @@ class PartTask:
     """Everything a worker needs to render one part: plain data, so it pickles."""
 
     kind: str
-    data: Mapping[str, Any]
+    results: Results
+    """The results model (a frozen pydantic model: it pickles, and is not read again)."""
     digest: str
     source: str
     start: int
@@ -76,20 +78,20 @@ def split(pages: int, parts: int = PARTS) -> list[range]:
 def render_part(task: PartTask) -> PdfReport:
     """Render pages `task.start`..`task.stop` of a kind into `task.target` (in any process)."""
     from grantjury.render import pdf
-    from grantjury.render.documents import KINDS, build_html, parse_results
+    from grantjury.render.documents import KINDS, Run, build_html
 
     kind = KINDS[task.kind]
-    results = parse_results(task.data, task.digest, task.source)
+    run = Run(task.results, task.digest, task.source)  # checked by the parent already
     part = range(task.start, task.stop)
     target = Path(task.target)
-    report = pdf.write_pdf(build_html(kind, results, part), target, day=results.event.date)
+    report = pdf.write_pdf(build_html(kind, run, part), target, day=run.event.date)
     if report.pages != len(part):
         raise PageOverflow(kind.filename, task.start + 1, task.stop, report.pages)
     return report
 
 
 def write_in_parts(
-    kind: DocumentKind, results: Results, target: Path, *, workers: int | None = None
+    kind: DocumentKind, run: Run, target: Path, *, workers: int | None = None
 ) -> PdfReport:
     """Render a paged kind into `target`, its parts in up to `workers` processes, then join."""
     from grantjury.render.pdf import PdfReport
@@ -101,14 +103,14 @@ def write_in_parts(
     tasks = [
         PartTask(
             kind.name,
-            results.data,
-            results.digest,
-            results.source,
+            run.results,
+            run.digest,
+            run.source,
             part.start,
             part.stop,
             str(folder / f"part-{index:03d}.pdf"),
         )
-        for index, part in enumerate(split(kind.pages(results)))
+        for index, part in enumerate(split(kind.pages(run)))
     ]
     try:
         reports = _run(tasks, workers)

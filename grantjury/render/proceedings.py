@@ -1,7 +1,8 @@
 """What the jury minutes, the audit report and the feedback letters print, from the record.
 
 Each `*_context` function is the `context` of one entry of `documents.KINDS`: it reads the
-whole run (`record.parse_record`) and prepares what its template needs, charts included. The
+results model (with the views of `record.py`) and prepares what its template needs, charts
+included. The
 words are in `wording.py`, the layout in the templates; nothing here writes a file.
 
 Decided here:
@@ -27,13 +28,13 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
-from grantjury.render import charts
-from grantjury.render.errors import ResultsFileError
-from grantjury.render.record import Criterion, Domain, Entry, Record, Submission, parse_record
-from grantjury.render.wording import HIGH_P, LOW_P, WORDS, option_rows
+from grantjury.model import Criterion
+from grantjury.render import charts, record
+from grantjury.render.wording import WORDS, exact_options, option_rows
+from grantjury.results import DomainResults, Entry, Results, SubmissionRecord
 
 if TYPE_CHECKING:
-    from grantjury.render.documents import Results
+    from grantjury.render.documents import Run
 
 CHART_WIDTH_MM = 170
 """Width of a full-width chart: the text width of an A4 page with 20 mm margins."""
@@ -41,14 +42,21 @@ THIRD_CHART_MM = 55
 """Width of a chart in a three-column grid."""
 
 
-def record_of(results: Results) -> Record:
-    """The whole run behind `results` (parsed again: it is cheap and keeps Results plain)."""
-    return parse_record(results.data, results.source)
-
-
 def titles(key: str) -> dict[str, str]:
     """A document title in every language grantjury has words for."""
     return {lang: words[key] for lang, words in WORDS.items()}
+
+
+def common(run: Run) -> dict[str, Any]:
+    """What every record document prints besides its own parts."""
+    results = run.results
+    return {
+        "jurors_by_id": {j.id: j for j in results.jurors},
+        "domain_names": {d.id: d.name for d in results.domains},
+        "criteria": {d.id: record.criteria(results, d.id) for d in results.domains},
+        "interval": record.stability_interval(results),
+        "currency": results.competition.currency,
+    }
 
 
 # --- minutes -----------------------------------------------------------------------------------
@@ -58,7 +66,7 @@ def titles(key: str) -> dict[str, str]:
 class CountRow:
     """One line of the counts table (a domain, or the total when `domain` is None)."""
 
-    domain: Domain | None
+    domain: DomainResults | None
     received: int
     ineligible: int
     ranked: int
@@ -67,43 +75,29 @@ class CountRow:
     reserve: int
 
 
-def count_rows(record: Record) -> list[CountRow]:
+def count_rows(results: Results) -> list[CountRow]:
     """Submissions received, ineligible, ranked and unranked, winners and reserve per domain."""
-    rows = []
-    for domain in record.domains:
-        received, ineligible, ranked, unranked = domain.counts
-        rows.append(
-            CountRow(
-                domain,
-                received,
-                ineligible,
-                ranked,
-                unranked,
-                len(domain.winners),
-                len(domain.reserve),
-            )
-        )
+    rows = [
+        CountRow(domain, *record.counts(domain), len(domain.winners), len(domain.reserve))
+        for domain in results.domains
+    ]
     total = CountRow(
         None,
-        *(sum(getattr(r, f) for r in rows) for f in ("received", "ineligible", "ranked")),
-        sum(r.unranked for r in rows),
-        sum(r.winners for r in rows),
-        sum(r.reserve for r in rows),
+        *(
+            sum(getattr(r, f) for r in rows)
+            for f in ("received", "ineligible", "ranked", "unranked", "winners", "reserve")
+        ),
     )
     return [*rows, total]
 
 
-def minutes_context(results: Results) -> Mapping[str, Any]:
-    record = record_of(results)
-    languages = results.event.languages
+def minutes_context(run: Run) -> Mapping[str, Any]:
+    results = run.results
     return {
-        "record": record,
-        "jurors_by_id": {j.id: j for j in record.jurors},
-        "domain_names": {d.id: d.name for d in record.domains},
-        "counts": count_rows(record),
-        "options": {lang: option_rows(record, lang) for lang in languages},
-        "low_p": LOW_P,
-        "high_p": HIGH_P,
+        **common(run),
+        "set_aside": record.set_aside(results),
+        "counts": count_rows(results),
+        "options": {lang: option_rows(results, lang) for lang in run.languages},
     }
 
 
@@ -121,35 +115,34 @@ class MethodRow:
     adopted: bool
 
 
-def method_rows(record: Record, domain: Domain) -> list[MethodRow]:
+def method_rows(results: Results, domain: DomainResults) -> list[MethodRow]:
     """Winners by calibration method, the adopted one first."""
-    adopted = str(record.option_values.get("calibration", ""))
+    adopted = results.options.calibration
     actual = set(domain.winners)
     rows = [
-        MethodRow(method, winners, frozenset(set(winners) - actual), method == adopted)
-        for method, winners in domain.by_method
+        MethodRow(method, tuple(winners), frozenset(set(winners) - actual), method == adopted)
+        for method, winners in results.winners_by_method.get(domain.id, {}).items()
     ]
     return sorted(rows, key=lambda r: (not r.adopted, r.method))
 
 
-def audit_context(results: Results) -> Mapping[str, Any]:
-    record = record_of(results)
-    limit = charts.severity_limit(record.jurors)
+def audit_context(run: Run) -> Mapping[str, Any]:
+    results = run.results
+    limit = charts.severity_limit(results.jurors)
     return {
-        "record": record,
-        "jurors_by_id": {j.id: j for j in record.jurors},
-        "domain_names": {d.id: d.name for d in record.domains},
-        "options": {lang: option_rows(record, lang) for lang in results.event.languages},
+        **common(run),
+        "options": {lang: option_rows(results, lang) for lang in run.languages},
+        "exact_options": exact_options(results),
         "severity": [
-            (domain, charts.severity_chart(domain.id, record.jurors, limit, THIRD_CHART_MM))
-            for domain in record.domains
+            (domain, charts.severity_chart(domain.id, results.jurors, limit, THIRD_CHART_MM))
+            for domain in results.domains
         ],
         "uncertainty": [
             (domain, charts.uncertainty_chart(domain, THIRD_CHART_MM))
-            for domain in record.domains
-            if any(e.interval is not None for e in domain.ranking)
+            for domain in results.domains
+            if any(e.rank_interval is not None for e in domain.ranking)
         ],
-        "by_method": [(domain, method_rows(record, domain)) for domain in record.domains],
+        "by_method": [(domain, method_rows(results, domain)) for domain in results.domains],
         "command": "grantjury verify RESULTS_DIR",
     }
 
@@ -171,24 +164,27 @@ class Letter:
     """One feedback letter: one page for one submission."""
 
     page: int
-    domain: Domain
+    domain: DomainResults
     entry: Entry
-    submission: Submission
+    submission: SubmissionRecord
     criteria: tuple[CriterionRow, ...]
     scale: tuple[float, float] | None
     chart: str | None
     in_domain: int
+    ranked: int
 
 
-def letter_count(results: Results) -> int:
+def letter_count(run: Run) -> int:
     """How many letters (pages): one per submission of every domain's ranking."""
-    return len(record_of(results).letters)
+    return len(record.letters(run.results))
 
 
-def criterion_rows(domain: Domain, entry: Entry) -> tuple[CriterionRow, ...]:
+def criterion_rows(
+    criteria: Sequence[Criterion], domain: DomainResults, entry: Entry
+) -> tuple[CriterionRow, ...]:
     """The submission's criterion means beside the means over its domain."""
     rows = []
-    for criterion in domain.criteria:
+    for criterion in criteria:
         values = [v for e in domain.ranking if (v := e.criteria.get(criterion.id)) is not None]
         rows.append(
             CriterionRow(
@@ -202,37 +198,31 @@ def criterion_rows(domain: Domain, entry: Entry) -> tuple[CriterionRow, ...]:
 
 def common_scale(criteria: Sequence[Criterion]) -> tuple[float, float] | None:
     """The rubric's scale when every criterion shares it (scores are then on it too)."""
-    scales = {(c.low, c.high) for c in criteria}
+    scales = {(c.scale.min, c.scale.max) for c in criteria}
     if len(scales) != 1:
         return None
-    low, high = next(iter(scales))
-    return None if low is None or high is None else (low, high)
+    return next(iter(scales))
 
 
-def letters_context(results: Results, part: range) -> Mapping[str, Any]:
-    """The letters of pages `part` (0-based, in `Record.letters` order)."""
-    record = record_of(results)
-    everything = record.letters
+def letters_context(run: Run, part: range) -> Mapping[str, Any]:
+    """The letters of pages `part` (0-based, in `record.letters` order)."""
+    results = run.results
+    everything = record.letters(results)
     letters = []
     for index in part:
         domain, entry = everything[index]
-        submission = record.submissions.get(entry.submission)
-        if submission is None:
-            raise ResultsFileError(
-                results.source,
-                f"{entry.submission!r} is ranked but not in submissions",
-                key=f"domains.{domain.id}.ranking",
-            )
+        criteria = record.criteria(results, domain.id)
         letters.append(
             Letter(
                 page=index + 1,
                 domain=domain,
                 entry=entry,
-                submission=submission,
-                criteria=criterion_rows(domain, entry),
-                scale=common_scale(domain.criteria),
+                submission=results.submissions[entry.submission],  # checked on loading
+                criteria=criterion_rows(criteria, domain, entry),
+                scale=common_scale(criteria),
                 chart=charts.position_chart(domain, entry, CHART_WIDTH_MM),
                 in_domain=len(domain.ranking),
+                ranked=len(record.ranked(domain)),
             )
         )
-    return {"record": record, "letters": letters, "pages": len(everything)}
+    return {**common(run), "letters": letters, "pages": len(everything)}

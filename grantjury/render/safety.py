@@ -45,6 +45,15 @@ PDI = "\u2069"
 ELLIPSIS = "…"
 DEFAULT_MAX_LENGTH = 500
 
+MAX_NAME = 200
+"""Longest association, juror, domain or event name printed (characters)."""
+MAX_TITLE = 300
+"""Longest project title printed (characters)."""
+MAX_ID = 100
+"""Longest identifier printed (characters)."""
+MAX_NOTE = 300
+"""Longest free-text note (conflict notes, reasons, warnings) printed (characters)."""
+
 _SPACES = re.compile(" {2,}")
 _NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
 
@@ -187,12 +196,20 @@ def date_filter(value: dt.date, lang: str) -> Markup:
     return ltr(f"{value.day}\u00a0{month} {value.year}")
 
 
-def text_filter(value: str | Mapping[str, str], lang: str | None = None) -> str:
-    """Jinja filter: a field in `lang` (falling back to any language), sanitised and isolated.
+def text_filter(
+    value: str | Mapping[str, str], lang: str | None = None, limit: int = MAX_NAME
+) -> str:
+    """Jinja filter: a field in `lang` (falling back to any language), sanitised, capped at
+    `limit` characters (a name's length unless told) and isolated.
 
     The result is a plain string: autoescape turns `<`, `&` and quotes into entities.
     """
-    return isolate(sanitize_text(pick(value, lang)))
+    return isolate(sanitize_text(pick(value, lang), limit))
+
+
+def project_filter(value: str | Mapping[str, str], lang: str | None = None) -> str:
+    """Jinja filter: a project title, as `text` but capped at `MAX_TITLE`."""
+    return text_filter(value, lang, MAX_TITLE)
 
 
 def dir_filter(value: str | Mapping[str, str], lang: str | None = None) -> str:
@@ -221,6 +238,7 @@ def make_environment(
     )
     env.filters.update(
         text=text_filter,
+        project=project_filter,
         dir=dir_filter,
         number=number_filter,
         date=date_filter,

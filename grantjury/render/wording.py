@@ -10,27 +10,65 @@ is, so that nothing is ever hidden.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup, escape
 
+from grantjury import messages
+from grantjury.languages import direction as language_direction
+from grantjury.languages import pick
+from grantjury.model import Criterion
+from grantjury.render import record
 from grantjury.render.safety import (
+    MAX_ID,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_TITLE,
     format_decimal,
     format_number,
     isolate,
-    language_direction,
     ltr,
-    pick,
     sanitize_text,
 )
-
-if TYPE_CHECKING:
-    from grantjury.render.record import Conflict, Domain, Entry, Exclusion, Record, Tie
+from grantjury.results import (
+    WINNING_DECISIONS,
+    ConflictExclusion,
+    ConflictRecord,
+    DeclaredIneligible,
+    DisconnectedJurors,
+    DomainNote,
+    DomainResults,
+    Entry,
+    Exclusion,
+    FewJurors,
+    IccUnavailable,
+    LotStep,
+    Notice,
+    Reason,
+    Results,
+    ShortOfWinners,
+    Stability,
+    ThresholdNotMet,
+    Tie,
+    Unranked,
+)
 
 WORDS: dict[str, dict[str, str]] = {
     "fr": {
+        "none_too_close": (
+            "Aucun\u00a0: aucun intervalle de lauréat ne chevauche celui d'un non-lauréat de part "
+            "et d'autre de la ligne des lauréats."
+        ),
+        "too_close_item": "{submission}\u00a0: rang {interval}, lauréat dans {p}",
+        "opt_uncertainty": "Mesure de l'incertitude du classement",
+        "opt_refit": "Calibrage dans les rééchantillonnages",
+        "opt_burn_in": "Itérations de chauffe (par chaîne)",
+        "opt_draws": "Tirages a posteriori conservés",
+        "val_bootstrap": "rééchantillonnage du jury (bootstrap)",
+        "val_bayes": "modèle bayésien du FNS (tirages a posteriori)",
+        "val_yes": "oui",
+        "val_no": "non",
         # titles
         "minutes": "Procès-verbal des délibérations du jury",
         "audit": "Rapport d'audit",
@@ -103,21 +141,7 @@ WORDS: dict[str, dict[str, str]] = {
         "missing": "critères non notés\u00a0: {names}",
         "via": "par le dossier {via}",
         # decisions
-        "winner": "Projet lauréat — {prize}",
-        "winner_drawn": "Projet lauréat, tiré au sort",
-        "reserve_position": "Liste d'attente, position {n}",
-        "reserve_short": "En attente, n° {n}",
-        "not_eligible": "Non éligible",
-        "not_ranked": "Non classé\u00a0: aucune note sans conflit",
-        "not_drawn": "Dans la bande du tirage au sort, non tiré",
-        "over_budget": "Non retenu\u00a0: dépasse l'enveloppe restante",
-        "not_selected": "Non retenu",
         # ineligibility
-        "declared": "dossier déclaré non éligible",
-        "below": "{criterion}\u00a0: moyenne {mean}, minimum requis {threshold}",
-        "above": "{criterion}\u00a0: moyenne {mean}, maximum admis {threshold}",
-        "total_below": "somme des moyennes {mean}, minimum requis {threshold}",
-        "total_above": "somme des moyennes {mean}, maximum admis {threshold}",
         # ties, reserve, stability
         "no_ties": "Aucun ex æquo.",
         "tie": (
@@ -127,13 +151,6 @@ WORDS: dict[str, dict[str, str]] = {
         "tie_lot": "tirage au sort (graine {seed}, ordre tiré\u00a0: {order})",
         "tie_no_effect": "Sans effet sur les lauréats ni sur la liste d'attente.",
         "no_reserve": "Pas de liste d'attente.",
-        "too_close_intro": (
-            "Dossiers lauréats dans {low} à {high} des {replicates} rééchantillonnages du "
-            "jury\u00a0: leur sélection dépend de la composition du jury."
-        ),
-        "none_too_close": (
-            "Aucun\u00a0: les lauréats sont les mêmes dans presque tous les rééchantillonnages."
-        ),
         "not_measured": "Stabilité non mesurée.",
         "lottery": (
             "Tirage au sort parmi {members} (graine {seed})\u00a0: tirés {drawn}\u00a0; non tirés "
@@ -189,7 +206,7 @@ WORDS: dict[str, dict[str, str]] = {
         "uncertainty": "Classement et incertitude",
         "uncertainty_caption": (
             "Pour chaque dossier\u00a0: son rang (point) et l'intervalle où tombe son rang dans "
-            "{interval} des {replicates} rééchantillonnages du jury (trait). Rouge\u00a0: "
+            "{interval} des {resamples} (trait). Rouge\u00a0: "
             "lauréats\u00a0; or\u00a0: liste d'attente\u00a0; gris\u00a0: autres\u00a0; "
             "vide\u00a0: non éligible. Pointillé\u00a0: ligne des lauréats. À droite\u00a0: part "
             "des rééchantillonnages où le dossier est lauréat."
@@ -205,7 +222,7 @@ WORDS: dict[str, dict[str, str]] = {
         "path": "Fichier",
         "size": "Octets",
         "exact_options": "Options exactes de l'exécution",
-        "engine_warnings": "Avertissements du moteur (tels qu'enregistrés, en anglais)",
+        "engine_warnings": "Avertissements du moteur",
         "no_warnings": "Aucun avertissement.",
         "not_recorded": "non enregistré",
         # letters
@@ -219,8 +236,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rank_line": "Rang {rank} sur {n}",
         "score_line": "Score calibré\u00a0: {score} sur {high} (moyenne brute {raw})",
         "interval_line": (
-            "Rang entre {low} et {high} dans {interval} des rééchantillonnages du jury\u00a0; "
-            "lauréat dans {p}."
+            "Rang entre {low} et {high} dans {interval} des {resamples}\u00a0; lauréat dans {p}."
         ),
         "funded_line": "Montant accordé\u00a0: {amount}",
         "requested_line": "Montant demandé\u00a0: {amount}",
@@ -281,9 +297,7 @@ WORDS: dict[str, dict[str, str]] = {
         "colon": "\u00a0: ",
         "under": "moins de {p}",
         "over": "plus de {p}",
-        "interval_same": (
-            "Rang {low} dans {interval} des rééchantillonnages du jury\u00a0; lauréat dans {p}."
-        ),
+        "interval_same": ("Rang {low} dans {interval} des {resamples}\u00a0; lauréat dans {p}."),
         "list_sep": ", ",
         # conflict categories and sources
         "cat_governance": "gouvernance",
@@ -297,13 +311,20 @@ WORDS: dict[str, dict[str, str]] = {
         "src_detected": "détecté",
         "member_of": "membre de l'association {association}",
         # reliability reasons
-        "why_few_submissions": "moins de 2 dossiers",
-        "why_few_jurors": "moins de 2 jurés",
-        "why_missing": "chaque juré n'a pas noté chaque dossier ({empty} cases vides sur {cells})",
-        "why_constant": "toutes les notes sont identiques",
-        "why_close": "les moyennes des dossiers diffèrent trop peu",
     },
     "ar": {
+        "none_too_close": (
+            "لا شيء: لا يتداخل مجال رتبة أي فائز مع مجال رتبة غير فائز على جانبي خط الفوز."
+        ),
+        "too_close_item": "{submission}: الرتبة {interval}، فائز في {p}",
+        "opt_uncertainty": "قياس هامش عدم اليقين في الترتيب",
+        "opt_refit": "المعايرة في إعادات المعاينة",
+        "opt_burn_in": "تكرارات الإحماء (لكل سلسلة)",
+        "opt_draws": "السحبات اللاحقة المحتفظ بها",
+        "val_bootstrap": "إعادة معاينة اللجنة (bootstrap)",
+        "val_bayes": "النموذج البايزي للصندوق الوطني السويسري (سحبات لاحقة)",
+        "val_yes": "نعم",
+        "val_no": "لا",
         "minutes": "محضر مداولات لجنة التحكيم",
         "audit": "تقرير التدقيق",
         "letter": "نتيجة ترشيحكم",
@@ -371,20 +392,6 @@ WORDS: dict[str, dict[str, str]] = {
         "reason_incomplete": "تقييم غير مكتمل",
         "missing": "معايير غير منقطة: {names}",
         "via": "بسبب الملف {via}",
-        "winner": "مشروع فائز — {prize}",
-        "winner_drawn": "مشروع فائز بالقرعة",
-        "reserve_position": "لائحة الانتظار، الرتبة {n}",
-        "reserve_short": "في الانتظار، رقم {n}",
-        "not_eligible": "غير مؤهل",
-        "not_ranked": "غير مرتب: لا يوجد تنقيط بدون تضارب",
-        "not_drawn": "ضمن نطاق القرعة، لم يُسحب",
-        "over_budget": "لم يُختر: يتجاوز الغلاف المالي المتبقي",
-        "not_selected": "لم يُختر",
-        "declared": "ملف مصرح بعدم أهليته",
-        "below": "{criterion}: المعدل {mean}، والحد الأدنى المطلوب {threshold}",
-        "above": "{criterion}: المعدل {mean}، والحد الأقصى المسموح به {threshold}",
-        "total_below": "مجموع المعدلات {mean}، والحد الأدنى المطلوب {threshold}",
-        "total_above": "مجموع المعدلات {mean}، والحد الأقصى المسموح به {threshold}",
         "no_ties": "لا يوجد أي تعادل.",
         "tie": (
             "{submissions}: نفس النقطة {score}، في الرتب من {first} إلى {last}، وتم الفصل "
@@ -393,11 +400,6 @@ WORDS: dict[str, dict[str, str]] = {
         "tie_lot": "القرعة بالبذرة {seed}، والترتيب المسحوب: {order}",
         "tie_no_effect": "دون أثر على الفائزين أو على لائحة الانتظار.",
         "no_reserve": "لا توجد لائحة انتظار.",
-        "too_close_intro": (
-            "ملفات فازت في ما بين {low} و{high} من {replicates} إعادة معاينة للجنة: اختيارها "
-            "رهين بتركيبة اللجنة."
-        ),
-        "none_too_close": "لا شيء: الفائزون أنفسهم في جل إعادات المعاينة.",
         "not_measured": "لم يُقس الاستقرار.",
         "lottery": (
             "قرعة بين {members} بالبذرة {seed}: المسحوبة {drawn}؛ غير المسحوبة {not_drawn}."
@@ -446,8 +448,8 @@ WORDS: dict[str, dict[str, str]] = {
         ),
         "uncertainty": "الترتيب وهامش عدم اليقين",
         "uncertainty_caption": (
-            "لكل ملف رتبته (النقطة) والمجال الذي تقع فيه رتبته في {interval} من {replicates} "
-            "إعادة معاينة للجنة (الخط). الأحمر: الفائزون؛ الذهبي: لائحة الانتظار؛ الرمادي: "
+            "لكل ملف رتبته (النقطة) والمجال الذي تقع فيه رتبته في {interval} من {resamples} "
+            "(الخط). الأحمر: الفائزون؛ الذهبي: لائحة الانتظار؛ الرمادي: "
             "الباقي؛ الفارغ: غير مؤهل. الخط المتقطع: خط الفوز. على اليمين: نسبة إعادات المعاينة "
             "التي يفوز فيها الملف."
         ),
@@ -461,7 +463,7 @@ WORDS: dict[str, dict[str, str]] = {
         "path": "الملف",
         "size": "بايت",
         "exact_options": "الخيارات الدقيقة للتنفيذ",
-        "engine_warnings": "تنبيهات البرنامج (كما سُجلت، بالإنجليزية)",
+        "engine_warnings": "تنبيهات البرنامج",
         "no_warnings": "لا توجد أي تنبيهات.",
         "not_recorded": "غير مسجل",
         "to": "إلى",
@@ -473,9 +475,7 @@ WORDS: dict[str, dict[str, str]] = {
         "jury_decision": "قرار لجنة التحكيم",
         "rank_line": "الرتبة {rank} من أصل {n}",
         "score_line": "النقطة بعد المعايرة: {score} من {high} (المعدل الخام {raw})",
-        "interval_line": (
-            "رتبة بين {low} و{high} في {interval} من إعادات معاينة اللجنة؛ فائز في {p} منها."
-        ),
+        "interval_line": ("رتبة بين {low} و{high} في {interval} من {resamples}؛ فائز في {p} منها."),
         "funded_line": "المبلغ الممنوح: {amount}",
         "requested_line": "المبلغ المطلوب: {amount}",
         "reasons": "سبب عدم الأهلية",
@@ -525,7 +525,7 @@ WORDS: dict[str, dict[str, str]] = {
         "colon": ": ",
         "under": "أقل من {p}",
         "over": "أكثر من {p}",
-        "interval_same": "الرتبة {low} في {interval} من إعادات معاينة اللجنة؛ فائز في {p} منها.",
+        "interval_same": "الرتبة {low} في {interval} من {resamples}؛ فائز في {p} منها.",
         "list_sep": "، ",
         "cat_governance": "التسيير",
         "cat_employment": "الشغل",
@@ -537,13 +537,20 @@ WORDS: dict[str, dict[str, str]] = {
         "src_declared": "مصرح به",
         "src_detected": "مرصود",
         "member_of": "عضو في الجمعية {association}",
-        "why_few_submissions": "أقل من ملفين",
-        "why_few_jurors": "أقل من عضوين",
-        "why_missing": "لم ينقط كل عضو كل الملفات ({empty} خانة فارغة من أصل {cells})",
-        "why_constant": "كل النقط متطابقة",
-        "why_close": "معدلات الملفات متقاربة جدا",
     },
     "en": {
+        "none_too_close": (
+            "None: no winner's rank interval overlaps a non-winner's across the funding line."
+        ),
+        "too_close_item": "{submission}: rank {interval}, wins in {p}",
+        "opt_uncertainty": "How the ranking's uncertainty is measured",
+        "opt_refit": "Calibration in the resamples",
+        "opt_burn_in": "Burn-in iterations (per chain)",
+        "opt_draws": "Posterior draws kept",
+        "val_bootstrap": "jury resampling (bootstrap)",
+        "val_bayes": "the SNSF's Bayesian model (posterior draws)",
+        "val_yes": "yes",
+        "val_no": "no",
         "minutes": "Minutes of the jury's deliberations",
         "audit": "Audit report",
         "letter": "Result of your application",
@@ -611,30 +618,11 @@ WORDS: dict[str, dict[str, str]] = {
         "reason_incomplete": "incomplete scoring",
         "missing": "criteria not scored: {names}",
         "via": "through submission {via}",
-        "winner": "Winning project — {prize}",
-        "winner_drawn": "Winning project, drawn by lot",
-        "reserve_position": "Reserve list, position {n}",
-        "reserve_short": "Reserve, no. {n}",
-        "not_eligible": "Not eligible",
-        "not_ranked": "Not ranked: no score without a conflict",
-        "not_drawn": "In the lottery band, not drawn",
-        "over_budget": "Not selected: exceeds the remaining envelope",
-        "not_selected": "Not selected",
-        "declared": "declared not eligible",
-        "below": "{criterion}: mean {mean}, needs at least {threshold}",
-        "above": "{criterion}: mean {mean}, needs at most {threshold}",
-        "total_below": "sum of criterion means {mean}, needs at least {threshold}",
-        "total_above": "sum of criterion means {mean}, needs at most {threshold}",
         "no_ties": "No ties.",
         "tie": "{submissions}: same score {score} (ranks {first} to {last}), separated by {keys}.",
         "tie_lot": "lot (seed {seed}, order drawn: {order})",
         "tie_no_effect": "No effect on the winners or the reserve list.",
         "no_reserve": "No reserve list.",
-        "too_close_intro": (
-            "Submissions that win in {low} to {high} of the {replicates} jury resamples: whether "
-            "they are selected depends on who sat on the jury."
-        ),
-        "none_too_close": "None: the winners are the same in nearly every resample.",
         "not_measured": "Stability not measured.",
         "lottery": "Lot among {members} (seed {seed}): drawn {drawn}; not drawn {not_drawn}.",
         "budget": "Envelope {envelope}: committed {committed}, left {left}.",
@@ -682,7 +670,7 @@ WORDS: dict[str, dict[str, str]] = {
         "uncertainty": "Ranking and uncertainty",
         "uncertainty_caption": (
             "For each submission: its rank (dot) and the interval its rank falls in for "
-            "{interval} of the {replicates} jury resamples (line). Red: winners; gold: reserve "
+            "{interval} of the {resamples} (line). Red: winners; gold: reserve "
             "list; grey: others; hollow: not eligible. Dashed: the winning line. Right: share of "
             "resamples in which the submission wins."
         ),
@@ -697,7 +685,7 @@ WORDS: dict[str, dict[str, str]] = {
         "path": "File",
         "size": "Bytes",
         "exact_options": "Exact options of the run",
-        "engine_warnings": "Engine warnings (as recorded)",
+        "engine_warnings": "Engine warnings",
         "no_warnings": "No warnings.",
         "not_recorded": "not recorded",
         "to": "To",
@@ -710,7 +698,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rank_line": "Rank {rank} of {n}",
         "score_line": "Calibrated score: {score} out of {high} (raw mean {raw})",
         "interval_line": (
-            "Rank between {low} and {high} in {interval} of the jury resamples; a winner in {p}."
+            "Rank between {low} and {high} in {interval} of the {resamples}; a winner in {p}."
         ),
         "funded_line": "Amount granted: {amount}",
         "requested_line": "Amount requested: {amount}",
@@ -765,7 +753,7 @@ WORDS: dict[str, dict[str, str]] = {
         "colon": ": ",
         "under": "under {p}",
         "over": "over {p}",
-        "interval_same": "Rank {low} in {interval} of the jury resamples; a winner in {p}.",
+        "interval_same": "Rank {low} in {interval} of the {resamples}; a winner in {p}.",
         "list_sep": ", ",
         "cat_governance": "governance",
         "cat_employment": "employment",
@@ -777,11 +765,6 @@ WORDS: dict[str, dict[str, str]] = {
         "src_declared": "declared",
         "src_detected": "detected",
         "member_of": "member of association {association}",
-        "why_few_submissions": "fewer than 2 submissions",
-        "why_few_jurors": "fewer than 2 jurors",
-        "why_missing": "not every juror scored every submission ({empty} of {cells} cells empty)",
-        "why_constant": "every score is the same",
-        "why_close": "the submissions' means differ too little",
     },
 }
 """The words of the record documents. A language without words here gets the English ones."""
@@ -828,8 +811,367 @@ _ORDINALS = {
 CURRENCIES = {"MAD": {"ar": "درهم", "fr": "MAD", "en": "MAD"}}
 """How a currency code is written in each language (the code itself otherwise)."""
 
-LOW_P, HIGH_P = 0.1, 0.9
-"""A submission is too close to call when it wins in between 10 % and 90 % of the resamples."""
+# --- the codes of the results model, in words ------------------------------------------------
+#
+# Every reason, decision, domain note, warning and ICC-unavailable reason of the results model
+# is a code with typed parameters (grantjury.results); each family below has a sentence per
+# code in every document language. English notices reuse the engine's catalog
+# (grantjury.messages). A test walks the model's codes and formats every sentence.
+
+REASONS: dict[str, dict[str, str]] = {
+    "fr": {
+        "declared_ineligible": "dossier déclaré non éligible{reason_part}",
+        "threshold_not_met": "{criterion}\u00a0: moyenne {mean}, {bound} {threshold}",
+        "total_threshold_not_met": "somme des moyennes {total}, {bound} {threshold}",
+    },
+    "ar": {
+        "declared_ineligible": "ملف مصرح بعدم أهليته{reason_part}",
+        "threshold_not_met": "{criterion}: المعدل {mean}، {bound} {threshold}",
+        "total_threshold_not_met": "مجموع المعدلات {total}، {bound} {threshold}",
+    },
+    "en": {
+        "declared_ineligible": "declared not eligible{reason_part}",
+        "threshold_not_met": "{criterion}: mean {mean}, {bound} {threshold}",
+        "total_threshold_not_met": "sum of criterion means {total}, {bound} {threshold}",
+    },
+}
+"""Why a submission cannot be selected (`Entry.ineligible_reasons`)."""
+
+BOUNDS: dict[str, dict[str, str]] = {
+    "fr": {"higher": "minimum requis", "lower": "maximum admis"},
+    "ar": {"higher": "والحد الأدنى المطلوب", "lower": "والحد الأقصى المسموح به"},
+    "en": {"higher": "needs at least", "lower": "needs at most"},
+}
+"""A threshold's side: the mean must be at least (`higher`) or at most (`lower`)."""
+
+DECISIONS: dict[str, dict[str, str]] = {
+    "fr": {
+        "place_in_domain": "Projet lauréat — {prize}",
+        "reserve": "Liste d'attente, position {position}",
+        "not_eligible": "Non éligible",
+        "not_selected": "Non retenu",
+        "not_ranked": "Non classé\u00a0: aucune note sans conflit",
+        "over_budget": (
+            "Non retenu\u00a0: dépasse l'enveloppe restante (reste {left}, demandé {needed})"
+        ),
+        "above_lottery_band": "Projet lauréat — {prize}, au-dessus de la bande du tirage au sort",
+        "drawn_by_lot": "Projet lauréat, tiré au sort",
+        "not_drawn": "Dans la bande du tirage au sort, non tiré",
+        "drawn_over_budget": "Tiré au sort, mais dépasse l'enveloppe restante",
+        "domain_minimum": (
+            "Projet lauréat — {prize}, parmi les {minimum} places garanties au domaine"
+        ),
+        "overall_place": "Projet lauréat — {prize} (rang {place} du classement général)",
+        "domain_full": "Non retenu\u00a0: le domaine a déjà son maximum de lauréats",
+    },
+    "ar": {
+        "place_in_domain": "مشروع فائز — {prize}",
+        "reserve": "لائحة الانتظار، الرتبة {position}",
+        "not_eligible": "غير مؤهل",
+        "not_selected": "لم يُختر",
+        "not_ranked": "غير مرتب: لا يوجد تنقيط بدون تضارب",
+        "over_budget": "لم يُختر: يتجاوز الغلاف المالي المتبقي (المتبقي {left}، المطلوب {needed})",
+        "above_lottery_band": "مشروع فائز — {prize}، فوق نطاق القرعة",
+        "drawn_by_lot": "مشروع فائز بالقرعة",
+        "not_drawn": "ضمن نطاق القرعة، لم يُسحب",
+        "drawn_over_budget": "سُحب بالقرعة، لكنه يتجاوز الغلاف المالي المتبقي",
+        "domain_minimum": "مشروع فائز — {prize}، ضمن {minimum} مقاعد مضمونة للمجال",
+        "overall_place": "مشروع فائز — {prize} (الرتبة {place} في الترتيب العام)",
+        "domain_full": "لم يُختر: بلغ المجال الحد الأقصى من الفائزين",
+    },
+    "en": {
+        "place_in_domain": "Winning project — {prize}",
+        "reserve": "Reserve list, position {position}",
+        "not_eligible": "Not eligible",
+        "not_selected": "Not selected",
+        "not_ranked": "Not ranked: no score without a conflict",
+        "over_budget": (
+            "Not selected: exceeds the remaining envelope ({left} left, {needed} needed)"
+        ),
+        "above_lottery_band": "Winning project — {prize}, above the lottery band",
+        "drawn_by_lot": "Winning project, drawn by lot",
+        "not_drawn": "In the lottery band, not drawn",
+        "drawn_over_budget": "Drawn by lot, but exceeds the remaining envelope",
+        "domain_minimum": (
+            "Winning project — {prize}, among the {minimum} places guaranteed to the domain"
+        ),
+        "overall_place": "Winning project — {prize} (overall place {place})",
+        "domain_full": "Not selected: the domain already has its maximum of winners",
+    },
+}
+"""The rule that placed a submission (`Entry.decision`), as the letters say it."""
+
+SHORT_DECISIONS: dict[str, dict[str, str]] = {
+    "fr": {
+        "reserve": "En attente, n° {position}",
+        "over_budget": "Non retenu\u00a0: hors enveloppe",
+    },
+    "ar": {"reserve": "في الانتظار، رقم {position}", "over_budget": "لم يُختر: خارج الغلاف المالي"},
+    "en": {"reserve": "Reserve, no. {position}", "over_budget": "Not selected: over budget"},
+}
+"""Shorter forms for the ranking tables; a winning decision is shortened to its prize."""
+
+DOMAIN_NOTES: dict[str, dict[str, str]] = {
+    "fr": {
+        "short_of_winners": (
+            "Seuls {named} des {wanted} lauréats prévus peuvent être désignés\u00a0: {cause_text}."
+        ),
+        "unranked": "{submission} n'a aucune note d'un juré sans conflit\u00a0: non classé.",
+        "few_jurors": "{submissions}\u00a0: notés par moins de {min_jurors} jurés sans conflit.",
+        "disconnected_jurors": (
+            "Les jurés forment {count} groupes sans dossier en commun ({groups_text})\u00a0: "
+            "leurs sévérités ne se comparent pas d'un groupe à l'autre, et les scores calibrés "
+            "ne sont comparables qu'à l'intérieur de chaque groupe."
+        ),
+    },
+    "ar": {
+        "short_of_winners": "لا يمكن تعيين سوى {named} من أصل {wanted} فائزين: {cause_text}.",
+        "unranked": "الملف {submission} لا يتوفر على أي تنقيط من عضو بدون تضارب: غير مرتب.",
+        "few_jurors": "{submissions}: نُقطت من طرف أقل من {min_jurors} أعضاء بدون تضارب.",
+        "disconnected_jurors": (
+            "يشكل أعضاء اللجنة {count} مجموعات لا تشترك في أي ملف ({groups_text}): لا تقارن "
+            "صرامتهم من مجموعة إلى أخرى، ولا تقارن النقط المعايرة إلا داخل كل مجموعة."
+        ),
+    },
+    "en": {
+        "short_of_winners": "Only {named} of {wanted} winners can be named: {cause_text}.",
+        "unranked": "{submission} has no score from a juror without conflict: not ranked.",
+        "few_jurors": "{submissions}: scored by fewer than {min_jurors} jurors without conflict.",
+        "disconnected_jurors": (
+            "The jurors form {count} groups that share no submission ({groups_text}): their "
+            "severities cannot be compared across groups, so calibrated scores are comparable "
+            "only within each group."
+        ),
+    },
+}
+"""Notes on a domain (`DomainResults.warnings`)."""
+
+CAUSES: dict[str, dict[str, str]] = {
+    "fr": {
+        "budget": "l'enveloppe est épuisée",
+        "too_few": "trop peu de dossiers classés et éligibles",
+    },
+    "ar": {"budget": "نفد الغلاف المالي", "too_few": "عدد الملفات المرتبة والمؤهلة غير كاف"},
+    "en": {"budget": "the budget ran out", "too_few": "too few ranked and eligible submissions"},
+}
+
+ICC_UNAVAILABLE: dict[str, dict[str, str]] = {
+    "fr": {
+        "few_items": "moins de 2 dossiers",
+        "few_raters": "moins de 2 jurés",
+        "empty_cells": "chaque juré n'a pas noté chaque dossier ({empty} cases vides sur {cells})",
+        "no_variation": "toutes les notes sont identiques",
+        "degenerate": "les moyennes des dossiers diffèrent trop peu",
+    },
+    "ar": {
+        "few_items": "أقل من ملفين",
+        "few_raters": "أقل من عضوين",
+        "empty_cells": "لم ينقط كل عضو كل الملفات ({empty} خانة فارغة من أصل {cells})",
+        "no_variation": "كل النقط متطابقة",
+        "degenerate": "معدلات الملفات متقاربة جدا",
+    },
+    "en": {
+        "few_items": "fewer than 2 submissions",
+        "few_raters": "fewer than 2 jurors",
+        "empty_cells": "not every juror scored every submission ({empty} of {cells} cells empty)",
+        "no_variation": "every score is the same",
+        "degenerate": "the submissions' means differ too little",
+    },
+}
+"""Why the intraclass correlations could not be computed (`Reliability.icc_unavailable`)."""
+
+NOTICES: dict[str, dict[str, str]] = {
+    "fr": {
+        "conflict_scored": (
+            "le juré {juror} a noté {submission} malgré un conflit {source} ({category}){via_part}"
+            "\u00a0: ces notes sont écartées"
+        ),
+        "incomplete_scores": (
+            "le juré {juror} n'a pas noté {missing} pour {submission}\u00a0: ses autres notes de "
+            "ce "
+            "dossier sont écartées"
+        ),
+        "calibration_fallback": (
+            "domaine {domain}\u00a0: {jurors} ont donné trop peu de notes, ou des notes "
+            "identiques, "
+            "pour être calibrés ({method} en demande {needs})\u00a0; leurs notes sont prises "
+            "telles quelles"
+        ),
+        "not_converged": (
+            "domaine {domain}\u00a0: l'ajustement {method} s'est arrêté à sa limite d'itérations "
+            "sans converger"
+        ),
+        "chains_disagree": (
+            "domaine {domain}\u00a0: les chaînes de Gibbs divergent (R-hat {r_hat}, au-dessus de "
+            "{limit})\u00a0; augmenter method.burn_in et method.draws"
+        ),
+        "sensitivity_left_out": (
+            "{methods} absent(s) des lauréats par méthode\u00a0: {totals} notes totales, plus que "
+            "les {limit} jusqu'auxquelles l'ajustement est refait pour comparaison\u00a0; classer "
+            "avec --calibration {first} pour voir ses lauréats"
+        ),
+        "no_submissions": "aucun dossier pour l'instant",
+        "few_submissions_for_prizes": (
+            "le domaine {domain} compte {submissions} dossiers pour {prizes} prix\u00a0: au plus "
+            "{submissions} lauréats peuvent être désignés"
+        ),
+        "scores_to_come": (
+            "le fichier de notes {path} n'existe pas encore\u00a0: grantjury collect l'écrit, "
+            "grantjury rank en a besoin"
+        ),
+        "assignments_to_come": (
+            "le fichier d'affectations {path} n'existe pas encore\u00a0: grantjury assign l'écrit"
+        ),
+        "assignment_twice": "la même affectation figure deux fois",
+        "assigned_outside_panel": (
+            "le juré {juror} est affecté à {submission}, du domaine {domain}, hors de son jury "
+            "({panel})"
+        ),
+        "scores_not_assigned": (
+            "le juré {juror} a des notes pour {count} dossier(s) qui ne lui sont pas affectés dans "
+            "{assignments}\u00a0: {submissions}"
+        ),
+        "assigned_not_scored": (
+            "le juré {juror} n'a pas de notes pour {count} dossier(s) affecté(s)\u00a0: "
+            "{submissions}"
+        ),
+        "assigned_despite_conflict": (
+            "le juré {juror} est affecté à {submission} malgré un conflit {source} ({category})"
+            "{via_part}\u00a0: ces notes seraient écartées\u00a0; relancer grantjury assign avant "
+            "l'envoi des grilles"
+        ),
+        "ineligible_without_reason": "{submission} est déclaré non éligible sans motif",
+        "conflict_twice": "conflit déclaré deux fois",
+        "scored_outside_panel": (
+            "le juré {juror} a noté dans le domaine {domain}, hors de son jury\u00a0; les notes "
+            "sont retenues"
+        ),
+    },
+    "ar": {
+        "conflict_scored": (
+            "نقط العضو {juror} الملف {submission} رغم تضارب {source} ({category}){via_part}: "
+            "استُبعد هذا التنقيط"
+        ),
+        "incomplete_scores": (
+            "لم ينقط العضو {juror} {missing} للملف {submission}: استُبعدت نقطه الأخرى لهذا الملف"
+        ),
+        "calibration_fallback": (
+            "المجال {domain}: قدم {jurors} نقطا قليلة جدا أو متطابقة لا تكفي للمعايرة (تتطلب "
+            "{method} {needs})؛ اعتُمدت نقطهم كما هي"
+        ),
+        "not_converged": (
+            "المجال {domain}: توقف تقدير {method} عند حده الأقصى من التكرارات دون تقارب"
+        ),
+        "chains_disagree": (
+            "المجال {domain}: سلاسل جيبس غير متوافقة (R-hat {r_hat}، فوق {limit})؛ ينبغي رفع "
+            "method.burn_in وmethod.draws"
+        ),
+        "sensitivity_left_out": (
+            "{methods} خارج مقارنة الفائزين حسب الطريقة: {totals} نقطة إجمالية، أكثر من {limit} "
+            "التي يعاد التقدير في حدودها للمقارنة؛ يمكن الترتيب بـ--calibration {first} لمعرفة "
+            "فائزيها"
+        ),
+        "no_submissions": "لا توجد أي ملفات بعد",
+        "few_submissions_for_prizes": (
+            "يضم المجال {domain} {submissions} ملفات مقابل {prizes} جوائز: لا يمكن تعيين أكثر من "
+            "{submissions} فائزين"
+        ),
+        "scores_to_come": (
+            "ملف النقط {path} غير موجود بعد: يكتبه grantjury collect ويحتاجه grantjury rank"
+        ),
+        "assignments_to_come": "ملف التوزيع {path} غير موجود بعد: يكتبه grantjury assign",
+        "assignment_twice": "نفس التوزيع مكرر مرتين",
+        "assigned_outside_panel": (
+            "أُسند إلى العضو {juror} الملف {submission} من المجال {domain}، خارج لجنته ({panel})"
+        ),
+        "scores_not_assigned": (
+            "للعضو {juror} نقط لـ{count} ملف(ات) غير مسندة إليه في {assignments}: {submissions}"
+        ),
+        "assigned_not_scored": (
+            "ليس للعضو {juror} أي نقط لـ{count} ملف(ات) مسندة إليه: {submissions}"
+        ),
+        "assigned_despite_conflict": (
+            "أُسند إلى العضو {juror} الملف {submission} رغم تضارب {source} ({category}){via_part}: "
+            "سيُستبعد هذا التنقيط؛ ينبغي إعادة تشغيل grantjury assign قبل إرسال الشبكات"
+        ),
+        "ineligible_without_reason": "الملف {submission} مصرح بعدم أهليته دون ذكر السبب",
+        "conflict_twice": "تضارب مصرح به مرتين",
+        "scored_outside_panel": "نقط العضو {juror} في المجال {domain}، خارج لجنته؛ اعتُمدت النقط",
+    },
+}
+"""Warnings of a run (`Results.warnings`, `Notice.code`); English: `grantjury.messages`."""
+
+VIA_PART: dict[str, str] = {
+    "fr": " (portée du domaine, par {via})",
+    "ar": " (على مستوى المجال، بسبب {via})",
+    "en": " (domain scope, via {via})",
+}
+
+TOO_CLOSE_RULES: dict[str, dict[str, str]] = {
+    "fr": {
+        "rank_intervals_overlap": (
+            "Un lauréat dont l'intervalle de rang à {interval} ({resamples}) descend sous la "
+            "ligne des lauréats et un non-lauréat dont l'intervalle monte au-dessus sont trop "
+            "proches pour être départagés quand leurs deux intervalles se chevauchent. C'est le "
+            "cas de\u00a0:"
+        ),
+    },
+    "ar": {
+        "rank_intervals_overlap": (
+            "يتعذر الحسم بين فائز ينزل مجال رتبته بنسبة {interval} ({resamples}) تحت خط الفوز "
+            "وغير فائز يصعد مجال رتبته فوقه، حين يتداخل المجالان. وهذه حالة:"
+        ),
+    },
+    "en": {
+        "rank_intervals_overlap": (
+            "A winner whose {interval} rank interval ({resamples}) reaches below the funding "
+            "line and a non-winner whose interval reaches above it are too close to call when "
+            "the two intervals overlap. This is the case of:"
+        ),
+    },
+}
+"""The engine's too-close-to-call rule (`Stability.too_close_rule`), in words."""
+
+RESAMPLES: dict[str, dict[str, str]] = {
+    "fr": {
+        "bootstrap": "{n} rééchantillonnages du jury",
+        "bayes": "{n} tirages a posteriori du modèle bayésien",
+    },
+    "ar": {
+        "bootstrap": "{n} إعادة معاينة للجنة",
+        "bayes": "{n} سحبة من التوزيع اللاحق للنموذج البايزي",
+    },
+    "en": {"bootstrap": "{n} jury resamples", "bayes": "{n} posterior draws of the Bayesian model"},
+}
+"""What the stability analysis drew (`Stability.method`)."""
+
+STABILITY_CALIBRATION: dict[str, dict[str, str]] = {
+    "fr": {
+        "reweighted": "calibrage des données complètes, repondéré dans chaque rééchantillonnage",
+        "refitted": "calibrage réajusté dans chaque rééchantillonnage",
+    },
+    "ar": {
+        "reweighted": "معايرة البيانات الكاملة، مع إعادة ترجيحها في كل إعادة معاينة",
+        "refitted": "إعادة تقدير المعايرة في كل إعادة معاينة",
+    },
+    "en": {
+        "reweighted": "full-data calibration, re-weighted in each resample",
+        "refitted": "calibration re-fitted in each resample",
+    },
+}
+"""How the bootstrap treated the calibration (`StabilityDomain.calibration`)."""
+
+CATALOGS: dict[str, dict[str, dict[str, str]]] = {
+    "reason": REASONS,
+    "decision": DECISIONS,
+    "domain_note": DOMAIN_NOTES,
+    "icc_unavailable": ICC_UNAVAILABLE,
+    "notice": NOTICES,
+    "too_close_rule": TOO_CLOSE_RULES,
+    "stability_method": RESAMPLES,
+    "stability_calibration": STABILITY_CALIBRATION,
+}
+"""Every family of codes, by name (the test of the wording walks them)."""
 
 
 def ordinal(position: int, lang: str) -> str:
@@ -848,17 +1190,27 @@ def words_for(lang: str) -> dict[str, str]:
     return WORDS.get(lang, WORDS["en"])
 
 
+def catalog(family: Mapping[str, Mapping[str, str]], lang: str) -> Mapping[str, str]:
+    """One family of code sentences in `lang` (English when grantjury has none for it)."""
+    return family.get(lang, family["en"])
+
+
 # --- building blocks: figures, codes, sentences ----------------------------------------------
 
 
 def say(lang: str, key: str, **values: Any) -> Markup:
-    """The sentence `key` in `lang` with `values` filled in.
+    """The sentence `key` of `WORDS` in `lang` with `values` filled in (see `fill`)."""
+    return fill(words_for(lang)[key], lang, values)
 
-    Plain strings are untrusted: sanitised, isolated and escaped. `Markup` values (figures
-    wrapped left-to-right, already escaped phrases) go in as they are; numbers as figures.
+
+def fill(template: str, lang: str, values: Mapping[str, Any]) -> Markup:
+    """A sentence of grantjury's with `values` filled in.
+
+    Plain strings are untrusted: sanitised, capped, isolated and escaped. `Markup` values
+    (figures wrapped left-to-right, already escaped phrases) go in as they are; numbers as
+    figures.
     """
-    template = Markup(words_for(lang)[key])
-    return template.format(**{name: _value(value, lang) for name, value in values.items()})
+    return Markup(template).format(**{name: _value(value, lang) for name, value in values.items()})
 
 
 def _value(value: Any, lang: str) -> Any:
@@ -870,7 +1222,7 @@ def _value(value: Any, lang: str) -> Any:
         return ltr(str(value))
     if isinstance(value, float):
         return ltr(format_number(value, lang))
-    return escape(isolate(sanitize_text(value)))
+    return escape(isolate(sanitize_text(value, MAX_TITLE)))
 
 
 def word(key: str, lang: str) -> str:
@@ -904,6 +1256,7 @@ def money(value: float | None, currency: str, lang: str) -> Markup:
     """An amount with its currency: `39 000 MAD`, `39 000 درهم`."""
     if value is None:
         return Markup("—")
+    currency = sanitize_text(currency, 20)
     unit = CURRENCIES.get(currency, {}).get(lang, currency)
     figures = ltr(format_number(value, lang))
     if not unit:
@@ -913,9 +1266,9 @@ def money(value: float | None, currency: str, lang: str) -> Markup:
     return Markup("%s\u00a0%s") % (figures, unit)
 
 
-def code(value: str) -> Markup:
-    """An identifier (submission, juror, file), left-to-right and isolated."""
-    return Markup('<span dir="ltr" class="code">%s</span>') % isolate(sanitize_text(value))
+def code(value: Any) -> Markup:
+    """An identifier (submission, juror, file), left-to-right, capped and isolated."""
+    return Markup('<span dir="ltr" class="code">%s</span>') % isolate(sanitize_text(value, MAX_ID))
 
 
 def command(text: str) -> Markup:
@@ -923,9 +1276,14 @@ def command(text: str) -> Markup:
     return Markup('<span dir="ltr" class="code nowrap">%s</span>') % isolate(sanitize_text(text))
 
 
-def codes(values: Iterable[str], lang: str) -> Markup:
+def codes(values: Iterable[Any], lang: str) -> Markup:
     """Identifiers joined by the language's list separator."""
     return Markup(escape(word("list_sep", lang))).join(code(v) for v in values) or Markup("—")
+
+
+def note(text: str | None) -> Markup:
+    """Free text typed by a person (a juror's note, a declared reason): capped, isolated."""
+    return escape(isolate(sanitize_text(text, MAX_NOTE))) if text else Markup("—")
 
 
 def _known(prefix: str, value: str, lang: str) -> str | None:
@@ -934,75 +1292,77 @@ def _known(prefix: str, value: str, lang: str) -> str | None:
 
 def category(value: str, lang: str) -> str:
     """A conflict category in `lang` (as written in the register when grantjury lacks it)."""
-    return _known("cat", value, lang) or value
+    return _known("cat", value, lang) or sanitize_text(value, MAX_ID)
 
 
 def source(value: str, lang: str) -> str:
     """`declared` / `detected` in `lang`."""
-    return _known("src", value, lang) or value
+    return _known("src", value, lang) or sanitize_text(value, MAX_ID)
 
 
-_MEMBER_OF = re.compile(r"member of association (\S+)")
+def conflict_note(conflict: ConflictRecord, lang: str) -> Markup:
+    """A register note: a detected conflict is worded from its association, a juror's own
+    words are kept as they are."""
+    if conflict.source == "detected" and conflict.association:
+        return say(lang, "member_of", association=code(conflict.association))
+    return note(conflict.note)
 
 
-def conflict_note(conflict: Conflict, lang: str) -> Markup:
-    """A register note: grantjury's own notes are translated, a juror's own words kept."""
-    match = _MEMBER_OF.fullmatch(conflict.note)
-    if match and conflict.source == "detected":
-        return say(lang, "member_of", association=code(match.group(1)))
-    return escape(isolate(conflict.note)) if conflict.note else Markup("—")
-
-
-def criterion_name(domain: Domain | None, criterion_id: str, lang: str) -> str:
-    """A criterion's name in `lang` from the domain's rubric, else its id."""
-    for criterion in domain.criteria if domain is not None else ():
+def criterion_name(criteria: Sequence[Criterion], criterion_id: str, lang: str) -> str:
+    """A criterion's name in `lang` from the rubric's criteria, else its id."""
+    for criterion in criteria:
         if criterion.id == criterion_id:
-            return pick(criterion.name, lang)
-    return criterion_id
+            return sanitize_text(pick(criterion.name, lang), MAX_NAME)
+    return sanitize_text(criterion_id, MAX_ID)
 
 
-def exclusion_reason(exclusion: Exclusion, record: Record, lang: str) -> Markup:
+def exclusion_reason(exclusion: Exclusion, results: Results, lang: str) -> Markup:
     """Why a juror's scores for a submission were set aside."""
-    if exclusion.reason == "conflict":
+    if isinstance(exclusion, ConflictExclusion):
         detail = [category(exclusion.category, lang), source(exclusion.source, lang)]
         text = say(lang, "reason_conflict") + Markup(" (%s)") % ", ".join(d for d in detail if d)
         if exclusion.via and exclusion.via != exclusion.submission:
             text += Markup(" ") + say(lang, "via", via=code(exclusion.via))
         return text
-    if exclusion.reason == "incomplete":
-        submission = record.submissions.get(exclusion.submission)
-        domain = record.domain(submission.domain) if submission is not None else None
-        names = word("list_sep", lang).join(
-            criterion_name(domain, c, lang) for c in exclusion.missing
-        )
-        return say(lang, "reason_incomplete") + Markup(" — ") + say(lang, "missing", names=names)
-    return escape(isolate(exclusion.reason))
+    filed = results.submissions.get(exclusion.submission)
+    rubric = record.criteria(results, filed.domain) if filed is not None else ()
+    names = word("list_sep", lang).join(criterion_name(rubric, c, lang) for c in exclusion.missing)
+    return say(lang, "reason_incomplete") + Markup(" — ") + say(lang, "missing", names=names)
 
 
-def decision(domain: Domain, entry: Entry, lang: str, short: bool = False) -> Markup:
-    """The jury's decision on a submission, in `lang`, from the structured results.
+def _params(record_: Any) -> dict[str, Any]:
+    data = record_.model_dump()
+    data.pop("code", None)
+    return data
 
-    results.json words decisions in English for the log; the documents rebuild them from
-    winners, reserve, eligibility and lottery so that each language reads naturally. `short`
-    is the form of the ranking tables (`Premier prix`, `En attente, n° 1`).
+
+def decision(
+    domain: DomainResults, entry: Entry, lang: str, short: bool = False, currency: str = ""
+) -> Markup:
+    """The rule that placed a submission (`Entry.decision`), in `lang`.
+
+    `short` is the form of the ranking tables: a winner's prize (`Premier prix`), `En
+    attente, n° 1`. The prize is the submission's place among its domain's winners; amounts
+    are printed in `currency`.
     """
-    if entry.winner and entry.submission in domain.winners:
-        if domain.lottery is not None and entry.submission in domain.lottery.drawn:
-            return say(lang, "winner_drawn")
+    code_ = entry.decision.code
+    values = _params(entry.decision)
+    if entry.submission in domain.winners:
         prize = ordinal(domain.winners.index(entry.submission) + 1, lang)
-        return escape(prize) if short else say(lang, "winner", prize=prize)
-    if entry.submission in domain.reserve:
-        position = domain.reserve.index(entry.submission) + 1
-        return say(lang, "reserve_short" if short else "reserve_position", n=position)
-    if not entry.eligible:
-        return say(lang, "not_eligible")
-    if entry.rank is None:
-        return say(lang, "not_ranked")
-    if domain.lottery is not None and entry.submission in domain.lottery.not_drawn:
-        return say(lang, "not_drawn")
-    if entry.decision.startswith("does not fit"):
-        return say(lang, "over_budget")
-    return say(lang, "not_selected")
+    else:
+        prize = ordinal(int(values.get("place") or 1), lang)
+    if short and code_ in WINNING_DECISIONS and code_ != "drawn_by_lot":
+        return escape(prize)
+    values["prize"] = prize
+    for name in ("left", "needed"):
+        if name in values:
+            values[name] = money(values[name], currency, lang)
+    template = (catalog(SHORT_DECISIONS, lang).get(code_) if short else None) or catalog(
+        DECISIONS, lang
+    ).get(code_)
+    if template is None:
+        return code(code_)
+    return fill(template, lang, values)
 
 
 def rank_range(interval: tuple[int, int] | None) -> Markup:
@@ -1013,49 +1373,131 @@ def rank_range(interval: tuple[int, int] | None) -> Markup:
     return ltr(str(low) if low == high else f"{low}–{high}")
 
 
-def outcome(domain: Domain, entry: Entry) -> str:
+def outcome(domain: DomainResults, entry: Entry) -> str:
     """A CSS class for the decision: `winner`, `reserve`, `ineligible` or `other`."""
-    if entry.winner and entry.submission in domain.winners:
+    if entry.winner:
         return "winner"
-    if entry.submission in domain.reserve:
+    if entry.decision.code == "reserve":
         return "reserve"
     if not entry.eligible:
         return "ineligible"
     return "other"
 
 
-_THRESHOLD = re.compile(
-    r"(?P<criterion>\S+): mean (?P<mean>[-\d.]+), "
-    r"needs (?P<side>at least|at most) (?P<threshold>[-\d.e+]+)"
-)
-_TOTAL = re.compile(
-    r"sum of criterion means (?P<mean>[-\d.]+), "
-    r"needs (?P<side>at least|at most) (?P<threshold>[-\d.e+]+)"
-)
-_DECLARED = "declared not eligible"
+def ineligibility(reason: Reason, criteria: Sequence[Criterion], lang: str) -> Markup:
+    """One reason a submission cannot be selected (`Entry.ineligible_reasons`), in `lang`."""
+    values: dict[str, Any] = {}
+    if isinstance(reason, DeclaredIneligible):
+        values["reason_part"] = (
+            escape(word("colon", lang)) + note(reason.reason) if reason.reason else Markup("")
+        )
+    elif isinstance(reason, ThresholdNotMet):
+        values["criterion"] = criterion_name(criteria, reason.criterion, lang)
+        values["mean"] = ltr(format_decimal(reason.mean, lang))
+    else:
+        values["total"] = ltr(format_decimal(reason.total, lang))
+    if not isinstance(reason, DeclaredIneligible):
+        values["threshold"] = ltr(format_number(reason.threshold, lang))
+        values["bound"] = catalog(BOUNDS, lang)[reason.direction]
+    return fill(catalog(REASONS, lang)[reason.code], lang, values)
 
 
-def ineligibility(reason: str, domain: Domain, lang: str) -> Markup:
-    """One reason a submission cannot be selected, translated when grantjury wrote it."""
-    if reason.startswith(_DECLARED):
-        own = reason[len(_DECLARED) :].removeprefix(":").strip()
-        text = say(lang, "declared")
-        return text + escape(word("colon", lang)) + escape(isolate(own)) if own else text
-    for pattern, below, above in (
-        (_THRESHOLD, "below", "above"),
-        (_TOTAL, "total_below", "total_above"),
-    ):
-        match = pattern.fullmatch(reason)
-        if match:
-            key = below if match["side"] == "at least" else above
-            values = {
-                "mean": ltr(format_decimal(float(match["mean"]), lang)),
-                "threshold": ltr(format_number(float(match["threshold"]), lang)),
-            }
-            if "criterion" in match.groupdict():
-                values["criterion"] = criterion_name(domain, match["criterion"], lang)
-            return say(lang, key, **values)
-    return escape(isolate(reason))
+def domain_note(item: DomainNote, lang: str) -> Markup:
+    """A note on a domain (`DomainResults.warnings`), in `lang`."""
+    values: dict[str, Any] = {}
+    if isinstance(item, ShortOfWinners):
+        values = {
+            "named": item.named,
+            "wanted": item.wanted,
+            "cause_text": catalog(CAUSES, lang)[item.cause],
+        }
+    elif isinstance(item, Unranked):
+        values = {"submission": code(item.submission)}
+    elif isinstance(item, FewJurors):
+        values = {"submissions": codes(item.submissions, lang), "min_jurors": item.min_jurors}
+    elif isinstance(item, DisconnectedJurors):
+        values = {
+            "count": len(item.groups),
+            "groups_text": Markup(" ").join(
+                Markup("{%s}") % codes(group, lang) for group in item.groups
+            ),
+        }
+    return fill(catalog(DOMAIN_NOTES, lang)[item.code], lang, values)
+
+
+def notice(item: Notice, lang: str, results: Results | None = None) -> Markup:
+    """A warning of the run (`Results.warnings`), in `lang`, after the file it concerns.
+
+    English uses the engine's own catalog (`grantjury.messages`). A code grantjury has no
+    sentence for is printed as it is, with its parameters, so that nothing is ever hidden.
+    With `results`, criteria not scored are named from the submission's rubric.
+    """
+    where = code(item.file) + escape(word("colon", lang))
+    params = dict(item.params)
+    template = NOTICES.get(lang, {}).get(item.code)
+    if template is None:
+        if item.code == "message":  # a warning the engine has no code for: its own words
+            return where + note(str(params.get("text", "")))
+        return where + note(messages.text(item.code, params))
+    values: dict[str, Any] = {}
+    filed = results.submissions.get(str(params.get("submission"))) if results else None
+    for name, value in params.items():
+        if name == "missing" and isinstance(value, list) and filed is not None:
+            rubric = record.criteria(results, filed.domain)
+            values[name] = word("list_sep", lang).join(
+                criterion_name(rubric, str(c), lang) for c in value
+            )
+        elif isinstance(value, list):
+            values[name] = codes((", ".join(v) if isinstance(v, list) else v for v in value), lang)
+        elif name == "source" and isinstance(value, str):
+            values[name] = source(value, lang)
+        elif name == "category" and isinstance(value, str):
+            values[name] = category(value, lang)
+        elif isinstance(value, str):
+            values[name] = code(value)
+        elif isinstance(value, float) and not value.is_integer():
+            values[name] = fixed(value, lang, 3)
+        else:
+            values[name] = value
+    via = params.get("via")
+    values["via_part"] = (
+        fill(VIA_PART.get(lang, VIA_PART["en"]), lang, {"via": code(via)}) if via else Markup("")
+    )
+    methods = params.get("methods")
+    values["first"] = code(methods[0]) if isinstance(methods, list) and methods else Markup("")
+    return where + fill(template, lang, values)
+
+
+def unavailable(why: IccUnavailable | None, lang: str) -> Markup:
+    """Why the intraclass correlations could not be computed, in `lang`."""
+    if why is None:
+        reason = say(lang, "not_recorded")
+    else:
+        reason = fill(
+            catalog(ICC_UNAVAILABLE, lang)[why.code], lang, {"empty": why.empty, "cells": why.cells}
+        )
+    return say(lang, "unavailable", why=reason)
+
+
+def resamples(stability: Stability, lang: str) -> Markup:
+    """`1 000 rééchantillonnages du jury`, `2 000 tirages a posteriori…` (`Stability.method`)."""
+    template = catalog(RESAMPLES, lang)[stability.method]
+    return fill(template, lang, {"n": fixed(float(stability.replicates), lang, 0)})
+
+
+def too_close_rule(stability: Stability, lang: str) -> Markup:
+    """The engine's rule for the too-close-to-call list, with its interval, in `lang`."""
+    template = catalog(TOO_CLOSE_RULES, lang)[stability.too_close_rule]
+    return fill(
+        template,
+        lang,
+        {"interval": percent(stability.interval, lang), "resamples": resamples(stability, lang)},
+    )
+
+
+def stability_calibration(value: str, lang: str) -> str:
+    """How the bootstrap treated the calibration (`reweighted`, `refitted`), in `lang`."""
+    return catalog(STABILITY_CALIBRATION, lang).get(value) or sanitize_text(value, MAX_ID)
 
 
 def option_value(key: str, value: Any, lang: str) -> str:
@@ -1066,10 +1508,10 @@ def option_value(key: str, value: Any, lang: str) -> str:
         ) or word("val_none", lang)
     if value is None:
         return word("val_none", lang)
+    if isinstance(value, bool):
+        return word("val_yes" if value else "val_no", lang)
     if isinstance(value, str):
         return _known("val", value, lang) or sanitize_text(value, 120)
-    if isinstance(value, bool):
-        return str(value).lower()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dict):
@@ -1083,7 +1525,11 @@ OPTION_ORDER = (
     "min_jurors",
     "tie_break",
     "seed",
+    "uncertainty",
     "replicates",
+    "refit",
+    "burn_in",
+    "draws",
     "conflict_scope",
     "mode",
     "total_winners",
@@ -1096,17 +1542,21 @@ OPTION_ORDER = (
 """Options in the order the minutes explain them; others follow in alphabetical order."""
 
 _SHOWN_WHEN_NONE = frozenset({"budget", "lottery"})
+_BAYES_ONLY = frozenset({"burn_in", "draws"})
+_BOOTSTRAP_ONLY = frozenset({"replicates", "refit"})
 
 
-def option_rows(record: Record, lang: str) -> list[tuple[str, str]]:
+def option_rows(results: Results, lang: str) -> list[tuple[str, str]]:
     """(label, value) of the options and selection rules that applied, in words.
 
     An option left unset is not listed (a budget or lottery says `aucun`), nor is the budget
-    rule when no budget applied.
+    rule when no budget applied, nor an option of the uncertainty method not used. With a
+    bootstrap, `refit` is worded from what the stability analysis did in each domain.
     """
-    values = {**record.option_values, **record.selection_values}
-    values["conflict_scope"] = record.conflict_scope
-    budgeted = values.get("budget") is not None or any(d.budget for d in record.domains)
+    values = record.option_values(results)
+    values["conflict_scope"] = results.competition.conflict_scope
+    budgeted = values.get("budget") is not None or any(d.budget for d in results.domains)
+    bayes = values.get("uncertainty") == "bayes"
     rank = {key: i for i, key in enumerate(OPTION_ORDER)}
     rows: list[tuple[str, str]] = []
     for key in sorted(values, key=lambda k: (rank.get(k, len(rank)), k)):
@@ -1114,63 +1564,92 @@ def option_rows(record: Record, lang: str) -> list[tuple[str, str]]:
             continue
         if key == "budget_rule" and not budgeted:
             continue
+        if key in (_BOOTSTRAP_ONLY if bayes else _BAYES_ONLY):
+            continue
         label = _known("opt", key, lang) or sanitize_text(key, 60)
+        if key == "refit":
+            how = stability_calibrations(results) or (
+                ("refitted",) if values[key] else ("reweighted",)
+            )
+            rows.append(
+                (label, word("list_sep", lang).join(stability_calibration(h, lang) for h in how))
+            )
+            continue
         rows.append((label, option_value(key, values[key], lang)))
     return rows
 
 
+def stability_calibrations(results: Results) -> tuple[str, ...]:
+    """The distinct `StabilityDomain.calibration` values of the run, in domain order."""
+    if results.stability is None:
+        return ()
+    found = (d.calibration for d in results.stability.domains.values())
+    return tuple(dict.fromkeys(c for c in found if c is not None))
+
+
+def exact_options(results: Results) -> list[tuple[str, str]]:
+    """(`options.KEY` or `selection.KEY`, value) of every option as recorded, for the audit."""
+    rows = []
+    for prefix, model in (("options", results.options), ("selection", results.selection)):
+        for key, value in sorted(model.model_dump(mode="json").items()):
+            rows.append((f"{prefix}.{key}", shown(value)))
+    rows.append(("competition.conflict_scope", shown(results.competition.conflict_scope)))
+    rows.append(("competition.currency", shown(results.competition.currency or None)))
+    return rows
+
+
+def shown(value: Any, limit: int = MAX_NOTE) -> str:
+    """An option's value as one line of text: lists joined by commas, null as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list | tuple):
+        return sanitize_text(", ".join(shown(v, limit) for v in value), limit)
+    if isinstance(value, dict):
+        return sanitize_text(
+            "; ".join(f"{k}: {shown(v, limit)}" for k, v in sorted(value.items())), limit
+        )
+    return sanitize_text(value, limit)
+
+
 def tie_keys(tie: Tie, lang: str) -> Markup:
     """How a tie was settled: the keys applied, the lot with its seed and order."""
-    keys = tie.keys or ((tie.settled_by,) if tie.settled_by else ())
+    keys = [step.key for step in tie.steps] or ([tie.settled_by] if tie.settled_by else [])
+    lot = next((step for step in tie.steps if isinstance(step, LotStep)), None)
     parts = []
     for key in dict.fromkeys(keys):
         if key == "lot":
             parts.append(
-                say(lang, "tie_lot", seed=ltr(str(tie.lot_seed)), order=codes(tie.lot_order, lang))
+                say(
+                    lang,
+                    "tie_lot",
+                    seed=ltr(str(lot.seed)) if lot else Markup("—"),
+                    order=codes(lot.order if lot else (), lang),
+                )
             )
         else:
-            parts.append(escape(_known("val", key, lang) or key))
+            parts.append(escape(_known("val", key, lang) or sanitize_text(key, MAX_ID)))
     return Markup(escape(word("then", lang))).join(parts) or Markup("—")
 
 
 def tie_sentence(tie: Tie, lang: str) -> Markup:
     """`CUL-04, CUL-15 : même score 15,11 (rangs 3 à 4), départagés par moyenne brute.`"""
-    first, last = tie.ranks if tie.ranks is not None else (None, None)
+    first, last = tie.ranks
     text = say(
         lang,
         "tie",
         submissions=codes(tie.submissions, lang),
         score=fixed(tie.score, lang),
-        first=Markup("—") if first is None else ltr(str(first)),
-        last=Markup("—") if last is None else ltr(str(last)),
+        first=ltr(str(first)),
+        last=ltr(str(last)),
         keys=tie_keys(tie, lang),
     )
-    if tie.mattered is False:
+    if not tie.mattered:
         text += Markup(" ") + say(lang, "tie_no_effect")
     return text
-
-
-_MISSING_CELLS = re.compile(
-    r"not every juror scored every submission \((\d+) of (\d+) cells empty\)"
-)
-_WHY = {
-    "fewer than 2 submissions": "why_few_submissions",
-    "fewer than 2 jurors": "why_few_jurors",
-    "every score is the same, so there is no variation to apportion": "why_constant",
-    "the submissions' mean scores differ too little for every ICC form to be defined": "why_close",
-}
-
-
-def unavailable(why: str, lang: str) -> Markup:
-    """Why a reliability coefficient could not be computed, translated when known."""
-    match = _MISSING_CELLS.fullmatch(why)
-    if match:
-        reason = say(lang, "why_missing", empty=int(match[1]), cells=int(match[2]))
-    elif why in _WHY:
-        reason = say(lang, _WHY[why])
-    else:
-        reason = escape(isolate(why)) if why else say(lang, "not_recorded")
-    return say(lang, "unavailable", why=reason)
 
 
 def winner_changes(changes: Sequence[Any] | None, lang: str) -> Markup:
@@ -1185,11 +1664,6 @@ def winner_changes(changes: Sequence[Any] | None, lang: str) -> Markup:
     )
 
 
-def juror_name(name: Mapping[str, str], lang: str) -> str:
-    """A juror's name in `lang` (or as given)."""
-    return pick(name, lang)
-
-
 FILTERS = {
     "say": lambda key, lang, **values: say(lang, key, **values),
     "word": word,
@@ -1199,6 +1673,7 @@ FILTERS = {
     "code": code,
     "command": command,
     "codes": codes,
+    "note": note,
     "category": category,
     "source": source,
     "conflict_note": conflict_note,
@@ -1208,8 +1683,12 @@ FILTERS = {
     "outcome": outcome,
     "rank_range": rank_range,
     "ineligibility": ineligibility,
+    "domain_note": domain_note,
+    "notice": notice,
     "tie_sentence": tie_sentence,
     "unavailable": unavailable,
+    "resamples": resamples,
+    "too_close_rule": too_close_rule,
     "winner_changes": winner_changes,
 }
 """Jinja filters of the record documents (registered beside those of `safety`)."""
