@@ -168,10 +168,10 @@ def render(
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Print the documents of a report as PDF (``kinds``: any of ``grantjury.render.KINDS``;
+    """Print the documents of a report as PDF (``kinds``: any of ``grantjury.documents.KINDS``;
     all when None) into ``out_dir`` (default: the results folder). Rendered into the results
     folder, the documents are recorded in its manifest so that ``verify`` checks them."""
-    from .render.documents import render_documents
+    from .documents.build import render_documents
     from .report import record_documents
 
     source = Path(results_dir)
@@ -285,7 +285,7 @@ def icc_of_results(results: Results) -> float:
 
 def write_plan_chart(plan: Plan, target: PathLike) -> None:
     """Draw a plan as a chart (``.png`` or ``.svg``, by the target's suffix)."""
-    from .render.plan_chart import plan_chart, write_chart
+    from .documents.plan_chart import plan_chart, write_chart
 
     figure = plan_chart(plan.rows, plan.icc_single, plan.winners, plan.submissions)
     write_chart(figure, Path(target))

@@ -15,11 +15,11 @@ import click
 from pydantic import ValidationError
 
 from . import __version__, api
+from .documents.build import KINDS
 from .errors import GrantjuryError
 from .manifest import short
 from .model import AGGREGATES, CALIBRATIONS
 from .pipeline import run
-from .render.documents import KINDS
 from .report import (
     build_outputs,
     check_not_foreign,

@@ -2,7 +2,7 @@
 
 Reasons, decisions, domain notes and warnings travel as codes with parameters
 (``grantjury.results``); the terminal (summary, ``validate``, ``verify``) words them here, the
-documents in each language in ``grantjury.render.wording``. A test checks that every code the
+documents in each language in ``grantjury.documents.wording``. A test checks that every code the
 model can hold has a sentence here and in every document language, and that each sentence
 uses only the parameters its code has.
 """

@@ -4,7 +4,7 @@
 document and anything added later read it back through :func:`read_results` and nothing
 else. Reasons, decisions and warnings are codes with typed parameters (``threshold_not_met``
 with its criterion, mean and threshold); they become words only in the catalogs
-(``grantjury.messages`` for the terminal, ``grantjury.render.wording`` for the documents).
+(``grantjury.messages`` for the terminal, ``grantjury.documents.wording`` for the documents).
 
 The JSON Schema generated from :class:`Results` is committed as ``docs/results.schema.json``
 (``python -m grantjury.results > docs/results.schema.json``); a test fails when the two
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -608,8 +609,9 @@ def read_results(raw: bytes | str, source: str = "results.json") -> Results:
         ) from None
 
 
-def load_results(path: Path) -> Results:
+def load_results(path: str | os.PathLike[str]) -> Results:
     """Read ``results.json`` at ``path`` (a file or the folder holding it)."""
+    path = Path(path)
     if path.is_dir():
         path = path / "results.json"
     try:

@@ -27,6 +27,7 @@ def doc_blocks() -> list[str]:
 @pytest.fixture
 def in_sample_copy(tmp_path: Path):
     shutil.copytree(ROOT / "sample_submissions", tmp_path / "sample_submissions")
+    shutil.copytree(ROOT / "rubrics", tmp_path / "rubrics")  # the sample's rubric is there
     before = Path.cwd()
     os.chdir(tmp_path)
     try:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from grantjury.documents import safety
 from grantjury.languages import direction, for_language, is_rtl, pick
 from grantjury.model import Criterion, Scale
-from grantjury.render import safety
 from grantjury.secretary.collect import _on_scale
 
 

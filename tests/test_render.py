@@ -33,8 +33,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from grantjury.render import documents, safety
-from grantjury.render.errors import (
+from grantjury.documents import build as documents
+from grantjury.documents import safety
+from grantjury.documents.errors import (
     INSTALL_HINT,
     BlockedResources,
     FontsMissing,
@@ -408,7 +409,7 @@ class HostileRender:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, HostileRender]:
     """Both documents made from results with a hostile title, by kind."""
-    from grantjury.render import pdf
+    from grantjury.documents import pdf
 
     results = results_of(hostile_data())
     out = tmp_path_factory.mktemp("hostile")
@@ -577,7 +578,7 @@ def test_unknown_kind_lists_the_known_ones(tmp_path: Path) -> None:
 
 
 def test_fonts_missing_says_what_to_install() -> None:
-    from grantjury.render import pdf
+    from grantjury.documents import pdf
 
     with pytest.raises(FontsMissing) as caught:
         pdf.choose_font_dirs("DejaVu Sans\t/usr/share/fonts/dejavu/DejaVuSans.ttf\n", "")
@@ -615,14 +616,14 @@ def test_imports_go_one_way() -> None:
             continue
         source = module.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import)\s+(grantjury\.render|\.render)", source, re.M), (
-            f"{module.name} imports grantjury.render"
+            f"{module.name} imports grantjury.documents"
         )
     for module in (ROOT / "grantjury" / "render").glob("*.py"):
         if module.name != "pdf.py":
             source = module.read_text(encoding="utf-8")
             assert not re.search(r"^\s*(from|import)\s+weasyprint", source, re.M), module.name
     code = (
-        "import sys, grantjury.render; "
+        "import sys, grantjury.documents; "
         "assert 'weasyprint' not in sys.modules, 'weasyprint imported eagerly'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -681,7 +682,7 @@ def test_two_renders_are_byte_identical(rendered: dict[str, Path], tmp_path: Pat
     (again,) = documents.render_documents(folder, tmp_path / "again", {"certificates"})
     assert again.read_bytes() == rendered["certificates"].read_bytes()
     code = (
-        "import sys; from pathlib import Path; from grantjury.render import render_documents; "
+        "import sys; from pathlib import Path; from grantjury.documents import render_documents; "
         "render_documents(Path(sys.argv[1]), Path(sys.argv[2]), {'ceremony'})"
     )
     subprocess.run([sys.executable, "-c", code, folder, tmp_path / "process"], check=True)
@@ -763,7 +764,7 @@ def test_hostile_certificates_stay_one_page_each(hostile: dict[str, HostileRende
 
 @pytest.mark.slow
 def test_a_blocked_fetch_fails_the_render_and_leaves_no_file(tmp_path: Path) -> None:
-    from grantjury.render import pdf
+    from grantjury.documents import pdf
 
     html = (
         '<html><head><link rel="attachment" href="file:///etc/passwd">'
@@ -779,14 +780,14 @@ def test_a_blocked_fetch_fails_the_render_and_leaves_no_file(tmp_path: Path) -> 
     assert sorted(fetcher.blocked) == sorted(caught.value.urls)
     assert "file:///etc/passwd" in caught.value.urls
     assert "http://127.0.0.1:9/x.css" in caught.value.urls
-    assert any(url.endswith("/grantjury/render/pdf.py") for url in caught.value.urls)
+    assert any(url.endswith("/grantjury/documents/pdf.py") for url in caught.value.urls)
     assert [url[:18] for url in fetcher.fetched] == ["data:image/svg+xml"]
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow
 def test_a_css_problem_fails_the_render(tmp_path: Path) -> None:
-    from grantjury.render import pdf
+    from grantjury.documents import pdf
 
     html = '<html><body><p style="colour: red">x</p></body></html>'
     with pytest.raises(LayoutWarnings, match="colour"):
@@ -798,7 +799,7 @@ def test_a_css_problem_fails_the_render(tmp_path: Path) -> None:
 def test_a_failing_document_leaves_the_previous_ones_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from grantjury.render import pdf
+    from grantjury.documents import pdf
 
     folder = write_results(tmp_path / "results")
     out = tmp_path / "out"

@@ -47,8 +47,9 @@ from test_render import (
 
 from grantjury import messages
 from grantjury import results as model
-from grantjury.render import charts, documents, parallel, proceedings, record, wording
-from grantjury.render.errors import BlockedResources, LayoutWarnings, PageOverflow
+from grantjury.documents import build as documents
+from grantjury.documents import charts, parallel, proceedings, record, wording
+from grantjury.documents.errors import BlockedResources, LayoutWarnings, PageOverflow
 from grantjury.results import Results, ResultsFileError, read_results
 
 SMALL = Path(__file__).parent / "fixtures" / "results_small.json"
@@ -404,7 +405,7 @@ def test_a_letter_without_a_score_has_no_chart(results: Results) -> None:
 
 def test_importing_the_renderer_loads_neither_weasyprint_nor_matplotlib() -> None:
     code = (
-        "import sys, grantjury.render.documents; "
+        "import sys, grantjury.documents.build; "
         "assert 'weasyprint' not in sys.modules; assert 'matplotlib' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -564,7 +565,7 @@ def test_two_renders_are_byte_identical_whatever_the_workers(
 
 @pytest.mark.slow
 def test_a_hostile_title_prints_as_text_in_its_letter(tmp_path: Path, results: Results) -> None:
-    from grantjury.render import pdf
+    from grantjury.documents import pdf
 
     data = full_data()
     data["submissions"][HOSTILE_ID]["title"] = {"ar": HOSTILE_TITLE_AR, "fr": HOSTILE_TITLE_FR}

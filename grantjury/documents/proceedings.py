@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
+from grantjury.documents import charts, record
+from grantjury.documents.wording import WORDS, exact_options, option_rows
 from grantjury.model import Criterion
-from grantjury.render import charts, record
-from grantjury.render.wording import WORDS, exact_options, option_rows
 from grantjury.results import DomainResults, Entry, Results, SubmissionRecord
 
 if TYPE_CHECKING:
-    from grantjury.render.documents import Run
+    from grantjury.documents.build import Run
 
 CHART_WIDTH_MM = 170
 """Width of a full-width chart: the text width of an A4 page with 20 mm margins."""

@@ -40,14 +40,14 @@ from typing import Any
 
 from markupsafe import Markup
 
+from grantjury.documents import proceedings
+from grantjury.documents.errors import RenderError
+from grantjury.documents.record import MAX_LANGUAGE, iter_numbers
+from grantjury.documents.safety import MAX_NAME, MAX_TITLE, make_environment, pick, sanitize_text
+from grantjury.documents.wording import FILTERS as RECORD_FILTERS
+from grantjury.documents.wording import ordinal
 from grantjury.manifest import SHORT_DIGEST, short
 from grantjury.model import Text
-from grantjury.render import proceedings
-from grantjury.render.errors import RenderError
-from grantjury.render.record import MAX_LANGUAGE, iter_numbers
-from grantjury.render.safety import MAX_NAME, MAX_TITLE, make_environment, pick, sanitize_text
-from grantjury.render.wording import FILTERS as RECORD_FILTERS
-from grantjury.render.wording import ordinal
 from grantjury.results import (
     CompetitionRecord,
     DomainResults,
@@ -454,7 +454,7 @@ def render_documents(
     two, or one on a single CPU); the PDF is the same whatever the number. Returns the paths
     written, in `KINDS` order.
     """
-    from grantjury.render import parallel, pdf  # WeasyPrint is loaded only when needed
+    from grantjury.documents import parallel, pdf  # WeasyPrint is loaded only when needed
 
     kinds = select_kinds(only)
     run = load_run(results_dir / RESULTS_FILE)

@@ -4,7 +4,7 @@ Why this way:
 
 - matplotlib's SVG backend draws without a display and with no global state when figures are
   made with `matplotlib.figure.Figure` (never pyplot); it is imported only when a chart is
-  drawn, so importing grantjury.render stays cheap;
+  drawn, so importing grantjury.documents stays cheap;
 - the SVG is byte-stable: a fixed `svg.hashsalt` for element ids, no date or creator in the
   metadata, text kept as `<text>` (`svg.fonttype: none`) that WeasyPrint draws with the same
   DejaVu Sans as matplotlib measured, and a fixed figure size (no tight bounding box);
@@ -26,8 +26,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from grantjury.render import record
-from grantjury.render.safety import sanitize_text
+from grantjury.documents import record
+from grantjury.documents.safety import sanitize_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

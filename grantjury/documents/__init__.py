@@ -4,7 +4,7 @@ Only `pdf.py` imports WeasyPrint, and only when a PDF is written; importing this
 cheap and safe for code that merely builds HTML. The scoring stages never import it.
 """
 
-from grantjury.render.documents import (
+from grantjury.documents.build import (
     KINDS,
     DocumentKind,
     Run,
@@ -12,7 +12,7 @@ from grantjury.render.documents import (
     load_run,
     render_documents,
 )
-from grantjury.render.errors import BlockedResources, FontsMissing, RenderError
+from grantjury.documents.errors import BlockedResources, FontsMissing, RenderError
 from grantjury.results import ResultsFileError
 
 __all__ = [

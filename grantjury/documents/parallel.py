@@ -30,14 +30,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grantjury.render.errors import PageOverflow
+from grantjury.documents.errors import PageOverflow
 from grantjury.results import Results
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from grantjury.render.documents import DocumentKind, Run
-    from grantjury.render.pdf import PdfReport
+    from grantjury.documents.build import DocumentKind, Run
+    from grantjury.documents.pdf import PdfReport
 
 PARTS = 2
 """Parts a paged document is cut into (fixed, so that the bytes never depend on the CPUs)."""
@@ -77,8 +77,8 @@ def split(pages: int, parts: int = PARTS) -> list[range]:
 
 def render_part(task: PartTask) -> PdfReport:
     """Render pages `task.start`..`task.stop` of a kind into `task.target` (in any process)."""
-    from grantjury.render import pdf
-    from grantjury.render.documents import KINDS, Run, build_html
+    from grantjury.documents import pdf
+    from grantjury.documents.build import KINDS, Run, build_html
 
     kind = KINDS[task.kind]
     run = Run(task.results, task.digest, task.source)  # checked by the parent already
@@ -94,7 +94,7 @@ def write_in_parts(
     kind: DocumentKind, run: Run, target: Path, *, workers: int | None = None
 ) -> PdfReport:
     """Render a paged kind into `target`, its parts in up to `workers` processes, then join."""
-    from grantjury.render.pdf import PdfReport
+    from grantjury.documents.pdf import PdfReport
 
     if kind.pages is None:
         raise ValueError(f"{kind.name} is not printed in parts")

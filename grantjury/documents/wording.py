@@ -16,11 +16,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from grantjury import messages
-from grantjury.languages import direction as language_direction
-from grantjury.languages import pick
-from grantjury.model import Criterion
-from grantjury.render import record
-from grantjury.render.safety import (
+from grantjury.documents import record
+from grantjury.documents.safety import (
     MAX_ID,
     MAX_NAME,
     MAX_NOTE,
@@ -31,6 +28,9 @@ from grantjury.render.safety import (
     ltr,
     sanitize_text,
 )
+from grantjury.languages import direction as language_direction
+from grantjury.languages import pick
+from grantjury.model import Criterion
 from grantjury.results import (
     WINNING_DECISIONS,
     ConflictExclusion,

@@ -33,8 +33,8 @@ from string import Template
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from grantjury.render.errors import BlockedResources, FontsMissing, LayoutWarnings
-from grantjury.render.safety import resolve_asset_url
+from grantjury.documents.errors import BlockedResources, FontsMissing, LayoutWarnings
+from grantjury.documents.safety import resolve_asset_url
 
 ASSETS = Path(__file__).parent / "assets"
 ARABIC_FAMILY = "Amiri"

@@ -2,7 +2,7 @@
 pick, against the number of jurors per submission, with the scores each choice asks for.
 
 Drawn with matplotlib's object API (no pyplot, no global state), in the style of the
-documents' charts (``render/charts.py``), as a PNG or a byte-stable SVG.
+documents' charts (``documents/charts.py``), as a PNG or a byte-stable SVG.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grantjury.render.charts import ACCENT, GREY, INK, MUTED, STYLE
+from grantjury.documents.charts import ACCENT, GREY, INK, MUTED, STYLE
 from grantjury.selection_reliability import PlanRow
 
 if TYPE_CHECKING:
