@@ -47,6 +47,7 @@ from grantjury.results import (
     Notice,
     Reason,
     Results,
+    SelectionReliability,
     ShortOfWinners,
     Stability,
     ThresholdNotMet,
@@ -61,6 +62,16 @@ WORDS: dict[str, dict[str, str]] = {
             "et d'autre de la ligne des lauréats."
         ),
         "too_close_item": "{submission}\u00a0: rang {interval}, lauréat dans {p}",
+        "selection_reliability": "Fiabilité de la sélection",
+        "selection_sentence": (
+            "Sur les {selected} lauréats, environ {estimate} seraient aussi retenus par un "
+            "jury sans bruit (intervalle à {interval}\u00a0: {low} à {high})."
+        ),
+        "selection_note": (
+            "Estimation selon Bartoš et Martinková (2024), d'après la fiabilité des scores "
+            "publiés ({reliability}, {jurors} jurés par dossier en moyenne)\u00a0; elle suppose "
+            "des jurés indépendants et une seule dimension de qualité."
+        ),
         "opt_uncertainty": "Mesure de l'incertitude du classement",
         "opt_refit": "Calibrage dans les rééchantillonnages",
         "opt_burn_in": "Itérations de chauffe (par chaîne)",
@@ -317,6 +328,16 @@ WORDS: dict[str, dict[str, str]] = {
             "لا شيء: لا يتداخل مجال رتبة أي فائز مع مجال رتبة غير فائز على جانبي خط الفوز."
         ),
         "too_close_item": "{submission}: الرتبة {interval}، فائز في {p}",
+        "selection_reliability": "موثوقية الاختيار",
+        "selection_sentence": (
+            "من بين {selected} فائزين، كانت لجنة تحكيم خالية من الأخطاء ستختار نحو {estimate} "
+            "منهم أيضًا (مجال {interval}: من {low} إلى {high})."
+        ),
+        "selection_note": (
+            "تقدير وفق بارتوش ومارتينكوفا (2024)، انطلاقًا من موثوقية النقط المنشورة "
+            "({reliability}، بمعدل {jurors} محكّمين لكل ملف)؛ ويفترض استقلال المحكّمين وبُعدًا "
+            "واحدًا للجودة."
+        ),
         "opt_uncertainty": "قياس هامش عدم اليقين في الترتيب",
         "opt_refit": "المعايرة في إعادات المعاينة",
         "opt_burn_in": "تكرارات الإحماء (لكل سلسلة)",
@@ -543,6 +564,16 @@ WORDS: dict[str, dict[str, str]] = {
             "None: no winner's rank interval overlaps a non-winner's across the funding line."
         ),
         "too_close_item": "{submission}: rank {interval}, wins in {p}",
+        "selection_reliability": "Selection reliability",
+        "selection_sentence": (
+            "Of the {selected} winners, about {estimate} would also be picked by a noise-free "
+            "jury ({interval} interval: {low} to {high})."
+        ),
+        "selection_note": (
+            "Estimated after Bartoš & Martinková (2024) from the reliability of the published "
+            "scores ({reliability}, {jurors} jurors per submission on average); it assumes "
+            "independent jurors and a single dimension of quality."
+        ),
         "opt_uncertainty": "How the ranking's uncertainty is measured",
         "opt_refit": "Calibration in the resamples",
         "opt_burn_in": "Burn-in iterations (per chain)",
@@ -1495,6 +1526,34 @@ def too_close_rule(stability: Stability, lang: str) -> Markup:
     )
 
 
+def selection_sentence(figures: SelectionReliability | None, lang: str) -> Markup:
+    """How many winners a noise-free jury would also pick, with its interval, in `lang`."""
+    if figures is None:
+        return say(lang, "not_recorded")
+    estimate, low, high = figures.expected_true_winners
+    return say(
+        lang,
+        "selection_sentence",
+        selected=fixed(figures.selected, lang, 0),
+        estimate=fixed(estimate, lang, 1),
+        low=fixed(low, lang, 1),
+        high=fixed(high, lang, 1),
+        interval=percent(figures.interval, lang),
+    )
+
+
+def selection_note(figures: SelectionReliability | None, lang: str) -> Markup:
+    """What the selection reliability rests on: the scores' reliability and the model."""
+    if figures is None or figures.reliability is None:
+        return Markup("")
+    return say(
+        lang,
+        "selection_note",
+        reliability=fixed(figures.reliability[0], lang, 2),
+        jurors=fixed(figures.jurors_per_submission, lang, 1),
+    )
+
+
 def stability_calibration(value: str, lang: str) -> str:
     """How the bootstrap treated the calibration (`reweighted`, `refitted`), in `lang`."""
     return catalog(STABILITY_CALIBRATION, lang).get(value) or sanitize_text(value, MAX_ID)
@@ -1689,6 +1748,8 @@ FILTERS = {
     "unavailable": unavailable,
     "resamples": resamples,
     "too_close_rule": too_close_rule,
+    "selection_sentence": selection_sentence,
+    "selection_note": selection_note,
     "winner_changes": winner_changes,
 }
 """Jinja filters of the record documents (registered beside those of `safety`)."""
