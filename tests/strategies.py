@@ -20,8 +20,7 @@ scores at the scale's minimum, rather than to an opaque random seed.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,29 +138,70 @@ def _pick(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
     return st.sampled_from(options)
 
 
+# Strategies are built once, at import: building one per draw costs hypothesis a validation
+# each time, and that made drawing (and shrinking) several times slower.
+MAX_LEVELS = 12
+LEVELS = {n: st.integers(0, n) for n in range(MAX_LEVELS + 1)}
+"""A score as a step index from the scale's minimum (0 shrinks to the minimum)."""
+SCORE_SETS = _pick(("full", "none", "partial"))
+"""full first: the simplest competition has complete score sets."""
+INDEX = {n: st.integers(0, n - 1) for n in range(1, 30)}
+AMOUNTS = st.integers(1, 20).map(lambda k: k * 1000.0)
+BUDGETS = st.none() | st.integers(1, 40).map(lambda k: k * 5000.0)
+
+
 @st.composite
-def criteria_scales(draw: st.DrawFn, index: int) -> Criterion:
+def _scales(draw: st.DrawFn) -> tuple[float, float, int, float | None, float]:
+    """(min, step, levels, threshold, weight) of one criterion."""
     step = draw(_pick(STEPS))
     low = draw(_pick((0.0, 1.0)))
-    levels = draw(st.integers(1, 12))
-    threshold_level = draw(st.none() | st.integers(0, levels))
-    return Criterion(
-        id=f"c{index}",
-        weight=float(draw(st.integers(1, 3))),
-        min=low,
-        step=step,
-        levels=levels,
-        threshold=None if threshold_level is None else low + threshold_level * step,
-    )
+    levels = draw(st.integers(1, MAX_LEVELS))
+    threshold_level = draw(st.none() | LEVELS[levels])
+    threshold = None if threshold_level is None else low + threshold_level * step
+    return low, step, levels, threshold, float(draw(st.integers(1, 3)))
 
 
-@st.composite
-def rubrics(draw: st.DrawFn) -> Rubric:
-    n = draw(st.integers(1, 4))
+def _rubric(scales: list[tuple[float, float, int, float | None, float]], direction: str) -> Rubric:
     return Rubric(
-        criteria=tuple(draw(criteria_scales(i)) for i in range(n)),
-        direction=draw(_pick(("higher", "lower"))),
+        tuple(
+            Criterion(f"c{i}", weight, low, step, levels, threshold)
+            for i, (low, step, levels, threshold, weight) in enumerate(scales)
+        ),
+        direction,
     )
+
+
+RUBRICS = st.builds(
+    _rubric, st.lists(_scales(), min_size=1, max_size=4), _pick(("higher", "lower"))
+)
+DOMAIN_SPECS = st.tuples(
+    st.integers(1, 3),
+    RUBRICS,
+    BUDGETS,
+    st.lists(st.tuples(_pick(ASSOCIATIONS), st.none() | AMOUNTS), min_size=2, max_size=8),
+)
+"""(winners, rubric, budget, [(association, requested amount)]) of one domain."""
+FULL_DOMAIN_SPECS = st.tuples(
+    st.integers(1, 3),
+    RUBRICS,
+    BUDGETS,
+    st.lists(st.tuples(_pick(ASSOCIATIONS), st.none() | AMOUNTS), min_size=3, max_size=8),
+)
+"""The same with at least three submissions: enough totals to calibrate every juror."""
+JUROR_SPECS = st.tuples(
+    st.lists(_pick(ASSOCIATIONS), max_size=2, unique=True),
+    st.lists(st.integers(0, 2), max_size=3, unique=True),
+)
+"""(affiliations, panel as domain positions 0–2; empty: every domain) of one juror."""
+DECLARED = st.lists(st.tuples(st.integers(0, 23), _pick(CATEGORIES)), max_size=2)
+"""A juror's declared conflicts: (submission position, modulo their number; category)."""
+METHODS = st.builds(
+    lambda c, a, seed, r: (c, a, seed, r),
+    st.integers(0, 4),
+    _pick(AGGREGATES),
+    st.integers(0, 2**32),
+    _pick((0, 20)),
+)
 
 
 @st.composite
@@ -170,30 +210,38 @@ def competitions(
     *,
     max_domains: int = 3,
     calibrations: tuple[str, ...] = CALIBRATIONS,
+    complete: bool = False,
 ) -> Drawn:
-    """A whole valid competition: 1–3 domains of 2–8 submissions, 2–7 jurors, scores."""
-    n_domains = draw(st.integers(1, max_domains))
+    """A whole valid competition: 1–3 domains of 2–8 submissions, 2–7 jurors, scores.
+
+    ``complete``: at least 3 submissions per domain, every juror scores every criterion of
+    every submission of their panel, and no conflict (declared or detected) sets a score
+    aside, so that every juror is calibrated unless their totals have no spread.
+    """
+    # Lists, not counts: the shrinker deletes whole domains, submissions and jurors without
+    # reinterpreting the draws that follow.
+    drawn_domains = draw(
+        st.lists(FULL_DOMAIN_SPECS if complete else DOMAIN_SPECS, min_size=1, max_size=max_domains)
+    )
     domains = []
     submissions: list[Submission] = []
-    for d in range(n_domains):
-        domain_id = f"d{d}"
-        n_subs = draw(st.integers(2, 8))
-        budget = draw(st.none() | st.integers(1, 40).map(lambda k: k * 5000.0))
-        domains.append(Domain(domain_id, draw(st.integers(1, 3)), draw(rubrics()), budget))
-        for k in range(n_subs):
-            amount = draw(
-                st.integers(1, 20).map(lambda k: k * 1000.0)
-                if budget is not None
-                else st.none() | st.integers(1, 20).map(lambda k: k * 1000.0)
-            )
-            submissions.append(Submission(f"s{d}{k}", domain_id, draw(_pick(ASSOCIATIONS)), amount))
+    for d, (winners, rubric, budget, entries) in enumerate(drawn_domains):
+        domains.append(Domain(f"d{d}", winners, rubric, budget))
+        for k, (association, amount) in enumerate(entries):
+            if budget is not None and amount is None:
+                amount = 1000.0  # a domain with a budget needs every amount
+            submissions.append(Submission(f"s{d}{k}", f"d{d}", association, amount))
     domain_ids = tuple(d.id for d in domains)
-    n_jurors = draw(st.integers(2, 7))
-    jurors = []
-    for j in range(n_jurors):
-        affiliations = draw(st.lists(_pick(ASSOCIATIONS), max_size=2, unique=True))
-        panel = draw(st.lists(_pick(domain_ids), max_size=len(domain_ids), unique=True))
-        jurors.append(Juror(f"J{j}", tuple(sorted(affiliations)), tuple(sorted(panel))))
+    jurors = [
+        Juror(
+            f"J{j}",
+            () if complete else tuple(sorted(affiliations)),
+            tuple(domain_ids[p] for p in sorted(panel) if p < len(domain_ids)),
+        )
+        for j, (affiliations, panel) in enumerate(
+            draw(st.lists(JUROR_SPECS, min_size=2, max_size=7))
+        )
+    ]
     by_domain = {d.id: d for d in domains}
     scores: list[Score] = []
     conflicts: list[Conflict] = []
@@ -202,23 +250,20 @@ def competitions(
             if juror.domains and sub.domain not in juror.domains:
                 continue
             criteria = by_domain[sub.domain].rubric.criteria
-            # full shrinks first: the simplest competition has complete score sets.
-            status = draw(_pick(("full", "none", "partial")))
+            status = "full" if complete else draw(SCORE_SETS)
             if status == "none":
                 continue
             skipped = (
-                draw(st.integers(0, len(criteria) - 1))
-                if status == "partial" and len(criteria) > 1
-                else None
+                draw(INDEX[len(criteria)]) if status == "partial" and len(criteria) > 1 else None
             )
             for c, criterion in enumerate(criteria):
-                if c == skipped:
-                    continue
-                level = draw(st.integers(0, criterion.levels))
-                scores.append(Score(juror.id, sub.id, criterion.id, criterion.value(level)))
-        declared = draw(st.lists(_pick(tuple(s.id for s in submissions)), max_size=2, unique=True))
-        for sub_id in declared:
-            conflicts.append(Conflict(juror.id, sub_id, draw(_pick(CATEGORIES))))
+                if c != skipped:
+                    level = draw(LEVELS[criterion.levels])
+                    scores.append(Score(juror.id, sub.id, criterion.id, criterion.value(level)))
+        declared = {}
+        for position, category in () if complete else draw(DECLARED):
+            declared.setdefault(submissions[position % len(submissions)].id, category)
+        conflicts.extend(Conflict(juror.id, sub_id, c) for sub_id, c in declared.items())
     if not scores:
         # A competition needs one score row to be ranked: the first juror's first set.
         juror = jurors[0]
@@ -226,19 +271,14 @@ def competitions(
         scores = [
             Score(juror.id, sub.id, c.id, c.min) for c in by_domain[sub.domain].rubric.criteria
         ]
-    method = Method(
-        calibration=draw(_pick(calibrations)),
-        aggregate=draw(_pick(AGGREGATES)),
-        seed=draw(st.integers(0, 2**32)),
-        replicates=draw(_pick((0, 20))),
-    )
+    calibration, aggregate, seed, replicates = draw(METHODS)
     return Drawn(
         domains=tuple(domains),
         submissions=tuple(submissions),
         jurors=tuple(jurors),
         scores=tuple(scores),
         conflicts=tuple(conflicts),
-        method=method,
+        method=Method(calibrations[calibration % len(calibrations)], aggregate, seed, replicates),
         conflict_scope=draw(_pick(("submission", "domain"))),
     )
 
@@ -384,15 +424,32 @@ def write(
     return root
 
 
-def shift_room(competition: Drawn, juror: str) -> tuple[float, float, float]:
-    """(most it can go down, most it can go up, unit): how far every score of ``juror`` can
-    move together and stay on its scale; ``unit`` is the least common multiple of the steps."""
-    down = up = math.inf
-    unit = 0.25
+def criterion_of(competition: Drawn, score: Score) -> Criterion:
+    return next(
+        c for c in competition.rubric_of(score.submission).criteria if c.id == score.criterion
+    )
+
+
+def shift_unit(competition: Drawn, juror: str) -> float:
+    """The least shift that keeps every score of ``juror`` on its step: the largest step
+    (the steps drawn are 0.25, 0.5, 1 and 2, each a multiple of the smaller ones)."""
+    return max(
+        (criterion_of(competition, s).step for s in competition.scores if s.juror == juror),
+        default=0.0,
+    )
+
+
+def room_for_shift(competition: Drawn, juror: str, shift: float) -> Drawn | None:
+    """``competition`` with the scores of ``juror`` pulled in from the scale's ends just far
+    enough that all of them can then move by ``shift`` and stay on the scale (None when a
+    scale is shorter than the shift). ``shift`` must be a multiple of every step involved."""
+    scores = []
     for s in competition.scores:
-        if s.juror != juror:
-            continue
-        c = next(c for c in competition.rubric_of(s.submission).criteria if c.id == s.criterion)
-        down, up = min(down, s.value - c.min), min(up, c.max - s.value)
-        unit = max(unit, c.step)  # the steps are 0.25, 0.5, 1, 2: the largest is the lcm
-    return down, up, unit
+        if s.juror == juror:
+            c = criterion_of(competition, s)
+            low, high = c.min + max(0.0, -shift), c.max - max(0.0, shift)
+            if low > high:
+                return None
+            s = replace(s, value=min(high, max(low, s.value)))
+        scores.append(s)
+    return replace(competition, scores=tuple(scores))
