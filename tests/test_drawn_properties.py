@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import assume, find, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ from tests.strategies import (
     write,
 )
 
-SETTINGS = settings(max_examples=25, deadline=None)
+SETTINGS = settings(max_examples=20, deadline=None)
 FAST = {"replicates": 0}
 
 
@@ -271,18 +272,23 @@ def test_verify_passes_on_a_written_report(competition: Drawn) -> None:
 
 
 NO_DATABASE = settings(database=None, max_examples=2000)
+"""``find`` shrinks a competition of a few hundred draws: about a minute on two cores."""
 
 
+@pytest.mark.slow
 def test_the_strategy_shrinks_to_a_small_competition() -> None:
     smallest = find(competitions(), lambda c: len(c.submissions) >= 3, settings=NO_DATABASE)
     assert len(smallest.domains) == 1
     assert len(smallest.submissions) == 3
     assert len(smallest.jurors) == 2
     assert len(smallest.domains[0].rubric.criteria) == 1
+    assert len(smallest.scores) == 2 * 3  # complete sets, two jurors, one criterion
+    assert {s.value for s in smallest.scores} == {smallest.domains[0].rubric.criteria[0].min}
     assert smallest.conflicts == ()
     assert smallest.method.calibration == "raw" and smallest.method.replicates == 0
 
 
+@pytest.mark.slow
 def test_a_detected_conflict_shrinks_to_one_affiliation() -> None:
     def detected(c: Drawn) -> bool:
         return any(s.association in j.affiliations for j in c.jurors for s in c.panel(j))
