@@ -1,21 +1,25 @@
 """Hypothesis strategies that draw a whole competition as plain data, and write it as files.
 
 Use ``@given(competitions())`` to get a :class:`Drawn` competition (frozen dataclasses of
-domains, rubrics, submissions, jurors, score rows, declared conflicts and method options),
-change it with :func:`dataclasses.replace` if the property needs a variant, and call
-``write(competition, root)`` to get the folder that ``grantjury.pipeline.run`` loads.
-Every drawn competition is valid by construction: ids are fixed short strings, scores lie on
-their criterion's steps, each domain with a budget gives every submission an amount, and
-there is at least one score row. What cannot be guaranteed cheaply (a domain with a ranked
-submission, a juror who is calibrated, a shift that stays on the scale) is left to
-``assume()`` in the tests.
+domains with their rubrics, submissions, jurors, score rows, declared conflicts and method
+options), change it with :func:`dataclasses.replace` when the property needs a variant, and
+call ``write(competition, root)`` to get the folder that ``grantjury.pipeline.run`` loads.
+``competitions(calibrations=("zscore",))`` fixes the method; ``complete=True`` draws
+competitions in which every juror scores all of their panel and no conflict sets a score
+aside. Every drawn competition is valid by construction: ids are fixed short strings, scores
+lie on their criterion's steps, a domain with a budget gives every submission an amount, and
+there is at least one score row. What cannot be guaranteed cheaply (a ranked submission, a
+calibrated juror, a threshold that is checked) is left to ``assume()`` in the tests.
 
-Shrinking: every list is drawn with a small ``min_size`` and grows by appending, every choice
-is an index into a fixed list whose first element is the simplest (one domain, one
-criterion, step 1, no threshold, direction higher, raw calibration, no bootstrap), and every
-score is drawn as a step index counted from the scale's minimum. A failing example therefore
-shrinks to few domains, submissions, jurors and criteria, full score sets, no conflicts and
-scores at the scale's minimum, rather than to an opaque random seed.
+Shrinking: domains, submissions and jurors are ``st.lists`` with a small ``min_size``, so the
+shrinker deletes whole elements without reinterpreting the draws that follow; every choice
+is an element of a fixed tuple whose first element is the simplest (step 1, minimum 0, no
+threshold, direction higher, complete score sets, raw calibration, no bootstrap), and every
+score is a step index counted from the scale's minimum. A failure therefore shrinks to one
+domain of two submissions, two jurors, one criterion and scores at the minimum, plus only
+what the failure needs (``test_the_strategy_shrinks_to_a_small_competition`` checks it),
+rather than to an opaque random seed. Strategies are built once at import: drawing is about
+200 choices per competition (10–50 ms), and shrinking a failure takes a minute or two.
 """
 
 from __future__ import annotations
