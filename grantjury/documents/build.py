@@ -36,12 +36,12 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from grantjury.documents import proceedings
-from grantjury.documents.errors import RenderError
+from grantjury.documents.errors import PageOverflow, RenderError
 from grantjury.documents.record import MAX_LANGUAGE, iter_numbers
 from grantjury.documents.safety import MAX_NAME, MAX_TITLE, make_environment, pick, sanitize_text
 from grantjury.documents.wording import FILTERS as RECORD_FILTERS
@@ -56,6 +56,10 @@ from grantjury.results import (
     SubmissionRecord,
     load_results,
 )
+
+if TYPE_CHECKING:
+    from grantjury.documents.parallel import PartTask
+    from grantjury.documents.pdf import PdfReport
 
 TEMPLATES = Path(__file__).parent / "templates"
 RESULTS_FILE = "results.json"
@@ -466,7 +470,7 @@ def render_documents(
         for kind in kinds:
             target = staging / kind.filename
             if kind.pages is not None:
-                report = parallel.write_in_parts(kind, run, target, workers=workers)
+                report = parallel.write_in_parts(kind, run, target, render_part, workers=workers)
             else:
                 report = pdf.write_pdf(build_html(kind, run), target, day=run.event.date)
             staged.append(target)
@@ -480,3 +484,18 @@ def render_documents(
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def render_part(task: PartTask) -> PdfReport:
+    """Render pages `task.start`..`task.stop` of a kind into `task.target` (in any process:
+    `parallel.write_in_parts` runs it in this one and in spawned workers)."""
+    from grantjury.documents import pdf
+
+    kind = KINDS[task.kind]
+    run = Run(task.results, task.digest, task.source)  # checked by the parent already
+    part = range(task.start, task.stop)
+    target = Path(task.target)
+    report = pdf.write_pdf(build_html(kind, run, part), target, day=run.event.date)
+    if report.pages != len(part):
+        raise PageOverflow(kind.filename, task.start + 1, task.stop, report.pages)
+    return report

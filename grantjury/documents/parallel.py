@@ -30,11 +30,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grantjury.documents.errors import PageOverflow
 from grantjury.results import Results
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from grantjury.documents.build import DocumentKind, Run
     from grantjury.documents.pdf import PdfReport
@@ -75,25 +74,18 @@ def split(pages: int, parts: int = PARTS) -> list[range]:
     return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def render_part(task: PartTask) -> PdfReport:
-    """Render pages `task.start`..`task.stop` of a kind into `task.target` (in any process)."""
-    from grantjury.documents import pdf
-    from grantjury.documents.build import KINDS, Run, build_html
-
-    kind = KINDS[task.kind]
-    run = Run(task.results, task.digest, task.source)  # checked by the parent already
-    part = range(task.start, task.stop)
-    target = Path(task.target)
-    report = pdf.write_pdf(build_html(kind, run, part), target, day=run.event.date)
-    if report.pages != len(part):
-        raise PageOverflow(kind.filename, task.start + 1, task.stop, report.pages)
-    return report
-
-
 def write_in_parts(
-    kind: DocumentKind, run: Run, target: Path, *, workers: int | None = None
+    kind: DocumentKind,
+    run: Run,
+    target: Path,
+    render_part: Callable[[PartTask], PdfReport],
+    *,
+    workers: int | None = None,
 ) -> PdfReport:
-    """Render a paged kind into `target`, its parts in up to `workers` processes, then join."""
+    """Render a paged kind into `target`, its parts in up to `workers` processes, then join.
+
+    `render_part` renders one part (in any process): a module-level function, as the spawned
+    pool pickles it by name (`build.render_part`)."""
     from grantjury.documents.pdf import PdfReport
 
     if kind.pages is None:
@@ -113,7 +105,7 @@ def write_in_parts(
         for index, part in enumerate(split(kind.pages(run)))
     ]
     try:
-        reports = _run(tasks, workers)
+        reports = _run(tasks, workers, render_part)
         pages = _join([Path(task.target) for task in tasks], target)
     finally:
         for task in tasks:
@@ -128,7 +120,9 @@ def write_in_parts(
     )
 
 
-def _run(tasks: Sequence[PartTask], workers: int) -> list[PdfReport]:
+def _run(
+    tasks: Sequence[PartTask], workers: int, render_part: Callable[[PartTask], PdfReport]
+) -> list[PdfReport]:
     """The first part here, the others in `workers - 1` spawned processes."""
     if workers == 1 or len(tasks) == 1:
         return [render_part(task) for task in tasks]
