@@ -222,7 +222,7 @@ def rank(
     written = write_outputs(out_dir, files, force=force)
     click.echo(summary(results))
     click.echo(
-        f"run digest {short(results['digest'])}; wrote " + ", ".join(str(p) for p in written)
+        f"run digest {short(results.digest or '')}; wrote " + ", ".join(str(p) for p in written)
     )
 
 
