@@ -102,13 +102,35 @@ def juror_totals(competition: Competition, excluded: np.ndarray) -> TotalsResult
     return TotalsResult(totals, tuple(incomplete), tuple(warnings))
 
 
+TRIM_MIN_VALUES = 4
+"""A trimmed mean drops the lowest and the highest value only from this many values up."""
+
+
+def trimmed_kept(submission: np.ndarray, value: np.ndarray, n_submissions: int) -> np.ndarray:
+    """Which observations a trimmed mean keeps: a boolean mask over ``value``.
+
+    Each submission with at least ``TRIM_MIN_VALUES`` values loses its lowest and its
+    highest one (one of each when several are equal); one with fewer keeps them all. The one
+    statement of the rule: ``aggregate_scores`` averages what it keeps, ``grantjury explain``
+    shows what it leaves out.
+    """
+    count = np.bincount(submission, minlength=n_submissions)
+    order = np.lexsort((value, submission))
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    trim = count >= TRIM_MIN_VALUES
+    kept = np.ones(len(value), dtype=bool)
+    kept[order[start[trim]]] = False
+    kept[order[(start + count - 1)[trim]]] = False
+    return kept
+
+
 def aggregate_scores(
     submission: np.ndarray, value: np.ndarray, n_submissions: int, how: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Combine observations per submission; returns (score, count), NaN where count is 0.
 
-    ``how`` is ``mean``, ``median`` or ``trimmed`` (mean without the highest and the lowest
-    value, where at least 4 values exist; a plain mean otherwise).
+    ``how`` is ``mean``, ``median`` or ``trimmed`` (the mean of what ``trimmed_kept`` keeps:
+    without the highest and the lowest value, where at least 4 values exist).
     """
     count = np.bincount(submission, minlength=n_submissions)
     result = np.full(n_submissions, np.nan)
@@ -117,22 +139,19 @@ def aggregate_scores(
         sums = np.bincount(submission, weights=value, minlength=n_submissions)
         result[has] = sums[has] / count[has]
         return result, count
-    order = np.lexsort((value, submission))
-    sorted_values = value[order]
-    start = np.concatenate(([0], np.cumsum(count)[:-1]))
     if how == "median":
+        order = np.lexsort((value, submission))
+        sorted_values = value[order]
+        start = np.concatenate(([0], np.cumsum(count)[:-1]))
         low = sorted_values[(start + (count - 1) // 2)[has]]
         high = sorted_values[(start + count // 2)[has]]
         result[has] = (low + high) / 2
         return result, count
     if how == "trimmed":
-        sums = np.bincount(submission, weights=value, minlength=n_submissions)
-        trim = has & (count >= 4)
-        plain = has & ~trim
-        result[plain] = sums[plain] / count[plain]
-        lowest = sorted_values[start[trim]]
-        highest = sorted_values[(start + count - 1)[trim]]
-        result[trim] = (sums[trim] - lowest - highest) / (count[trim] - 2)
+        kept = trimmed_kept(submission, value, n_submissions)
+        sums = np.bincount(submission[kept], weights=value[kept], minlength=n_submissions)
+        counted = np.bincount(submission[kept], minlength=n_submissions)
+        result[has] = sums[has] / counted[has]
         return result, count
     raise ValueError(f"unknown aggregate {how!r}")
 
