@@ -17,25 +17,27 @@ import pytest
 
 from grantjury import audit, report
 from grantjury.manifest import engine_versions, sha256
+from grantjury.results import Results, load_results
 from tests.conftest import CompetitionDir, invoke
 
 ROOT = Path(__file__).parent.parent
 OUTPUTS = ("results.json", "ranking.csv", "manifest.json")
 
 
-def rank(competition: Path, out: Path, *options: str) -> dict:
-    """Rank into ``out`` and return the results."""
+def rank(competition: Path, out: Path, *options: str) -> Results:
+    """Rank into ``out`` and return the results, read through the model."""
     result = invoke("rank", competition, "--out", out, *options)
     assert result.exit_code == 0, result.stderr
-    return json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return load_results(out)
 
 
 def outputs(out: Path) -> dict[str, bytes]:
     return {name: (out / name).read_bytes() for name in OUTPUTS}
 
 
-def run_id(results: dict) -> str:
-    return results["digest"][7:19]
+def run_id(results: Results) -> str:
+    assert results.digest is not None
+    return results.digest[7:19]
 
 
 @pytest.fixture
@@ -96,19 +98,15 @@ def test_editing_one_score_names_its_submission_and_the_rank_changes(
     assert lines[2].startswith("  - scores.csv changed: sha256:")
     # What the same inputs give when ranked afresh is what verify must report.
     after = rank(sample.root, tmp_path / "again", "--replicates", "100")
-    old, new = (
-        {e["submission"]: e for d in r["domains"] for e in d["ranking"]} for r in (before, after)
-    )
-    moved = [s for s in old if old[s]["rank"] != new[s]["rank"]]
+    old, new = ({e.submission: e for _, e in r.entries()} for r in (before, after))
+    moved = [s for s in old if old[s].rank != new[s].rank]
     assert "CUL-20" in moved
     assert any(line.startswith("  - CUL-20: jurors' scores changed: raw mean ") for line in lines)
     for sub in moved:
         assert f"  - {sub}: score " in result.stdout
-        assert f", rank {old[sub]['rank']} → {new[sub]['rank']}" in result.stdout
-    winners = [(d["id"], set(d["winners"])) for d in before["domains"]]
-    for (domain, was), now in zip(
-        winners, (set(d["winners"]) for d in after["domains"]), strict=True
-    ):
+        assert f", rank {old[sub].rank} → {new[sub].rank}" in result.stdout
+    winners = [(d.id, set(d.winners)) for d in before.domains]
+    for (domain, was), now in zip(winners, (set(d.winners) for d in after.domains), strict=True):
         if was != now:
             out_, in_ = ", ".join(sorted(was - now)), ", ".join(sorted(now - was))
             assert f"  - {domain} winners: {out_} out, {in_} in" in lines
@@ -201,14 +199,12 @@ def test_reordered_rows_are_the_same_content(mini: CompetitionDir, tmp_path: Pat
     assert invoke("verify", out, "--strict").exit_code == 1
     # The guarantee itself: ranked again, only the reordered file's digest moves.
     again = rank(mini.root, tmp_path / "again")
-    changed = {i["path"] for i in results["inputs"]} - {
-        (i["path"]) for i in again["inputs"] if i in results["inputs"]
+    changed = {i.path for i in results.inputs} - {
+        i.path for i in again.inputs if i in results.inputs
     }
     assert changed == {"scores.csv"}
     strip = {"inputs", "digest"}
-    assert {k: v for k, v in again.items() if k not in strip} == {
-        k: v for k, v in results.items() if k not in strip
-    }
+    assert again.model_dump(exclude=strip) == results.model_dump(exclude=strip)
 
 
 def test_reordered_jurors_and_files_are_the_same_content(
@@ -305,8 +301,8 @@ def test_inputs_that_moved_are_found_with_competition(mini: CompetitionDir, tmp_
 def test_outputs_registered_for_regeneration_are_compared(
     mini: CompetitionDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def letters(results_dir: Path, results: dict) -> dict[str, bytes]:
-        return {"letters.txt": f"run {results['digest']}\n".encode()}
+    def letters(results_dir: Path, results: Results) -> dict[str, bytes]:
+        return {"letters.txt": f"run {results.digest}\n".encode()}
 
     out = tmp_path / "out"
     rank(mini.root, out)
@@ -356,18 +352,18 @@ def test_documents_edited_after_rendering_fail(mini: CompetitionDir, tmp_path: P
 def test_explain_reproduces_every_published_score(
     ranked_sample: Path, sample_rerun: audit.Rerun
 ) -> None:
-    published = json.loads((ranked_sample / "results.json").read_text(encoding="utf-8"))
-    entries = [e for d in published["domains"] for e in d["ranking"]]
-    assert len(entries) == len(published["submissions"])
+    published = load_results(ranked_sample)
+    entries = [e for _, e in published.entries()]
+    assert len(entries) == len(published.submissions)
     for entry in entries:
-        x = audit.explain(sample_rerun, entry["submission"])
+        x = audit.explain(sample_rerun, entry.submission)
         assert x["check"] == {
-            "published": {k: entry[k] for k in ("score", "rank", "winner")},
+            "published": {"score": entry.score, "rank": entry.rank, "winner": entry.winner},
             "problems": [],
             "reproduced": True,
-        }, entry["submission"]
-        assert x["aggregate"]["score"] == entry["score"]
-        assert x["rank"]["rank"] == entry["rank"]
+        }, entry.submission
+        assert x["aggregate"]["score"] == entry.score
+        assert x["rank"]["rank"] == entry.rank
         # The steps add up: weighted totals, calibration, then the mean of the calibrated.
         weights = {c["id"]: c["weight"] for c in x["rubric"]["criteria"]}
         counted = [j for j in x["jurors"] if j["status"] == "counted"]
@@ -378,12 +374,12 @@ def test_explain_reproduces_every_published_score(
             assert j["calibrated"] == pytest.approx(
                 (j["total"] - cal["bias"]) / cal["scale"], abs=1e-4
             )
-        if entry["score"] is not None:
+        if entry.score is not None:
             assert x["aggregate"]["method"] == "mean"
             mean = sum(j["calibrated"] for j in counted) / len(counted)
-            assert mean == pytest.approx(entry["score"], abs=1e-5)
+            assert mean == pytest.approx(entry.score, abs=1e-5)
             text = audit.explain_text(x)
-            assert f"= {entry['score']:.6f}".rstrip("0").rstrip(".") in text
+            assert f"= {entry.score:.6f}".rstrip("0").rstrip(".") in text
             assert "— reproduced by this derivation." in text
 
 
