@@ -56,9 +56,7 @@ def test_total_is_the_weighted_mean_of_criteria(mini: CompetitionDir) -> None:
 def test_incomplete_set_is_set_aside_and_listed(mini: CompetitionDir) -> None:
     mini.replace("scores.csv", "J3,C2,impact,13\n", "")
     result = run(mini.root).results
-    assert (
-        IncompleteExclusion(juror="J3", submission="C2", missing=["impact"]) in result.exclusions
-    )
+    assert IncompleteExclusion(juror="J3", submission="C2", missing=["impact"]) in result.exclusions
     c2 = result.domains[0].entry("C2")
     assert c2 is not None
     assert c2.n_jurors == 2
