@@ -88,6 +88,8 @@ class Record:
     """``results.json`` read through the model; None when it is missing or broken
     (``problem`` says which)."""
     problem: str | None = None
+    error: ResultsFileError | None = None
+    """Why a results file that is there cannot be read through the model."""
 
     @property
     def given_options(self) -> dict[str, Any]:
@@ -133,7 +135,7 @@ def read_record(results_dir: Path, competition: Path | None = None) -> Record:
         ) from None
     if not isinstance(manifest, dict) or manifest.get("generator") != "grantjury":
         raise AuditError(f"{path}: not a grantjury run record (no generator: grantjury)")
-    published, problem = _read_results(results_dir, manifest)
+    published, problem, error = _read_results(results_dir, manifest)
     if competition is not None:
         competition_file = find_competition_file(competition)
         where = f"{competition_file} (given with --competition)"
@@ -153,7 +155,7 @@ def read_record(results_dir: Path, competition: Path | None = None) -> Record:
             f"the inputs cannot be found: no competition file at {where}; "
             "pass --competition PATH to say where the competition is now"
         )
-    return Record(results_dir, manifest, competition_file, published, problem)
+    return Record(results_dir, manifest, competition_file, published, problem, error)
 
 
 class _FormatProbe(BaseModel):
@@ -163,7 +165,9 @@ class _FormatProbe(BaseModel):
     format_version: Any = 1
 
 
-def _read_results(results_dir: Path, manifest: dict[str, Any]) -> tuple[Results | None, str | None]:
+def _read_results(
+    results_dir: Path, manifest: dict[str, Any]
+) -> tuple[Results | None, str | None, ResultsFileError | None]:
     """The published results through the model, or why they cannot be read.
 
     Another format version raises ``AuditError``: this engine cannot re-check that run, and
@@ -172,14 +176,14 @@ def _read_results(results_dir: Path, manifest: dict[str, Any]) -> tuple[Results 
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return None, f"{RESULTS} is missing"
+        return None, f"{RESULTS} is missing", None
     except OSError as exc:
-        return None, f"{RESULTS} cannot be read ({exc.strerror or exc})"
+        return None, f"{RESULTS} cannot be read ({exc.strerror or exc})", None
     try:
-        return read_results(raw, RESULTS), None
+        return read_results(raw, RESULTS), None, None
     except ResultsFileError as error:
         if error.key != "format_version":
-            return None, str(error)
+            return None, str(error), error
     raise AuditError(_other_format(path, raw, manifest, results_dir)) from None
 
 
@@ -209,7 +213,7 @@ def _other_format(path: Path, raw: bytes, manifest: dict[str, Any], results_dir:
         f"so it cannot re-check that run. Re-run `grantjury rank {competition} --out "
         f"{results_dir.as_posix()}{options} --force` to write the report again in format "
         f"{FORMAT_VERSION} (it gets a new run digest)"
-        + (f", or verify it with grantjury {engine}" if engine else "")
+        + (f", or verify it with the grantjury that wrote it ({engine})" if engine else "")
     )
 
 
@@ -814,7 +818,8 @@ def _diff(before: Any, after: Any, path: str, out: list[str]) -> None:
     if before == after:
         return
     if isinstance(before, dict) and isinstance(after, dict):
-        for key in _union(after, before):
+        # Keys in the order results.json writes them (sorted), however the results were read.
+        for key in sorted(set(after) | set(before), key=str):
             _diff(before.get(key), after.get(key), f"{path}.{key}", out)
         return
     if isinstance(before, list) and isinstance(after, list):
@@ -899,11 +904,10 @@ def explain(
         result, published, digest = source, None, source.results.digest
     else:
         record = source.record if isinstance(source, Rerun) else read_record(source, competition)
-        if record.problem and (record.results_dir / RESULTS).exists():
-            raise AuditError(
-                f"{record.results_dir / RESULTS} cannot be checked against a derivation: "
-                f"{record.problem}"
-            )
+        if record.error is not None:
+            # explain checks its derivation against the published figures: it needs them.
+            path = (record.results_dir / RESULTS).as_posix()
+            raise ResultsFileError(path, record.error.message, record.error.key)
         again = source if isinstance(source, Rerun) else rerun(record)
         result, published = again.run, record.published
         digest = record.manifest.get("digest")

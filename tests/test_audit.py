@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from grantjury import audit, report
+from grantjury import audit, messages, report
+from grantjury.errors import GrantjuryError
 from grantjury.manifest import engine_versions, sha256
-from grantjury.results import Results, load_results
+from grantjury.results import PlaceInDomain, ReservePosition, Results, load_results
 from tests.conftest import CompetitionDir, invoke
 
 ROOT = Path(__file__).parent.parent
@@ -164,6 +165,93 @@ def test_results_edited_by_hand_fail(mini: CompetitionDir, tmp_path: Path) -> No
         "results, as published → as recomputed from the inputs now:",
         "  - C1: score 17.5 → 16.328 (rank 1 unchanged)",
     ]
+
+
+def test_an_old_format_results_file_is_explained_not_compared(
+    mini: CompetitionDir, tmp_path: Path
+) -> None:
+    """A report of grantjury 0.1.0 before the typed model: no format_version, decisions as
+    English sentences. This engine cannot re-check it and says what to do instead."""
+    out = tmp_path / "out"
+    rank(mini.root, out, "--seed", "9")
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    del data["format_version"]
+    data["domains"][0]["ranking"][0]["decision"] = "place 1 of 1 in the domain"
+    (out / "results.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    message = (
+        f"error: {(out / 'results.json')} was written in format 1 (it has no format_version) "
+        "by grantjury 0.1.0 (manifest.json); this grantjury reads format 2 only, so it cannot "
+        f"re-check that run. Re-run `grantjury rank {out.as_posix()}/../mini/competition.yaml "
+        f"--out {out.as_posix()} --seed 9 --force` to write the report again in format 2 (it "
+        "gets a new run digest), or verify it with the grantjury that wrote it (0.1.0)\n"
+    )
+    result = invoke("verify", out)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
+    explained = invoke("explain", out, "C1")
+    assert (explained.exit_code, explained.stdout, explained.stderr) == (1, "", message)
+    with pytest.raises(GrantjuryError):
+        audit.read_record(out)
+    # What the message says to do works: the report is written again and verifies.
+    assert invoke("rank", mini.root, "--out", out, "--seed", "9", "--force").exit_code == 0
+    assert invoke("verify", out).exit_code == 0
+
+
+def test_a_wrong_type_deep_in_the_results_names_its_path(
+    mini: CompetitionDir, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    rank(mini.root, out)
+    recorded = sha256((out / "results.json").read_bytes())
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    data["domains"][0]["ranking"][1]["score"] = "high"
+    (out / "results.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    result = invoke("verify", out)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1:] == [
+        "outputs:",
+        "  - results.json was edited after the run: its digest is "
+        f"{sha256((out / 'results.json').read_bytes())[:19]}…, the manifest records "
+        f"{recorded[:19]}…",
+        "  - results.json, domains.0.ranking.1.score: Input should be a valid number, unable to "
+        'parse string as a number; found "high". The file was changed by hand or is damaged: '
+        "write it again with `grantjury rank`",
+    ]
+    explained = invoke("explain", out, "C1")
+    assert explained.exit_code == 1
+    assert explained.stderr.startswith(
+        f"error: {(out / 'results.json').as_posix()}, domains.0.ranking.1.score: Input should be "
+        "a valid number"
+    )
+
+
+def test_a_decision_is_compared_by_its_code_and_worded_from_the_catalog(
+    mini: CompetitionDir, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    published = rank(mini.root, out)
+    domain = published.domains[0]
+    winner = domain.ranking[0]
+    assert winner.decision == PlaceInDomain(place=1, places=domain.winners_wanted)
+    edited = published.model_copy(
+        update={
+            "domains": [
+                domain.model_copy(
+                    update={
+                        "ranking": [
+                            winner.model_copy(update={"decision": ReservePosition(position=1)}),
+                            *domain.ranking[1:],
+                        ]
+                    }
+                ),
+                *published.domains[1:],
+            ]
+        }
+    )
+    assert audit.compare_results(edited, published) == [
+        f"{winner.submission}: decision {messages.of(ReservePosition(position=1))} → "
+        f"{messages.of(winner.decision)}"
+    ]
+    assert audit.compare_results(published, published) == []
 
 
 def test_edited_ranking_csv_and_manifest_fail(mini: CompetitionDir, tmp_path: Path) -> None:
