@@ -145,13 +145,14 @@ def stages(folder: Path, calibration: str, replicates: int, measure: str) -> dic
 
     from grantjury import pipeline
     from grantjury.aggregate import aggregate_scores, criterion_means, juror_totals
+    from grantjury.assemble import build_results, calibration_warnings
     from grantjury.calibrate import calibrate
     from grantjury.conflicts import exclude_conflicts
     from grantjury.eligibility import ineligibility_reasons
     from grantjury.errors import ProblemLog
     from grantjury.loading import load_raw
     from grantjury.report import build_outputs, write_outputs
-    from grantjury.results import build_results, calibration_warnings
+    from grantjury.results import Results
     from grantjury.validate import validate
 
     figures: dict[str, float] = {}
@@ -241,7 +242,7 @@ def stages(folder: Path, calibration: str, replicates: int, measure: str) -> dic
     )
     sensitivity = stage("sensitivity", lambda: pipeline.sensitivity(scoring))
 
-    def results_stage() -> dict[str, Any]:
+    def results_stage() -> Results:
         warnings = [
             *competition.warnings,
             *exclusions.warnings,

@@ -26,8 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from . import messages
+from .aggregate import trimmed_out
 from .errors import GrantjuryError, InvalidInput
+from .figures import published as as_published
 from .loading import find_competition_file
 from .manifest import (
     MANIFEST,
@@ -41,7 +45,18 @@ from .manifest import (
 )
 from .pipeline import DomainScoring, RunResult, run
 from .report import build_outputs
-from .results import published as as_published
+from .results import (
+    FORMAT_VERSION,
+    DomainResults,
+    Entry,
+    Exclusion,
+    IncompleteExclusion,
+    InputRecord,
+    Results,
+    ResultsFileError,
+    TieBreakUsed,
+    read_results,
+)
 
 RESULTS = "results.json"
 EXIT_MATCH = 0
@@ -55,7 +70,8 @@ MAX_DETAILS = 6
 
 
 class AuditError(GrantjuryError):
-    """The results folder cannot be audited (no manifest, inputs not found)."""
+    """The results folder cannot be audited (no manifest, inputs not found, results written in
+    another format)."""
 
 
 # --- the record of a run ---------------------------------------------------------------
@@ -68,9 +84,12 @@ class Record:
     results_dir: Path
     manifest: dict[str, Any]
     competition_file: Path
-    published: dict[str, Any] | None
-    """``results.json`` as found; None when it is missing or not JSON (see ``problem``)."""
+    published: Results | None
+    """``results.json`` read through the model; None when it is missing or broken
+    (``problem`` says which)."""
     problem: str | None = None
+    error: ResultsFileError | None = None
+    """Why a results file that is there cannot be read through the model."""
 
     @property
     def given_options(self) -> dict[str, Any]:
@@ -82,14 +101,22 @@ class Record:
 
     @property
     def inputs(self) -> list[dict[str, Any]]:
+        """The recorded inputs, as the manifest lists them (``path``, ``sha256``, ``size``,
+        ``content_sha256``); from the results when an old manifest has none."""
         inputs = self.manifest.get("inputs")
         if inputs is None and self.published is not None:
-            inputs = self.published.get("inputs")
+            inputs = [i.model_dump(mode="json") for i in self.published.inputs]
         return list(inputs or [])
 
 
 def read_record(results_dir: Path, competition: Path | None = None) -> Record:
-    """Read a results folder's manifest and results, and find the competition it records."""
+    """Read a results folder's manifest and results, and find the competition it records.
+
+    Raises ``AuditError`` when the folder holds no run record, when its results are of another
+    format version (the run cannot be re-checked by this engine), or when the inputs cannot be
+    found. A results file that is missing or broken is not an error here: ``verify`` reports it
+    among the outputs (``Record.problem``).
+    """
     if not results_dir.is_dir():
         raise AuditError(
             f"{results_dir}: no such folder; give the folder that `grantjury rank --out` wrote"
@@ -108,6 +135,7 @@ def read_record(results_dir: Path, competition: Path | None = None) -> Record:
         ) from None
     if not isinstance(manifest, dict) or manifest.get("generator") != "grantjury":
         raise AuditError(f"{path}: not a grantjury run record (no generator: grantjury)")
+    published, problem, error = _read_results(results_dir, manifest)
     if competition is not None:
         competition_file = find_competition_file(competition)
         where = f"{competition_file} (given with --competition)"
@@ -127,20 +155,66 @@ def read_record(results_dir: Path, competition: Path | None = None) -> Record:
             f"the inputs cannot be found: no competition file at {where}; "
             "pass --competition PATH to say where the competition is now"
         )
-    published, problem = _read_results(results_dir / RESULTS)
-    return Record(results_dir, manifest, competition_file, published, problem)
+    return Record(results_dir, manifest, competition_file, published, problem, error)
 
 
-def _read_results(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+class _FormatProbe(BaseModel):
+    """Only the ``format_version`` of a results file (format 1 had none)."""
+
+    model_config = ConfigDict(extra="ignore")
+    format_version: Any = 1
+
+
+def _read_results(
+    results_dir: Path, manifest: dict[str, Any]
+) -> tuple[Results | None, str | None, ResultsFileError | None]:
+    """The published results through the model, or why they cannot be read.
+
+    Another format version raises ``AuditError``: this engine cannot re-check that run, and
+    says what to do instead."""
+    path = results_dir / RESULTS
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
-        return None, f"{RESULTS} is missing"
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return None, f"{RESULTS} cannot be read as JSON ({exc})"
-    if not isinstance(data, dict):
-        return None, f"{RESULTS} does not hold a results document"
-    return data, None
+        return None, f"{RESULTS} is missing", None
+    except OSError as exc:
+        return None, f"{RESULTS} cannot be read ({exc.strerror or exc})", None
+    try:
+        return read_results(raw, RESULTS), None, None
+    except ResultsFileError as error:
+        if error.key != "format_version":
+            return None, str(error), error
+    raise AuditError(_other_format(path, raw, manifest, results_dir)) from None
+
+
+def _other_format(path: Path, raw: bytes, manifest: dict[str, Any], results_dir: Path) -> str:
+    """What to say about results of another format version: what it is, what this engine
+    reads, and the command that writes the report again."""
+    try:
+        version = _FormatProbe.model_validate_json(raw).format_version
+    except ValueError:
+        version = None
+    found = (
+        "format 1 (it has no format_version)"
+        if version == 1
+        else f"format {json.dumps(version, ensure_ascii=False)}"
+    )
+    engine = (manifest.get("engine") or {}).get("grantjury")
+    by = f" by grantjury {engine} ({MANIFEST})" if engine else ""
+    where = manifest.get("competition_file")
+    competition = (results_dir / where).as_posix() if isinstance(where, str) else "COMPETITION"
+    options = "".join(
+        f" --{key.replace('_', '-')} {value}"
+        for key, value in sorted((manifest.get("given_options") or {}).items())
+        if value is not None
+    )
+    return (
+        f"{path} was written in {found}{by}; this grantjury reads format {FORMAT_VERSION} only, "
+        f"so it cannot re-check that run. Re-run `grantjury rank {competition} --out "
+        f"{results_dir.as_posix()}{options} --force` to write the report again in format "
+        f"{FORMAT_VERSION} (it gets a new run digest)"
+        + (f", or verify it with the grantjury that wrote it ({engine})" if engine else "")
+    )
 
 
 @dataclass(frozen=True)
@@ -181,7 +255,7 @@ class Rerun:
 
     record: Record
     run: RunResult
-    results: dict[str, Any]
+    results: Results
     engine: dict[str, str]
     contents: dict[str, str]
     relabelled: frozenset[str] = frozenset()
@@ -195,26 +269,26 @@ def rerun(record: Record, relabelled: Iterable[str] = ()) -> Rerun:
     result = run(record.competition_file, record.given_options)
     relabelled = frozenset(relabelled)
     recorded = {entry["path"]: entry for entry in record.inputs}
-    results = dict(result.results)
-    version = record.engine.get("grantjury") or (record.published or {}).get("version")
-    if version:
-        results["version"] = version
-    results["inputs"] = [
-        {k: recorded[i["path"]][k] for k in i} if i["path"] in relabelled else i
-        for i in results["inputs"]
+    fresh = result.results
+    version = record.engine.get("grantjury") or (
+        record.published.version if record.published is not None else None
+    )
+    inputs = [
+        InputRecord(path=i.path, sha256=recorded[i.path]["sha256"], size=recorded[i.path]["size"])
+        if i.path in relabelled
+        else i
+        for i in fresh.inputs
     ]
+    results = fresh.model_copy(update={"version": version or fresh.version, "inputs": inputs})
     contents: dict[str, str] = {}
     if any("content_sha256" in entry for entry in record.inputs):
         # Content digests of the inputs as the run read them (newer manifests record them).
-        contents = input_contents(
-            record.competition_file,
-            [{"path": f.path, "sha256": f.sha256} for f in result.competition.inputs],
-        )
+        contents = input_contents(record.competition_file, list(fresh.inputs))
     engine = record.engine or engine_versions()
     return Rerun(record, result, results, engine, contents, relabelled)
 
 
-OutputRegenerator = Callable[[Path, dict[str, Any]], dict[str, bytes]]
+OutputRegenerator = Callable[[Path, Results], dict[str, bytes]]
 """Makes output files from the results (with their digest): name → bytes."""
 
 OUTPUT_REGENERATORS: list[OutputRegenerator] = []
@@ -234,6 +308,11 @@ def register_output(regenerator: OutputRegenerator) -> OutputRegenerator:
 def regenerate_outputs(results_dir: Path, rerun_: Rerun) -> dict[str, bytes]:
     """Every output a run would write into ``results_dir``, by name: results.json,
     ranking.csv, the registered outputs (documents) and manifest.json over all of them."""
+    return _regenerate(results_dir, rerun_)[1]
+
+
+def _regenerate(results_dir: Path, rerun_: Rerun) -> tuple[Results, dict[str, bytes]]:
+    """The regenerated results (run digest included) and every output's bytes."""
     record = rerun_.record
     results, files = build_outputs(
         rerun_.results,
@@ -254,7 +333,7 @@ def regenerate_outputs(results_dir: Path, rerun_: Rerun) -> dict[str, bytes]:
     if "competition_file" in record.manifest:
         # Where the inputs are is a pointer, not a result: --competition may name another place.
         manifest["competition_file"] = record.manifest["competition_file"]
-    return {**files, **extra, MANIFEST: manifest_json(manifest)}
+    return results, {**files, **extra, MANIFEST: manifest_json(manifest)}
 
 
 # --- verify ----------------------------------------------------------------------------
@@ -363,10 +442,9 @@ def verify(results_dir: Path, competition: Path | None = None) -> VerifyReport:
         for f in again.run.competition.inputs
         if f.path not in recorded_paths
     )
-    regenerated = regenerate_outputs(results_dir, again)
+    recomputed, regenerated = _regenerate(results_dir, again)
     results_match = _check_regenerated(record, regenerated, report)
     if record.published is not None:
-        recomputed = json.loads(regenerated[RESULTS])
         report.changes.extend(compare_results(record.published, recomputed))
         if not report.changes and not results_match:
             report.changes.append(
@@ -404,10 +482,12 @@ def _check_outputs_on_disk(record: Record, report: VerifyReport) -> None:
         else:
             report.intact.append(entry["path"])
     if record.problem:
-        if not any(o.startswith(RESULTS) for o in report.outputs):
+        if record.problem != f"{RESULTS} is missing" or not any(
+            o.startswith(RESULTS) for o in report.outputs
+        ):
             report.outputs.append(record.problem)
     elif record.published is not None:
-        named = record.published.get("digest")
+        named = record.published.digest
         if named != record.manifest.get("digest"):
             report.outputs.append(
                 f"{RESULTS} names run {_digest(named)} but {MANIFEST} names run "
@@ -512,18 +592,19 @@ def _reorder_kind(path: str) -> str:
 # --- what changed in substance ---------------------------------------------------------
 
 
-def compare_results(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """What changed between two results documents, as sentences (before → after).
+def compare_results(before: Results, after: Results) -> list[str]:
+    """What changed between two results, as sentences (before → after).
 
     First what matters: options; per domain, the submissions whose jurors' scores changed,
-    winners and reserves in and out, ranks and scores that moved, eligibility and decisions;
-    exclusions added or removed. Then the figures that follow from those (jurors'
-    calibration, reliability, stability…), one by one when few, else counted per kind.
+    winners and reserves in and out, ranks and scores that moved, eligibility and decisions
+    (worded by ``grantjury.messages``); exclusions added or removed. Then the figures that
+    follow from those (jurors' calibration, reliability, stability…), one by one when few,
+    else counted per kind.
     """
-    lines = _option_changes(before.get("options") or {}, after.get("options") or {})
+    lines = _option_changes(before, after)
     secondary: dict[str, list[str]] = {}
-    b_domains = {d.get("id"): d for d in before.get("domains") or []}
-    a_domains = {d.get("id"): d for d in after.get("domains") or []}
+    b_domains = {d.id: d for d in before.domains}
+    a_domains = {d.id: d for d in after.domains}
     for domain_id in _union(a_domains, b_domains):
         if domain_id not in a_domains:
             lines.append(f"domain {domain_id} is no longer in the results")
@@ -532,11 +613,17 @@ def compare_results(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         else:
             b, a = b_domains[domain_id], a_domains[domain_id]
             lines.extend(_domain_changes(domain_id, b, a, secondary))
-    lines.extend(_exclusion_changes(before.get("exclusions") or [], after.get("exclusions") or []))
+    lines.extend(_exclusion_changes(before.exclusions, after.exclusions))
     skip = {"domains", "exclusions", "options", "inputs", "digest", "version"}
-    for key in _union(after, before):
-        if key not in skip and before.get(key) != after.get(key):
-            _diff(before.get(key), after.get(key), key, secondary.setdefault(key, []))
+    for key in Results.model_fields:
+        b_value, a_value = getattr(before, key), getattr(after, key)
+        if key in skip or b_value == a_value:
+            continue
+        found = secondary.setdefault(key, [])
+        if key == "warnings":
+            found.extend(_worded_changes(_notices(b_value), _notices(a_value), key))
+        else:
+            _diff(_plain(b_value), _plain(a_value), key, found)
     if sum(len(found) for found in secondary.values()) <= MAX_DETAILS:
         lines.extend(line for found in secondary.values() for line in found)
     else:
@@ -548,11 +635,12 @@ def compare_results(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _option_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def _option_changes(before: Results, after: Results) -> list[str]:
     changed = [
-        f"{k} {_show(before.get(k))} → {_show(after.get(k))}"
-        for k in _union(after, before)
-        if before.get(k) != after.get(k)
+        f"{k} {_show(_plain(getattr(before.options, k)))} → "
+        f"{_show(_plain(getattr(after.options, k)))}"
+        for k in type(after.options).model_fields
+        if getattr(before.options, k) != getattr(after.options, k)
     ]
     return [f"options changed: {', '.join(changed)}"] if changed else []
 
@@ -564,72 +652,112 @@ LIST_KEYS = ("winners", "reserve")
 
 
 def _domain_changes(
-    domain_id: str, before: dict[str, Any], after: dict[str, Any], secondary: dict[str, list[str]]
+    domain_id: str, before: DomainResults, after: DomainResults, secondary: dict[str, list[str]]
 ) -> list[str]:
     """One domain's changes; figures that follow from them go into ``secondary``."""
-    b_entries = {e["submission"]: e for e in before.get("ranking") or []}
-    a_entries = {e["submission"]: e for e in after.get("ranking") or []}
+    b_entries = {e.submission: e for e in before.ranking}
+    a_entries = {e.submission: e for e in after.ranking}
     raw, moved, still, decided = [], [], [], []
-    new_rank = {s: (e.get("rank") is None, e.get("rank") or 0) for s, e in a_entries.items()}
+    new_rank = {s: (e.rank is None, e.rank or 0) for s, e in a_entries.items()}
     for sub in sorted(_union(a_entries, b_entries), key=lambda s: (new_rank.get(s, (True, 0)), s)):
         b, a = b_entries.get(sub), a_entries.get(sub)
         if b is None or a is None:
-            side = a or b or {}
+            side = a if a is not None else b
+            assert side is not None  # the submission is in one of the two rankings
             state = "new in" if b is None else "no longer in"
             raw.append(
-                f"{sub}: {state} the {domain_id} ranking (rank {_show(side.get('rank'))}, "
-                f"score {_show(side.get('score'))})"
+                f"{sub}: {state} the {domain_id} ranking (rank {_show(side.rank)}, "
+                f"score {_show(side.score)})"
             )
             continue
         scores = _raw_changes(b, a)
         if scores:
             raw.append(f"{sub}: jurors' scores changed: {'; '.join(scores)}")
-        if b.get("rank") != a.get("rank"):
+        if b.rank != a.rank:
             moved.append(
-                f"{sub}: score {_pair(b.get('score'), a.get('score'))}, "
-                f"rank {_show(b.get('rank'))} → {_show(a.get('rank'))}"
+                f"{sub}: score {_pair(b.score, a.score)}, rank {_show(b.rank)} → {_show(a.rank)}"
             )
-        elif b.get("score") != a.get("score"):
-            still.append((sub, b.get("score"), a.get("score"), a.get("rank")))
-        for key in _union(a, b):
-            if key in ("submission", "winner", *RAW_KEYS, *PLACE_KEYS) or b.get(key) == a.get(key):
+        elif b.score != a.score:
+            still.append((sub, b.score, a.score, a.rank))
+        for key in Entry.model_fields:
+            b_value, a_value = getattr(b, key), getattr(a, key)
+            if key in ("submission", "winner", *RAW_KEYS, *PLACE_KEYS) or b_value == a_value:
                 continue
             if key in DECISION_KEYS:
-                decided.append(f"{sub}: {key} {_show(b.get(key))} → {_show(a.get(key))}")
+                decided.append(f"{sub}: {key} {_worded(b_value)} → {_worded(a_value)}")
             else:
-                _diff(b.get(key), a.get(key), f"{sub}.{key}", secondary.setdefault(key, []))
+                _diff(
+                    _plain(b_value), _plain(a_value), f"{sub}.{key}", secondary.setdefault(key, [])
+                )
     lines = raw
     for key in LIST_KEYS:
-        lost = [s for s in before.get(key) or [] if s not in (after.get(key) or [])]
-        gained = [s for s in after.get(key) or [] if s not in (before.get(key) or [])]
+        was, now = getattr(before, key), getattr(after, key)
+        lost = [s for s in was if s not in now]
+        gained = [s for s in now if s not in was]
         if lost or gained:
             parts = [f"{_join(lost)} out" if lost else "", f"{_join(gained)} in" if gained else ""]
             lines.append(f"{domain_id} {key}: {', '.join(p for p in parts if p)}")
-        elif (before.get(key) or []) != (after.get(key) or []):
+        elif was != now:
             lines.append(f"{domain_id} {key}: the same, in another order")
     lines.extend([*moved, *_score_moves(still), *_capped(decided, f"in {domain_id}")])
     rest: list[str] = []
-    for key in _union(after, before):
-        if key in ("id", "ranking", *LIST_KEYS) or before.get(key) == after.get(key):
+    for key in DomainResults.model_fields:
+        b_value, a_value = getattr(before, key), getattr(after, key)
+        if key in ("id", "ranking", *LIST_KEYS) or b_value == a_value:
             continue
-        _diff(before.get(key), after.get(key), f"{domain_id}.{key}", rest)
+        if key == "warnings":
+            rest.extend(
+                _worded_changes(
+                    [messages.of(n) for n in b_value],
+                    [messages.of(n) for n in a_value],
+                    f"{domain_id}.warnings",
+                )
+            )
+        else:
+            _diff(_plain(b_value), _plain(a_value), f"{domain_id}.{key}", rest)
     lines.extend(_capped(rest, f"in domain {domain_id}"))
     return lines
 
 
-def _raw_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def _raw_changes(before: Entry, after: Entry) -> list[str]:
     """Changes in what jurors gave (uncalibrated): the cause, not the consequence."""
     changes = []
     for key in ("raw_mean", "n_jurors"):
-        if before.get(key) != after.get(key):
-            changes.append(f"{key.replace('_', ' ')} {_pair(before.get(key), after.get(key))}")
-    b_crit, a_crit = before.get("criteria") or {}, after.get("criteria") or {}
+        b_value, a_value = getattr(before, key), getattr(after, key)
+        if b_value != a_value:
+            changes.append(f"{key.replace('_', ' ')} {_pair(b_value, a_value)}")
+    b_crit, a_crit = before.criteria, after.criteria
     for criterion in _union(a_crit, b_crit):
         if b_crit.get(criterion) != a_crit.get(criterion):
             changes.append(
                 f"mean {criterion} {_pair(b_crit.get(criterion), a_crit.get(criterion))}"
             )
     return changes
+
+
+def _worded(value: Any) -> str:
+    """A decision, the reasons, a tie-break or a figure of an entry, for a person."""
+    if isinstance(value, BaseModel) and "code" in type(value).model_fields:
+        return messages.of(value)
+    if isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
+        return "; ".join(messages.of(v) for v in value) if value else "none"
+    if isinstance(value, TieBreakUsed):
+        return f"settled by {value.key} among {_join(value.group)}"
+    return _show(value)
+
+
+def _notices(notices: Iterable[Any]) -> list[str]:
+    """The run's warnings, worded: ``file: sentence``."""
+    return [f"{n.file}: {messages.text(n.code, n.params)}" for n in notices]
+
+
+def _worded_changes(before: list[str], after: list[str], path: str) -> list[str]:
+    """Sentences added or removed (notes, warnings): compared as words, never as codes."""
+    added = [x for x in after if x not in before]
+    removed = [x for x in before if x not in after]
+    if not added and not removed:
+        return [f"{path}: the same items, in another order"]
+    return [f"{path}: added {x}" for x in added] + [f"{path}: removed {x}" for x in removed]
 
 
 def _score_moves(still: list[tuple[str, Any, Any, Any]]) -> list[str]:
@@ -647,9 +775,9 @@ def _score_moves(still: list[tuple[str, Any, Any, Any]]) -> list[str]:
     ]
 
 
-def _exclusion_changes(before: list[dict], after: list[dict]) -> list[str]:
-    def key(record: dict) -> str:
-        return json.dumps(record, sort_keys=True)
+def _exclusion_changes(before: list[Exclusion], after: list[Exclusion]) -> list[str]:
+    def key(record: Exclusion) -> str:
+        return record.model_dump_json()
 
     b_keys, a_keys = {key(r): r for r in before}, {key(r): r for r in after}
     lines = [f"exclusion added: {_exclusion(a_keys[k])}" for k in a_keys if k not in b_keys]
@@ -657,35 +785,48 @@ def _exclusion_changes(before: list[dict], after: list[dict]) -> list[str]:
     return lines
 
 
-def _exclusion(record: dict[str, Any]) -> str:
-    return f"{record.get('juror')} / {record.get('submission')} ({_why(record)})"
+def _exclusion(record: Exclusion) -> str:
+    return f"{record.juror} / {record.submission} ({_why(record)})"
 
 
-def _why(record: dict[str, Any]) -> str:
+def _why(record: Exclusion) -> str:
     """Why a score set was excluded: ``conflict, family, declared[, via X]``."""
-    if record.get("reason") == "incomplete":
-        return f"incomplete, missing {', '.join(record.get('missing') or [])}"
-    parts = [record.get("reason"), record.get("category"), record.get("source")]
-    why = ", ".join(str(p) for p in parts if p)
-    return why + (f", via {record['via']}" if record.get("via") else "")
+    if isinstance(record, IncompleteExclusion):
+        return f"incomplete, missing {', '.join(record.missing)}"
+    why = ", ".join(p for p in (record.reason, record.category, record.source) if p)
+    return why + (f", via {record.via}" if record.via else "")
 
 
+EXCLUSION: TypeAdapter[Exclusion] = TypeAdapter(Exclusion)
 ID_KEYS = ("id", "submission", "juror", "path")
 
 
+def _plain(value: Any) -> Any:
+    """A part of the results as its JSON value (what ``results.json`` holds)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _diff(before: Any, after: Any, path: str, out: list[str]) -> None:
-    """Append ``path: before → after`` for every leaf that differs."""
+    """Append ``path: before → after`` for every leaf that differs (a walk over JSON values:
+    the parts of the results have no meaning here, only their place)."""
     if before == after:
         return
     if isinstance(before, dict) and isinstance(after, dict):
-        for key in _union(after, before):
+        # Keys in the order results.json writes them (sorted), however the results were read.
+        for key in sorted(set(after) | set(before), key=str):
             _diff(before.get(key), after.get(key), f"{path}.{key}", out)
         return
     if isinstance(before, list) and isinstance(after, list):
         by = _list_key(before, after)
         if by is not None:
-            b_items = {item[by]: item for item in before}
-            a_items = {item[by]: item for item in after}
+            b_items = {item.get(by): item for item in before}
+            a_items = {item.get(by): item for item in after}
             for item_id in _union(a_items, b_items):
                 _diff(b_items.get(item_id), a_items.get(item_id), f"{path}[{item_id}]", out)
             return
@@ -714,7 +855,7 @@ def _list_key(*lists: list[Any]) -> str | None:
         return None
     for key in ID_KEYS:
         if all(key in item for item in items) and all(
-            len({str(item[key]) for item in items}) == len(items) for items in lists
+            len({str(item.get(key)) for item in items}) == len(items) for items in lists
         ):
             return key
     return None
@@ -745,7 +886,8 @@ ENTRY_KEYS = {
     "rank_interval",
     "calibrated_criteria",
 }
-"""Keys of a ranking entry that ``explain`` shows in its own steps; others go under ``other``."""
+"""Fields of a ranking entry that ``explain`` shows in its own steps; the others (when set)
+go under ``other``."""
 
 
 def explain(
@@ -755,19 +897,25 @@ def explain(
 
     ``source`` is a results folder (its recorded inputs are re-run with the recorded options
     and the published results are checked against the re-run), a ``Rerun`` of one, or a
-    ``RunResult``. Every figure comes from the pipeline's intermediates of that run.
+    ``RunResult``. Every figure comes from the pipeline's intermediates of that run; reasons,
+    decisions and notes are kept as their codes (``explain_text`` words them).
     """
     if isinstance(source, RunResult):
-        result, published, digest = source, None, source.results.get("digest")
+        result, published, digest = source, None, source.results.digest
     else:
-        again = source if isinstance(source, Rerun) else rerun(read_record(source, competition))
-        result, published = again.run, again.record.published
-        digest = again.record.manifest.get("digest")
+        record = source.record if isinstance(source, Rerun) else read_record(source, competition)
+        if record.error is not None:
+            # explain checks its derivation against the published figures: it needs them.
+            path = (record.results_dir / RESULTS).as_posix()
+            raise ResultsFileError(path, record.error.message, record.error.key)
+        again = source if isinstance(source, Rerun) else rerun(record)
+        result, published = again.run, record.published
+        digest = record.manifest.get("digest")
     return _derivation(result, submission, published, digest)
 
 
 def _derivation(
-    result: RunResult, sub_id: str, published: dict[str, Any] | None, digest: str | None
+    result: RunResult, sub_id: str, published: Results | None, digest: str | None
 ) -> dict[str, Any]:
     competition, scoring, results = result.competition, result.scoring, result.results
     codes = {s.id: i for i, s in enumerate(competition.submissions)}
@@ -779,8 +927,10 @@ def _derivation(
     domain = competition.domains[d]
     ds = next(x for x in scoring.domains if x.domain_index == d)
     rubric = competition.rubrics[domain.id]
-    domain_out = next(x for x in results["domains"] if x["id"] == domain.id)
-    entry = next(e for e in domain_out["ranking"] if e["submission"] == sub_id)
+    domain_out = results.domain(domain.id)
+    entry = domain_out.entry(sub_id) if domain_out is not None else None
+    if domain_out is None or entry is None:  # the results list every submission
+        raise AuditError(f"the results of the re-run do not list {sub_id}")
 
     jurors = _juror_steps(result, s, ds)
     counted = [j for j in jurors if j["status"] == "counted"]
@@ -800,21 +950,26 @@ def _derivation(
         if j["calibration"]["scale"]
     )
     values = [j["calibrated"] for j in counted]
+    options = results.options
     explanation: dict[str, Any] = {
         "submission": sub_id,
         "domain": {"id": domain.id, "name": domain.name},
         "title": submission.title,
         "association": submission.association.model_dump(mode="json"),
         "requested_amount": submission.requested_amount,
-        "run": {"digest": digest, "options": results["options"]},
+        "run": {"digest": digest, "options": options.model_dump(mode="json")},
         "rubric": {
             "id": rubric.id,
             "criteria": [
                 {"id": c.id, "name": c.name, "weight": c.weight}
-                | _present(results["rubrics"][domain.id]["criteria"][k], ("threshold",))
-                for k, c in enumerate(rubric.criteria)
+                | ({"threshold": c.threshold} if c.threshold is not None else {})
+                for c in rubric.criteria
             ],
-            **_present(results["rubrics"][domain.id], ("total_threshold",)),
+            **(
+                {"total_threshold": rubric.total_threshold}
+                if rubric.total_threshold is not None
+                else {}
+            ),
         },
         "jurors": jurors,
         "conflicts": [
@@ -824,27 +979,40 @@ def _derivation(
         ],
         "calibration": {"method": cal.method, "formula_exact": exact},
         "aggregate": {
-            "method": results["options"]["aggregate"],
+            "method": options.aggregate,
             "values": values,
-            "dropped": _dropped(values, results["options"]["aggregate"]),
+            "dropped": trimmed_out(values, options.aggregate),
             "score": score,
             "raw_mean": None if i is None else as_published(ds.raw_mean[i]),
             "n_jurors": 0 if i is None else int(ds.count[i]),
         },
-        "eligibility": _eligibility(entry, results),
+        "eligibility": {
+            "n_jurors": entry.n_jurors,
+            "min_jurors": options.min_jurors,
+            "eligible": entry.eligible,
+            "ineligible_reasons": _plain(entry.ineligible_reasons),
+        },
         "rank": _rank_step(entry, domain_out),
         "selection": _selection_step(entry, domain_out, results),
-        "stability": _stability_step(sub_id, domain.id, entry, domain_out, results),
-        "notes": [w for w in domain_out.get("warnings") or [] if sub_id in w],
+        "stability": _stability_step(entry, domain_out, results),
+        "notes": [_plain(note) for note in domain_out.warnings if _concerns(note, sub_id)],
     }
-    explanation["criteria_means"] = entry.get("criteria")
-    if entry.get("calibrated_criteria") is not None:
-        explanation["calibrated_criteria_means"] = entry["calibrated_criteria"]
-    other = {k: v for k, v in entry.items() if k not in ENTRY_KEYS}
+    explanation["criteria_means"] = entry.criteria
+    explanation["calibrated_criteria_means"] = entry.calibrated_criteria
+    other = {
+        key: _plain(getattr(entry, key))
+        for key in Entry.model_fields
+        if key not in ENTRY_KEYS and getattr(entry, key) is not None
+    }
     if other:
         explanation["other"] = other
-    explanation["check"] = _check(entry, score, published, domain.id, sub_id)
+    explanation["check"] = _check(entry, score, published, domain.id)
     return explanation
+
+
+def _concerns(note: Any, sub_id: str) -> bool:
+    """Whether a domain note is about this submission (it names it among its parameters)."""
+    return sub_id == getattr(note, "submission", None) or sub_id in getattr(note, "submissions", ())
 
 
 def _juror_steps(result: RunResult, s: int, ds: DomainScoring) -> list[dict[str, Any]]:
@@ -866,19 +1034,17 @@ def _juror_steps(result: RunResult, s: int, ds: DomainScoring) -> list[dict[str,
         }
         step: dict[str, Any] = {"juror": juror.id, "name": juror.name, "criteria": criteria}
         excluded = [
-            {k: v for k, v in r.items() if k not in ("juror", "submission")}
+            r.model_dump(mode="json", exclude={"juror", "submission"})
             for r in scoring.exclusions.records
-            if r["juror"] == juror.id and r["submission"] == sub_id
+            if r.juror == juror.id and r.submission == sub_id
         ]
         incomplete = [
-            r
-            for r in scoring.totals.incomplete
-            if r["juror"] == juror.id and r["submission"] == sub_id
+            r for r in scoring.totals.incomplete if r.juror == juror.id and r.submission == sub_id
         ]
         if excluded:
             step |= {"status": "excluded", "exclusions": excluded}
         elif incomplete:
-            step |= {"status": "incomplete", "missing": list(incomplete[0].get("missing", []))}
+            step |= {"status": "incomplete", "missing": list(incomplete[0].missing)}
         else:
             obs = np.flatnonzero((totals.juror == j) & (totals.submission == s))
             at = np.flatnonzero(ds.observations == obs[0]) if obs.size else obs
@@ -901,109 +1067,89 @@ def _juror_steps(result: RunResult, s: int, ds: DomainScoring) -> list[dict[str,
     return steps
 
 
-def _dropped(values: list[float], how: str) -> list[float]:
-    """The values a trimmed mean leaves out, as ``aggregate.aggregate_scores`` documents it
-    (the lowest and the highest, from 4 values), shown so a reader can redo the sum."""
-    if how != "trimmed" or len(values) < 4:
-        return []
-    return [min(values), max(values)]
-
-
-def _eligibility(entry: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
-    step = {
-        "n_jurors": entry.get("n_jurors"),
-        "min_jurors": results["options"].get("min_jurors"),
-    }
-    step |= _present(entry, ("eligible", "ineligible_reasons"))
-    return step
-
-
-def _rank_step(entry: dict[str, Any], domain: dict[str, Any]) -> dict[str, Any]:
-    ranked = sum(1 for e in domain["ranking"] if e.get("rank") is not None)
-    tie = next(
-        (t for t in domain.get("ties") or [] if entry["submission"] in t.get("submissions", [])),
-        None,
-    )
+def _rank_step(entry: Entry, domain: DomainResults) -> dict[str, Any]:
+    ranked = sum(1 for e in domain.ranking if e.rank is not None)
+    tie = next((t for t in domain.ties if entry.submission in t.submissions), None)
     return {
-        "rank": entry.get("rank"),
+        "rank": entry.rank,
         "ranked": ranked,
-        "direction": domain.get("direction", "higher"),
-        "tie": tie,
-        "tie_break": entry.get("tie_break"),
+        "direction": domain.direction,
+        "tie": _plain(tie),
+        "tie_break": _plain(entry.tie_break),
     }
 
 
-def _selection_step(
-    entry: dict[str, Any], domain: dict[str, Any], results: dict[str, Any]
-) -> dict[str, Any]:
-    step = {
-        "winner": bool(entry.get("winner")),
-        "winners_wanted": domain.get("winners_wanted"),
-        "winners": domain.get("winners", []),
+def _selection_step(entry: Entry, domain: DomainResults, results: Results) -> dict[str, Any]:
+    return {
+        "winner": entry.winner,
+        "winners_wanted": domain.winners_wanted,
+        "winners": domain.winners,
+        "decision": _plain(entry.decision),
+        "funded": entry.funded,
+        "reserve": domain.reserve,
+        "budget": _plain(domain.budget),
+        "lottery": _plain(domain.lottery),
+        "rule": _plain(results.selection),
+        "currency": results.competition.currency,
     }
-    step |= _present(entry, ("decision", "funded"))
-    step |= _present(domain, ("reserve", "budget", "lottery"))
-    if results.get("selection") is not None:
-        step["rule"] = results["selection"]
-    if "funded" in entry:
-        step["currency"] = results["competition"].get("currency")
-    return step
 
 
-def _stability_step(
-    sub_id: str, domain_id: str, entry: dict[str, Any], domain: dict[str, Any], results: dict
-) -> dict[str, Any]:
-    step: dict[str, Any] = _present(entry, ("p_selected", "rank_interval"))
-    if step and isinstance(results.get("stability"), dict):
-        step |= _present(results["stability"], ("replicates", "interval"))
-    if "too_close" in domain:
-        step["too_close"] = sub_id in (domain.get("too_close") or [])
-    by_method = (results.get("winners_by_method") or {}).get(domain_id)
+def _stability_step(entry: Entry, domain: DomainResults, results: Results) -> dict[str, Any]:
+    sub_id = entry.submission
+    step: dict[str, Any] = {
+        "p_selected": entry.p_selected,
+        "rank_interval": _plain(entry.rank_interval),
+        "too_close": sub_id in domain.too_close,
+    }
+    if results.stability is not None:
+        step |= {
+            "method": results.stability.method,
+            "replicates": results.stability.replicates,
+            "interval": results.stability.interval,
+        }
+    by_method = results.winners_by_method.get(domain.id)
     if by_method:
         step["winner_by_method"] = {m: sub_id in w for m, w in sorted(by_method.items())}
-    changes = []
-    for juror in results.get("jurors") or []:
-        for change in (juror.get("leave_one_out") or {}).get("changes") or []:
-            if change.get("domain") != domain_id:
-                continue
-            if sub_id in change.get("lost", []):
-                changes.append({"juror": juror["id"], "winner_without_them": False})
-            elif sub_id in change.get("gained", []):
-                changes.append({"juror": juror["id"], "winner_without_them": True})
-    if any((j.get("leave_one_out") is not None) for j in results.get("jurors") or []):
+    if any(j.leave_one_out is not None for j in results.jurors):
+        changes = []
+        for juror in results.jurors:
+            for change in juror.leave_one_out.changes if juror.leave_one_out else ():
+                if change.domain != domain.id:
+                    continue
+                if sub_id in change.lost:
+                    changes.append({"juror": juror.id, "winner_without_them": False})
+                elif sub_id in change.gained:
+                    changes.append({"juror": juror.id, "winner_without_them": True})
         step["leave_one_out"] = changes
     return step
 
 
 def _check(
-    entry: dict[str, Any],
-    score: float | None,
-    published: dict[str, Any] | None,
-    domain_id: str,
-    sub_id: str,
+    entry: Entry, score: float | None, published: Results | None, domain_id: str
 ) -> dict[str, Any]:
     """Does the derivation give the published figures?"""
     problems = []
-    if entry.get("score") != score:
+    if entry.score != score:
         problems.append(
-            f"the derivation gives {_show(score)} but the run's results say "
-            f"{_show(entry.get('score'))}"
+            f"the derivation gives {_show(score)} but the run's results say {_show(entry.score)}"
         )
     check: dict[str, Any] = {"published": None}
     if published is not None:
-        domain: dict[str, Any] = next(
-            (x for x in published.get("domains", []) if x.get("id") == domain_id), {}
-        )
-        shown = next((e for e in domain.get("ranking", []) if e.get("submission") == sub_id), None)
+        domain = published.domain(domain_id)
+        shown = domain.entry(entry.submission) if domain is not None else None
         if shown is None:
-            problems.append(f"{RESULTS} does not list {sub_id}")
+            problems.append(f"{RESULTS} does not list {entry.submission}")
         else:
-            check["published"] = {k: shown.get(k) for k in ("score", "rank", "winner")}
-            for key in ("score", "rank", "winner"):
-                if shown.get(key) != entry.get(key):
+            check["published"] = {"score": shown.score, "rank": shown.rank, "winner": shown.winner}
+            for key, was, now in (
+                ("score", shown.score, entry.score),
+                ("rank", shown.rank, entry.rank),
+                ("winner", shown.winner, entry.winner),
+            ):
+                if was != now:
                     problems.append(
-                        f"{RESULTS} publishes {key} {_show(shown.get(key))}, the re-run gives "
-                        f"{_show(entry.get(key))}: the inputs or the engine changed since the "
+                        f"{RESULTS} publishes {key} {_show(was)}, the re-run gives "
+                        f"{_show(now)}: the inputs or the engine changed since the "
                         "run (see grantjury verify)"
                     )
     check["reproduced"] = not problems
@@ -1051,7 +1197,10 @@ def explain_text(explanation: dict[str, Any], lang: str | None = None) -> str:
         if j["status"] == "counted":
             tail = f" {_fixed(j.get('total')):>9}"
         elif j["status"] == "excluded":
-            tail = "  excluded: " + "; ".join(_why(e) for e in j.get("exclusions", []))
+            tail = "  excluded: " + "; ".join(
+                _why(EXCLUSION.validate_python({**e, "juror": j["juror"], "submission": sub}))
+                for e in j.get("exclusions", [])
+            )
         elif j["status"] == "incomplete":
             tail = f"  set aside: did not score {', '.join(j.get('missing', []))}"
         else:
@@ -1116,7 +1265,7 @@ def explain_text(explanation: dict[str, Any], lang: str | None = None) -> str:
             f"   threshold on the sum of criterion means: {x['rubric']['total_threshold']}"
         )
     if "eligible" in elig:
-        reasons = "; ".join(elig.get("ineligible_reasons") or [])
+        reasons = "; ".join(messages.of(r) for r in elig.get("ineligible_reasons") or [])
         lines.append(f"   eligible: {'yes' if elig['eligible'] else 'no — ' + reasons}")
     rank = x["rank"]
     lines += ["", "5. Rank"]
@@ -1158,7 +1307,7 @@ def explain_text(explanation: dict[str, Any], lang: str | None = None) -> str:
         lines.append("   no tie")
     sel = x["selection"]
     lines += ["", "6. Selection"]
-    decision = sel.get("decision") or ("winner" if sel["winner"] else "not a winner")
+    decision = messages.of(sel["decision"]) if sel.get("decision") else "no decision recorded"
     lines.append(f"   {'winner' if sel['winner'] else 'not a winner'}: {decision}")
     lines.append(
         f"   {x['domain']['id']} names {_count(sel['winners_wanted'], 'winner')}: "
@@ -1206,7 +1355,7 @@ def explain_text(explanation: dict[str, Any], lang: str | None = None) -> str:
                 lines.append("   no single juror's absence would change whether it wins")
     if x.get("notes") or x.get("other"):
         lines += ["", "Notes"]
-        lines.extend(f"   {note}" for note in x.get("notes") or [])
+        lines.extend(f"   {messages.of(note)}" for note in x.get("notes") or [])
         lines.extend(f"   {key}: {_show(value)}" for key, value in (x.get("other") or {}).items())
     check = x["check"]
     lines.append("")
@@ -1225,10 +1374,6 @@ def explain_text(explanation: dict[str, Any], lang: str | None = None) -> str:
 
 
 # --- small helpers ---------------------------------------------------------------------
-
-
-def _present(source: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    return {k: source[k] for k in keys if k in source}
 
 
 def _union(first: Iterable[Any], second: Iterable[Any]) -> list[Any]:

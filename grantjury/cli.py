@@ -223,7 +223,9 @@ def rank(
     results, files = build_outputs(result.results, given, Path(result.competition.path), out_dir)
     written = write_outputs(out_dir, files, force=force)
     click.echo(summary(results))
-    click.echo(f"run digest {short(results.digest)}; wrote " + ", ".join(str(p) for p in written))
+    click.echo(
+        f"run digest {short(results.digest or '')}; wrote " + ", ".join(str(p) for p in written)
+    )
 
 
 @cli.command()

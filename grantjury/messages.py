@@ -90,11 +90,11 @@ ENGLISH: dict[str, str] = {
         "juror {juror} is assigned {submission}, in domain {domain}, outside their panel ({panel})"
     ),
     "scores_not_assigned": (
-        "juror {juror} has scores for {count} submission(s) not assigned to them in "
+        "juror {juror} has scores for {count} {submission_noun} not assigned to them in "
         "{assignments}: {submissions}"
     ),
     "assigned_not_scored": (
-        "juror {juror} has no scores for {count} assigned submission(s): {submissions}"
+        "juror {juror} has no scores for {count} assigned {submission_noun}: {submissions}"
     ),
     "assigned_despite_conflict": (
         "juror {juror} is assigned {submission} despite a {source} conflict ({category}){via_part}"
@@ -136,6 +136,7 @@ def _derived(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     )
     groups = params.get("groups") or []
     values["count"] = params.get("count", len(groups))
+    values["submission_noun"] = "submission" if values["count"] == 1 else "submissions"
     values["groups_text"] = " ".join("{" + ", ".join(g) + "}" for g in groups)
     first = params.get("methods")
     values["first"] = first[0] if isinstance(first, list | tuple) and first else ""

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from grantjury.results import DomainResults, Entry
 from tests.generate import write_rows
 
 Scores = dict[str, list[list[float] | None]]
@@ -95,6 +96,6 @@ def _dump(path: Path, data: Any) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def by_id(domain: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """A domain's ranking entries (results.json) by submission id."""
-    return {entry["submission"]: entry for entry in domain["ranking"]}
+def by_id(domain: DomainResults) -> dict[str, Entry]:
+    """A domain's ranking entries by submission id."""
+    return {entry.submission: entry for entry in domain.ranking}

@@ -7,6 +7,7 @@ import pytest
 
 from grantjury.aggregate import aggregate_scores, trimmed_out
 from grantjury.pipeline import run
+from grantjury.results import IncompleteExclusion
 from tests.conftest import CompetitionDir
 
 
@@ -27,14 +28,25 @@ def test_trimmed_needs_four_scores() -> None:
     assert trimmed.tolist() == [4.0]
 
 
+def test_trimmed_keeps_all_but_the_lowest_and_the_highest_from_four_values() -> None:
+    sub = np.array([0, 1, 0, 0, 1, 0, 1, 0])
+    val = np.array([5.0, 1.0, 2.0, 9.0, 2.0, 2.0, 3.0, 7.0])
+    # Submission 0 has five values (5, 2, 9, 2, 7): one 2 and the 9 go; submission 1 has three.
+    assert sorted(trimmed_out([5.0, 2.0, 9.0, 2.0, 7.0], "trimmed")) == [2.0, 9.0]
+    assert trimmed_out([1.0, 2.0, 3.0], "trimmed") == []
+    trimmed, _ = aggregate_scores(sub, val, 2, "trimmed")
+    assert trimmed.tolist() == [pytest.approx(14 / 3), 2.0]
+
+
 def test_total_is_the_weighted_mean_of_criteria(mini: CompetitionDir) -> None:
     # relevance weighs 2, impact 1: J1 gave C1 17 and 18 -> (2*17 + 18) / 3
     mini.replace("competition.yaml", "calibration: zscore", "calibration: raw")
     result = run(mini.root).results
-    c1 = next(e for e in result["domains"][0]["ranking"] if e["submission"] == "C1")
+    c1 = result.domains[0].entry("C1")
+    assert c1 is not None
     j1, j2, j3 = (2 * 17 + 18) / 3, (2 * 12 + 13) / 3, (2 * 15 + 16) / 3
-    assert c1["score"] == pytest.approx((j1 + j2 + j3) / 3, abs=1e-6)
-    assert c1["criteria"] == {
+    assert c1.score == pytest.approx((j1 + j2 + j3) / 3, abs=1e-6)
+    assert c1.criteria == {
         "relevance": pytest.approx(44 / 3, abs=1e-6),
         "impact": pytest.approx(47 / 3, abs=1e-6),
     }
@@ -43,14 +55,10 @@ def test_total_is_the_weighted_mean_of_criteria(mini: CompetitionDir) -> None:
 def test_incomplete_set_is_set_aside_and_listed(mini: CompetitionDir) -> None:
     mini.replace("scores.csv", "J3,C2,impact,13\n", "")
     result = run(mini.root).results
-    assert {
-        "juror": "J3",
-        "submission": "C2",
-        "reason": "incomplete",
-        "missing": ["impact"],
-    } in result["exclusions"]
-    c2 = next(e for e in result["domains"][0]["ranking"] if e["submission"] == "C2")
-    assert c2["n_jurors"] == 2
+    assert IncompleteExclusion(juror="J3", submission="C2", missing=["impact"]) in result.exclusions
+    c2 = result.domains[0].entry("C2")
+    assert c2 is not None
+    assert c2.n_jurors == 2
 
 
 @pytest.mark.parametrize(

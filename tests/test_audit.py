@@ -15,27 +15,30 @@ from pathlib import Path
 
 import pytest
 
-from grantjury import audit, report
+from grantjury import audit, messages, report
+from grantjury.errors import GrantjuryError
 from grantjury.manifest import engine_versions, sha256
+from grantjury.results import PlaceInDomain, ReservePosition, Results, load_results
 from tests.conftest import CompetitionDir, invoke
 
 ROOT = Path(__file__).parent.parent
 OUTPUTS = ("results.json", "ranking.csv", "manifest.json")
 
 
-def rank(competition: Path, out: Path, *options: str) -> dict:
-    """Rank into ``out`` and return the results."""
+def rank(competition: Path, out: Path, *options: str) -> Results:
+    """Rank into ``out`` and return the results, read through the model."""
     result = invoke("rank", competition, "--out", out, *options)
     assert result.exit_code == 0, result.stderr
-    return json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return load_results(out)
 
 
 def outputs(out: Path) -> dict[str, bytes]:
     return {name: (out / name).read_bytes() for name in OUTPUTS}
 
 
-def run_id(results: dict) -> str:
-    return results["digest"][7:19]
+def run_id(results: Results) -> str:
+    assert results.digest is not None
+    return results.digest[7:19]
 
 
 @pytest.fixture
@@ -96,19 +99,15 @@ def test_editing_one_score_names_its_submission_and_the_rank_changes(
     assert lines[2].startswith("  - scores.csv changed: sha256:")
     # What the same inputs give when ranked afresh is what verify must report.
     after = rank(sample.root, tmp_path / "again", "--replicates", "100")
-    old, new = (
-        {e["submission"]: e for d in r["domains"] for e in d["ranking"]} for r in (before, after)
-    )
-    moved = [s for s in old if old[s]["rank"] != new[s]["rank"]]
+    old, new = ({e.submission: e for _, e in r.entries()} for r in (before, after))
+    moved = [s for s in old if old[s].rank != new[s].rank]
     assert "CUL-20" in moved
     assert any(line.startswith("  - CUL-20: jurors' scores changed: raw mean ") for line in lines)
     for sub in moved:
         assert f"  - {sub}: score " in result.stdout
-        assert f", rank {old[sub]['rank']} → {new[sub]['rank']}" in result.stdout
-    winners = [(d["id"], set(d["winners"])) for d in before["domains"]]
-    for (domain, was), now in zip(
-        winners, (set(d["winners"]) for d in after["domains"]), strict=True
-    ):
+        assert f", rank {old[sub].rank} → {new[sub].rank}" in result.stdout
+    winners = [(d.id, set(d.winners)) for d in before.domains]
+    for (domain, was), now in zip(winners, (set(d.winners) for d in after.domains), strict=True):
         if was != now:
             out_, in_ = ", ".join(sorted(was - now)), ", ".join(sorted(now - was))
             assert f"  - {domain} winners: {out_} out, {in_} in" in lines
@@ -168,6 +167,93 @@ def test_results_edited_by_hand_fail(mini: CompetitionDir, tmp_path: Path) -> No
     ]
 
 
+def test_an_old_format_results_file_is_explained_not_compared(
+    mini: CompetitionDir, tmp_path: Path
+) -> None:
+    """A report of grantjury 0.1.0 before the typed model: no format_version, decisions as
+    English sentences. This engine cannot re-check it and says what to do instead."""
+    out = tmp_path / "out"
+    rank(mini.root, out, "--seed", "9")
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    del data["format_version"]
+    data["domains"][0]["ranking"][0]["decision"] = "place 1 of 1 in the domain"
+    (out / "results.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    message = (
+        f"error: {(out / 'results.json')} was written in format 1 (it has no format_version) "
+        "by grantjury 0.1.0 (manifest.json); this grantjury reads format 2 only, so it cannot "
+        f"re-check that run. Re-run `grantjury rank {out.as_posix()}/../mini/competition.yaml "
+        f"--out {out.as_posix()} --seed 9 --force` to write the report again in format 2 (it "
+        "gets a new run digest), or verify it with the grantjury that wrote it (0.1.0)\n"
+    )
+    result = invoke("verify", out)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
+    explained = invoke("explain", out, "C1")
+    assert (explained.exit_code, explained.stdout, explained.stderr) == (1, "", message)
+    with pytest.raises(GrantjuryError):
+        audit.read_record(out)
+    # What the message says to do works: the report is written again and verifies.
+    assert invoke("rank", mini.root, "--out", out, "--seed", "9", "--force").exit_code == 0
+    assert invoke("verify", out).exit_code == 0
+
+
+def test_a_wrong_type_deep_in_the_results_names_its_path(
+    mini: CompetitionDir, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    rank(mini.root, out)
+    recorded = sha256((out / "results.json").read_bytes())
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    data["domains"][0]["ranking"][1]["score"] = "high"
+    (out / "results.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    result = invoke("verify", out)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1:] == [
+        "outputs:",
+        "  - results.json was edited after the run: its digest is "
+        f"{sha256((out / 'results.json').read_bytes())[:19]}…, the manifest records "
+        f"{recorded[:19]}…",
+        "  - results.json, domains.0.ranking.1.score: Input should be a valid number, unable to "
+        'parse string as a number; found "high". The file was changed by hand or is damaged: '
+        "write it again with `grantjury rank`",
+    ]
+    explained = invoke("explain", out, "C1")
+    assert explained.exit_code == 1
+    assert explained.stderr.startswith(
+        f"error: {(out / 'results.json').as_posix()}, domains.0.ranking.1.score: Input should be "
+        "a valid number"
+    )
+
+
+def test_a_decision_is_compared_by_its_code_and_worded_from_the_catalog(
+    mini: CompetitionDir, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    published = rank(mini.root, out)
+    domain = published.domains[0]
+    winner = domain.ranking[0]
+    assert winner.decision == PlaceInDomain(place=1, places=domain.winners_wanted)
+    edited = published.model_copy(
+        update={
+            "domains": [
+                domain.model_copy(
+                    update={
+                        "ranking": [
+                            winner.model_copy(update={"decision": ReservePosition(position=1)}),
+                            *domain.ranking[1:],
+                        ]
+                    }
+                ),
+                *published.domains[1:],
+            ]
+        }
+    )
+    assert audit.compare_results(edited, published) == [
+        f"{winner.submission}: decision {messages.of(ReservePosition(position=1))} → "
+        f"{messages.of(winner.decision)}"
+    ]
+    assert audit.compare_results(published, published) == []
+
+
 def test_edited_ranking_csv_and_manifest_fail(mini: CompetitionDir, tmp_path: Path) -> None:
     out = tmp_path / "out"
     rank(mini.root, out)
@@ -201,14 +287,12 @@ def test_reordered_rows_are_the_same_content(mini: CompetitionDir, tmp_path: Pat
     assert invoke("verify", out, "--strict").exit_code == 1
     # The guarantee itself: ranked again, only the reordered file's digest moves.
     again = rank(mini.root, tmp_path / "again")
-    changed = {i["path"] for i in results["inputs"]} - {
-        (i["path"]) for i in again["inputs"] if i in results["inputs"]
+    changed = {i.path for i in results.inputs} - {
+        i.path for i in again.inputs if i in results.inputs
     }
     assert changed == {"scores.csv"}
     strip = {"inputs", "digest"}
-    assert {k: v for k, v in again.items() if k not in strip} == {
-        k: v for k, v in results.items() if k not in strip
-    }
+    assert again.model_dump(exclude=strip) == results.model_dump(exclude=strip)
 
 
 def test_reordered_jurors_and_files_are_the_same_content(
@@ -305,8 +389,8 @@ def test_inputs_that_moved_are_found_with_competition(mini: CompetitionDir, tmp_
 def test_outputs_registered_for_regeneration_are_compared(
     mini: CompetitionDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def letters(results_dir: Path, results: dict) -> dict[str, bytes]:
-        return {"letters.txt": f"run {results['digest']}\n".encode()}
+    def letters(results_dir: Path, results: Results) -> dict[str, bytes]:
+        return {"letters.txt": f"run {results.digest}\n".encode()}
 
     out = tmp_path / "out"
     rank(mini.root, out)
@@ -356,18 +440,18 @@ def test_documents_edited_after_rendering_fail(mini: CompetitionDir, tmp_path: P
 def test_explain_reproduces_every_published_score(
     ranked_sample: Path, sample_rerun: audit.Rerun
 ) -> None:
-    published = json.loads((ranked_sample / "results.json").read_text(encoding="utf-8"))
-    entries = [e for d in published["domains"] for e in d["ranking"]]
-    assert len(entries) == len(published["submissions"])
+    published = load_results(ranked_sample)
+    entries = [e for _, e in published.entries()]
+    assert len(entries) == len(published.submissions)
     for entry in entries:
-        x = audit.explain(sample_rerun, entry["submission"])
+        x = audit.explain(sample_rerun, entry.submission)
         assert x["check"] == {
-            "published": {k: entry[k] for k in ("score", "rank", "winner")},
+            "published": {"score": entry.score, "rank": entry.rank, "winner": entry.winner},
             "problems": [],
             "reproduced": True,
-        }, entry["submission"]
-        assert x["aggregate"]["score"] == entry["score"]
-        assert x["rank"]["rank"] == entry["rank"]
+        }, entry.submission
+        assert x["aggregate"]["score"] == entry.score
+        assert x["rank"]["rank"] == entry.rank
         # The steps add up: weighted totals, calibration, then the mean of the calibrated.
         weights = {c["id"]: c["weight"] for c in x["rubric"]["criteria"]}
         counted = [j for j in x["jurors"] if j["status"] == "counted"]
@@ -378,12 +462,12 @@ def test_explain_reproduces_every_published_score(
             assert j["calibrated"] == pytest.approx(
                 (j["total"] - cal["bias"]) / cal["scale"], abs=1e-4
             )
-        if entry["score"] is not None:
+        if entry.score is not None:
             assert x["aggregate"]["method"] == "mean"
             mean = sum(j["calibrated"] for j in counted) / len(counted)
-            assert mean == pytest.approx(entry["score"], abs=1e-5)
+            assert mean == pytest.approx(entry.score, abs=1e-5)
             text = audit.explain_text(x)
-            assert f"= {entry['score']:.6f}".rstrip("0").rstrip(".") in text
+            assert f"= {entry.score:.6f}".rstrip("0").rstrip(".") in text
             assert "— reproduced by this derivation." in text
 
 

@@ -23,6 +23,7 @@ from grantjury.bayes import (
 )
 from grantjury.pipeline import run
 from grantjury.report import results_json
+from grantjury.results import load_results
 from tests.conftest import invoke, problems
 from tests.handmade import by_id
 from tests.test_stability import SPREAD, spread
@@ -303,27 +304,32 @@ def bayes_spread(root: Path, **method: object) -> Path:
 
 def test_bayes_stability_in_the_results(tmp_path: Path) -> None:
     results = run(bayes_spread(tmp_path / "c", burn_in=500, draws=1000)).results
-    stability = results["stability"]
-    assert {k: stability[k] for k in ("method", "burn_in", "draws", "chains", "replicates")} == {
-        "method": "bayes",
-        "burn_in": 500,
-        "draws": 1000,
-        "chains": 4,
-        "replicates": 1000,
-    }
-    assert stability["domains"]["d"]["seed_purpose"] == ["gibbs", "d"]
-    assert stability["domains"]["d"]["r_hat_max"] < 1.05
-    (d,) = results["domains"]
+    stability = results.stability
+    assert stability is not None
+    assert (
+        stability.method,
+        stability.burn_in,
+        stability.draws,
+        stability.chains,
+        stability.replicates,
+    ) == ("bayes", 500, 1000, 4, 1000)
+    assert stability.domains["d"].seed_purpose == ["gibbs", "d"]
+    r_hat = stability.domains["d"].r_hat_max
+    assert r_hat is not None and r_hat < 1.05
+    (d,) = results.domains
     entries = by_id(d)
-    assert (entries["R"]["expected_rank"], entries["R"]["rank_interval"]) == (1.0, [1, 1])
-    assert entries["L"]["rank_interval_50"] == [6, 6] and entries["L"]["p_selected"] == 0.0
-    for entry in d["ranking"]:
-        low50, high50 = entry["rank_interval_50"]
-        low90, high90 = entry["rank_interval"]
-        assert 1 <= low90 <= low50 <= entry["expected_rank"] + 0.5 and high50 <= high90 <= 6
+    assert (entries["R"].expected_rank, entries["R"].rank_interval) == (1.0, (1, 1))
+    assert entries["L"].rank_interval_50 == (6, 6) and entries["L"].p_selected == 0.0
+    for entry in d.ranking:
+        assert entry.rank_interval_50 is not None and entry.rank_interval is not None
+        assert entry.expected_rank is not None
+        low50, high50 = entry.rank_interval_50
+        low90, high90 = entry.rank_interval
+        assert 1 <= low90 <= low50 <= entry.expected_rank + 0.5 and high50 <= high90 <= 6
     # Two places: in every draw two submissions are selected.
-    assert sum(e["p_selected"] for e in d["ranking"]) == pytest.approx(2.0)
-    assert set(d["too_close"]) <= {"M1", "M2", "M3", "M4"}
+    assert sum(e.p_selected or 0.0 for e in d.ranking) == pytest.approx(2.0)
+    assert all(e.p_selected is not None for e in d.ranking)
+    assert set(d.too_close) <= {"M1", "M2", "M3", "M4"}
 
 
 def test_bayes_respects_a_lower_is_better_scale(tmp_path: Path) -> None:
@@ -339,11 +345,12 @@ def test_bayes_respects_a_lower_is_better_scale(tmp_path: Path) -> None:
     ]
     (root / "scores.csv").write_text("\n".join(mirrored) + "\n")
     lower = run(root).results
-    assert lower["domains"][0]["direction"] == "lower"
+    assert lower.domains[0].direction == "lower"
     ranks = {
-        name: {e["submission"]: e["expected_rank"] for e in r["domains"][0]["ranking"]}
+        name: {e.submission: e.expected_rank for e in r.domains[0].ranking}
         for name, r in (("higher", higher), ("lower", lower))
     }
+    assert None not in [*ranks["higher"].values(), *ranks["lower"].values()]
     for sub, expected in ranks["higher"].items():
         assert ranks["lower"][sub] == pytest.approx(expected, abs=0.3)
     assert min(ranks["lower"], key=ranks["lower"].get) == "R"
@@ -355,16 +362,17 @@ def test_the_same_seed_gives_the_same_posterior_and_another_seed_another(
 ) -> None:
     root = bayes_spread(tmp_path / "c", burn_in=200, draws=400)
     assert results_json(run(root).results) == results_json(run(root).results)
-    other = run(root, {"seed": 2}).results["domains"][0]["ranking"]
-    first = run(root).results["domains"][0]["ranking"]
-    assert [e["expected_rank"] for e in other] != [e["expected_rank"] for e in first]
+    other = run(root, {"seed": 2}).results.domains[0].ranking
+    first = run(root).results.domains[0].ranking
+    assert [e.expected_rank for e in other] != [e.expected_rank for e in first]
 
 
 def test_bootstrap_results_have_no_bayesian_figures(tmp_path: Path) -> None:
     results = run(spread(tmp_path / "c", replicates=50)).results
-    assert results["stability"]["method"] == "bootstrap over jurors within each domain"
-    for entry in results["domains"][0]["ranking"]:
-        assert "expected_rank" not in entry and "rank_interval_50" not in entry
+    assert results.stability is not None and results.stability.method == "bootstrap"
+    for entry in results.domains[0].ranking:
+        assert entry.expected_rank is None and entry.rank_interval_50 is None
+        assert entry.p_selected is not None
 
 
 def test_uncertainty_bayes_from_the_command_line(tmp_path: Path) -> None:
@@ -374,13 +382,13 @@ def test_uncertainty_bayes_from_the_command_line(tmp_path: Path) -> None:
         "rank", root, "--out", out, "--uncertainty", "bayes", "--burn-in", "300", "--draws", "800"
     )
     assert result.exit_code == 0, result.stderr
-    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert results["options"]["uncertainty"] == "bayes"
-    assert (results["options"]["burn_in"], results["options"]["draws"]) == (300, 800)
-    assert results["stability"]["method"] == "bayes"
+    results = load_results(out)
+    assert results.options.uncertainty == "bayes"
+    assert (results.options.burn_in, results.options.draws) == (300, 800)
+    assert results.stability is not None and results.stability.method == "bayes"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["given_options"]["uncertainty"] == "bayes"
-    assert len(SPREAD) == len(results["domains"][0]["ranking"])
+    assert len(SPREAD) == len(results.domains[0].ranking)
 
 
 def test_an_interval_lottery_under_bayes_needs_draws(tmp_path: Path) -> None:

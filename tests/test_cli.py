@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from grantjury.results import load_results
 from tests.conftest import CompetitionDir, invoke
 
 
@@ -16,12 +17,13 @@ def test_rank_writes_results_and_summary(mini: CompetitionDir, tmp_path: Path) -
     lines = result.stdout.splitlines()
     assert lines[0] == "Petit concours — calibration zscore, aggregate mean, seed 7"
     assert "*    1  C1           16.33   15.00      3   100%  Projet C1" in lines
-    results = json.loads((out / "results.json").read_text())
+    results = load_results(out)
+    assert results.digest is not None
     assert lines[-1] == (
-        f"run digest {results['digest'][7:19]}; wrote {out / 'results.json'}, "
+        f"run digest {results.digest[7:19]}; wrote {out / 'results.json'}, "
         f"{out / 'ranking.csv'}, {out / 'manifest.json'}"
     )
-    assert [d["winners"] for d in results["domains"]] == [["C1"], ["S1"]]
+    assert [d.winners for d in results.domains] == [["C1"], ["S1"]]
 
 
 def test_two_runs_are_byte_identical(mini: CompetitionDir, tmp_path: Path) -> None:
@@ -130,8 +132,8 @@ def test_manifest_records_the_run(mini, tmp_path: Path) -> None:
     out = tmp_path / "out"
     invoke("rank", mini.root, "--out", out, "--seed", "5")
     manifest = json.loads((out / "manifest.json").read_text())
-    results = json.loads((out / "results.json").read_text())
-    assert manifest["digest"] == results["digest"]
+    results = load_results(out)
+    assert results.digest is not None and manifest["digest"] == results.digest
     assert manifest["given_options"] == {"seed": 5}
     assert manifest["options"]["seed"] == 5
     assert set(manifest["engine"]) == {"grantjury", "python", "numpy", "scipy"}

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from grantjury import messages
 from grantjury.pipeline import run
+from grantjury.report import results_json
+from grantjury.results import (
+    DeclaredIneligible,
+    NotEligible,
+    ThresholdNotMet,
+    TotalThresholdNotMet,
+)
 from tests.conftest import CompetitionDir, invoke, problems
 from tests.handmade import by_id, write_handmade
 
@@ -41,35 +49,43 @@ def horizon(root: Path) -> Path:
 
 
 def test_a_criterion_below_its_threshold_is_ranked_but_not_eligible(tmp_path: Path) -> None:
-    (d,) = run(horizon(tmp_path / "c")).results["domains"]
+    (d,) = run(horizon(tmp_path / "c")).results.domains
     p2 = by_id(d)["P2"]
-    assert (p2["rank"], p2["score"], p2["eligible"], p2["winner"]) == (1, 4.5, False, False)
-    assert p2["ineligible_reasons"] == ["excellence: mean 2.50, needs at least 3"]
-    assert p2["decision"] == "not eligible"
+    assert (p2.rank, p2.score, p2.eligible, p2.winner) == (1, 4.5, False, False)
+    assert p2.ineligible_reasons == [
+        ThresholdNotMet(criterion="excellence", mean=2.5, threshold=3, direction="higher")
+    ]
+    assert p2.decision == NotEligible()
+    assert [messages.of(r) for r in p2.ineligible_reasons] == [
+        "excellence: mean 2.50, needs at least 3"
+    ]
 
 
 def test_the_total_threshold_uses_the_sum_of_unweighted_means(tmp_path: Path) -> None:
-    (d,) = run(horizon(tmp_path / "c")).results["domains"]
+    (d,) = run(horizon(tmp_path / "c")).results.domains
     p3 = by_id(d)["P3"]
-    assert p3["criteria"] == {"excellence": 3.0, "impact": 3.0, "implementation": 3.5}
-    assert p3["ineligible_reasons"] == ["sum of criterion means 9.50, needs at least 10"]
+    assert p3.criteria == {"excellence": 3.0, "impact": 3.0, "implementation": 3.5}
+    assert p3.ineligible_reasons == [
+        TotalThresholdNotMet(total=9.5, threshold=10, direction="higher")
+    ]
 
 
 def test_weights_order_the_submissions_above_the_thresholds(tmp_path: Path) -> None:
-    (d,) = run(horizon(tmp_path / "c")).results["domains"]
-    assert [e["submission"] for e in d["ranking"]] == ["P2", "P1", "P5", "P4", "P3"]
+    (d,) = run(horizon(tmp_path / "c")).results.domains
+    assert [e.submission for e in d.ranking] == ["P2", "P1", "P5", "P4", "P3"]
     # P4 has the higher unweighted sum (13 against 11), but impact weighs three times.
-    assert d["winners"] == ["P1", "P5"]
-    assert [e["eligible"] for e in d["ranking"]] == [False, True, True, True, False]
+    assert d.winners == ["P1", "P5"]
+    assert [e.eligible for e in d.ranking] == [False, True, True, True, False]
 
 
 @pytest.mark.parametrize("calibration", ["zscore", "additive"])
 def test_thresholds_ignore_calibration(tmp_path: Path, calibration: str) -> None:
     root = horizon(tmp_path / "c")
-    raw = run(root).results["domains"][0]
-    other = run(root, {"calibration": calibration}).results["domains"][0]
-    reasons = {e["submission"]: e["ineligible_reasons"] for e in raw["ranking"]}
-    assert {e["submission"]: e["ineligible_reasons"] for e in other["ranking"]} == reasons
+    raw = run(root).results.domains[0]
+    other = run(root, {"calibration": calibration}).results.domains[0]
+    reasons = {e.submission: e.ineligible_reasons for e in raw.ranking}
+    assert any(reasons.values())
+    assert {e.submission: e.ineligible_reasons for e in other.ranking} == reasons
 
 
 NIH_SCALE = {
@@ -101,39 +117,42 @@ def nih(root: Path) -> Path:
 
 
 def test_lower_is_better_ranks_ascending(tmp_path: Path) -> None:
-    (d,) = run(nih(tmp_path / "c")).results["domains"]
-    assert d["direction"] == "lower"
-    assert [(e["submission"], e["score"]) for e in d["ranking"]] == [
+    (d,) = run(nih(tmp_path / "c")).results.domains
+    assert d.direction == "lower"
+    assert [(e.submission, e.score) for e in d.ranking] == [
         ("N1", 2.0),
         ("N2", 3.75),
         ("N4", 4.75),
         ("N3", 5.25),
     ]
-    assert d["winners"] == ["N1"]
+    assert d.winners == ["N1"]
 
 
 def test_lower_is_better_thresholds_are_maxima(tmp_path: Path) -> None:
-    (d,) = run(nih(tmp_path / "c")).results["domains"]
-    assert {e["submission"]: e["ineligible_reasons"] for e in d["ranking"]} == {
+    (d,) = run(nih(tmp_path / "c")).results.domains
+    assert {e.submission: e.ineligible_reasons for e in d.ranking} == {
         "N1": [],
         "N2": [],
         "N3": [
-            "approach: mean 6.50, needs at most 5",
-            "sum of criterion means 10.50, needs at most 9",
+            ThresholdNotMet(criterion="approach", mean=6.5, threshold=5, direction="lower"),
+            TotalThresholdNotMet(total=10.5, threshold=9, direction="lower"),
         ],
-        "N4": ["sum of criterion means 9.50, needs at most 9"],
+        "N4": [TotalThresholdNotMet(total=9.5, threshold=9, direction="lower")],
     }
+    assert [messages.of(r) for r in by_id(d)["N3"].ineligible_reasons] == [
+        "approach: mean 6.50, needs at most 5",
+        "sum of criterion means 10.50, needs at most 9",
+    ]
 
 
 def test_scale_labels_travel_with_the_rubric(tmp_path: Path) -> None:
     results = run(nih(tmp_path / "c")).results
-    scale = results["rubrics"]["d"]["criteria"][0]["scale"]
-    assert scale["direction"] == "lower"
-    assert scale["labels"] == {
-        "1.0": {"fr": "Exceptionnel"},
-        "5.0": {"fr": "Bon"},
-        "9.0": {"fr": "Faible"},
-    }
+    scale = results.rubrics["d"].criteria[0].scale
+    assert scale.direction == "lower"
+    assert scale.labels == {1: {"fr": "Exceptionnel"}, 5: {"fr": "Bon"}, 9: {"fr": "Faible"}}
+    # and in results.json, labels keyed by the score as text
+    assert '"labels": {\n' in results_json(results).decode()
+    assert '"1.0": {\n' in results_json(results).decode()
 
 
 def gated(root: Path) -> Path:
@@ -153,22 +172,22 @@ def gated(root: Path) -> Path:
 
 def test_a_submission_declared_not_eligible_is_ranked_and_listed(tmp_path: Path) -> None:
     results = run(gated(tmp_path / "c")).results
-    (d,) = results["domains"]
+    (d,) = results.domains
     g1 = by_id(d)["G1"]
-    assert (g1["rank"], g1["eligible"], g1["decision"]) == (1, False, "not eligible")
-    assert g1["ineligible_reasons"] == [
-        "declared not eligible: incomplete file: budget annex missing"
+    assert (g1.rank, g1.eligible, g1.decision) == (1, False, NotEligible())
+    assert g1.ineligible_reasons == [
+        DeclaredIneligible(reason="incomplete file: budget annex missing")
     ]
-    assert results["submissions"]["G1"]["eligible"] is False
-    assert results["submissions"]["G1"]["reason"] == "incomplete file: budget annex missing"
-    assert d["winners"] == ["G2", "G4"]
+    assert results.submissions["G1"].eligible is False
+    assert results.submissions["G1"].reason == "incomplete file: budget annex missing"
+    assert d.winners == ["G2", "G4"]
 
 
 def test_a_declared_gate_and_a_failed_threshold_are_both_recorded(tmp_path: Path) -> None:
-    (d,) = run(gated(tmp_path / "c")).results["domains"]
-    assert by_id(d)["G3"]["ineligible_reasons"] == [
-        "declared not eligible: late",
-        "q: mean 6.00, needs at least 8",
+    (d,) = run(gated(tmp_path / "c")).results.domains
+    assert by_id(d)["G3"].ineligible_reasons == [
+        DeclaredIneligible(reason="late"),
+        ThresholdNotMet(criterion="q", mean=6, threshold=8, direction="higher"),
     ]
 
 
@@ -189,10 +208,12 @@ def test_csv_submissions_carry_eligible_and_reason_columns(tmp_path: Path) -> No
     spec.write_text(
         spec.read_text().replace("submissions: submissions", "submissions: submissions.csv")
     )
-    (d,) = run(root).results["domains"]
-    assert by_id(d)["G1"]["ineligible_reasons"] == ["declared not eligible: incomplete file"]
-    assert by_id(d)["G3"]["ineligible_reasons"] == ["q: mean 6.00, needs at least 8"]
-    assert d["winners"] == ["G2", "G4"]
+    (d,) = run(root).results.domains
+    assert by_id(d)["G1"].ineligible_reasons == [DeclaredIneligible(reason="incomplete file")]
+    assert by_id(d)["G3"].ineligible_reasons == [
+        ThresholdNotMet(criterion="q", mean=6, threshold=8, direction="higher")
+    ]
+    assert d.winners == ["G2", "G4"]
 
 
 def test_a_rubric_mixing_directions_is_refused(mini: CompetitionDir) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from grantjury.results import Results, load_results
 from tests.conftest import CompetitionDir, invoke, problems
 
 SCORES_HEADER = "juror,submission,criterion,score"
@@ -32,13 +33,11 @@ def refused(mini: CompetitionDir, tmp_path: Path, *options: str) -> list[str]:
     return problems(result)
 
 
-def ranks(mini: CompetitionDir, tmp_path: Path) -> dict:
-    import json
-
+def ranks(mini: CompetitionDir, tmp_path: Path) -> Results:
     out = tmp_path / "out"
     result = invoke("rank", mini.root, "--out", out, "--replicates", "0")
     assert result.exit_code == 0, result.stderr
-    return json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return load_results(out)
 
 
 # --- Empty, headless and unreadable files ------------------------------------------------------
@@ -103,7 +102,7 @@ def test_tabs_quotes_and_windows_line_ends_are_read(mini, tmp_path) -> None:
     text = mini.read("scores.csv").replace(",", "\t").replace("\tJ2\t", '\t"J2"\t')
     mini.write_bytes("scores.csv", text.replace("\n", "\r\n").encode())
     after = ranks(mini, tmp_path / "b")
-    assert after["domains"] == before["domains"]
+    assert after.domains == before.domains
 
 
 def test_rows_saved_with_another_separator_are_listed_up_to_a_limit(mini, tmp_path) -> None:
@@ -206,7 +205,7 @@ def test_ids_differing_by_surrounding_spaces_are_the_same_id(mini, tmp_path) -> 
 def test_spaces_around_ids_in_csv_cells_are_ignored(mini, tmp_path) -> None:
     before = ranks(mini, tmp_path / "a")
     mini.replace("scores.csv", "J1,C1,relevance,17", " J1 ,\tC1 , relevance , 17 ")
-    assert ranks(mini, tmp_path / "b")["domains"] == before["domains"]
+    assert ranks(mini, tmp_path / "b").domains == before.domains
 
 
 def test_cyrillic_look_alike_submission_id(mini, tmp_path) -> None:
@@ -235,8 +234,8 @@ def test_decomposed_ids_are_the_same_id(mini, tmp_path) -> None:
     mini.write("scores.csv", mini.read("scores.csv").replace("J2,", f"{decomposed},"))
     mini.write("conflicts.csv", mini.read("conflicts.csv").replace("J2,", f"{decomposed},"))
     results = ranks(mini, tmp_path)
-    assert composed in {j["id"] for j in results["jurors"]}
-    assert composed in {e["juror"] for e in results["exclusions"]}  # J2's conflict
+    assert composed in {j.id for j in results.jurors}
+    assert composed in {e.juror for e in results.exclusions}  # J2's conflict
 
 
 # --- Scores as people type them ---------------------------------------------------------------
@@ -249,11 +248,11 @@ def test_decomposed_ids_are_the_same_id(mini, tmp_path) -> None:
 def test_scores_read_as_numbers(mini, tmp_path, typed: str, read: float) -> None:
     mini.replace("scores.csv", "J1,C1,relevance,17", f"J1,C1,relevance,{typed}")
     results = ranks(mini, tmp_path)
-    entry = next(e for d in results["domains"] for e in d["ranking"] if e["submission"] == "C1")
-    assert entry["n_jurors"] == 3
+    entry = next(e for _, e in results.entries() if e.submission == "C1")
+    assert entry.n_jurors == 3
     mini.replace("scores.csv", f"J1,C1,relevance,{typed}", f"J1,C1,relevance,{read:g}")
     again = ranks(mini, tmp_path / "again")
-    assert again["domains"] == results["domains"]
+    assert again.domains == results.domains
 
 
 @pytest.mark.parametrize("typed", ["1e309", "17 %", "0x11", "1_7", "seventeen", "١٧%"])

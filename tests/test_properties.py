@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from grantjury.audit import verify
 from grantjury.pipeline import run
 from grantjury.report import build_outputs, write_outputs
+from grantjury.results import Entry, Results
 from tests.generate import write_competition, write_rows
 
 SETTINGS = settings(
@@ -23,18 +24,16 @@ SETTINGS = settings(
 )
 
 
-def without_inputs(results: dict) -> dict:
-    return {k: v for k, v in results.items() if k != "inputs"}
+def without_inputs(results: Results) -> dict:
+    return results.model_dump(exclude={"inputs"})
 
 
-def substance(results: dict) -> dict:
+def substance(results: Results) -> dict:
     """What a result means: rankings, scores, winners, exclusions (not digests or warnings)."""
     return {
-        "domains": [
-            {k: d[k] for k in ("id", "winners", "ranking", "ties")} for d in results["domains"]
-        ],
-        "exclusions": results["exclusions"],
-        "conflicts": results["conflicts"],
+        "domains": [(d.id, d.winners, d.ranking, d.ties) for d in results.domains],
+        "exclusions": results.exclusions,
+        "conflicts": results.conflicts,
     }
 
 
@@ -60,10 +59,10 @@ def test_reordering_rows_and_files_changes_nothing(seed: int, shuffle_seed: int)
             path.rename(path.with_name(f"{rng.randrange(10**6):06d}-{path.name}"))
         after = run(root, {"replicates": 0}).results
         assert substance(after) == substance(before)
-        assert after["jurors"] == before["jurors"]
+        assert after.jurors == before.jurors
         assert (
-            {f["path"] for f in after["inputs"]} - {f["path"] for f in before["inputs"]}
-            or after["inputs"] != before["inputs"]
+            {f.path for f in after.inputs} - {f.path for f in before.inputs}
+            or after.inputs != before.inputs
             or rows == generated.score_rows
         )
 
@@ -77,7 +76,7 @@ def test_a_conflicted_score_never_changes_any_result(seed: int, noise: int) -> N
             root, seed, conflict_scope=random.Random(seed).choice(["submission", "domain"])
         )
         before = run(root, {"replicates": 0}).results
-        excluded = {(e["juror"], e["submission"]) for e in before["exclusions"]}
+        excluded = {(e.juror, e.submission) for e in before.exclusions}
         rng = np.random.default_rng(noise)
         rows = [
             (j, s, c, float(rng.integers(0, 201)) / 2) if (j, s) in excluded else (j, s, c, v)
@@ -115,24 +114,15 @@ def test_a_constant_added_to_one_juror_leaves_zscore_ranking_unchanged(
             return  # clipped at the scale's ends: no longer a pure shift
         write_rows(root / "scores.csv", ["juror", "submission", "criterion", "score"], rows)
         after = run(root, {"replicates": 0}).results
-        for d_before, d_after in zip(before["domains"], after["domains"], strict=True):
+        for d_before, d_after in zip(before.domains, after.domains, strict=True):
             # Scores move together (the pooled scale shifts); the order must not change.
-            scores = [e["score"] for e in d_before["ranking"]]
-            distinct = [
-                e["submission"]
-                for e in d_before["ranking"]
-                if sum(abs(e["score"] - v) < 1e-5 for v in scores) == 1
-            ]
-            order_after = [
-                e["submission"] for e in d_after["ranking"] if e["submission"] in distinct
-            ]
-            assert order_after == distinct
+            assert _same_order_where_distinct(d_before.ranking, d_after.ranking)
 
 
 def test_generated_competition_is_valid(tmp_path: Path) -> None:
     write_competition(tmp_path / "g", 1)
     result = run(tmp_path / "g")
-    assert [d["id"] for d in result.results["domains"]] == ["d0", "d1"]
+    assert [d.id for d in result.results.domains] == ["d0", "d1"]
     shutil.rmtree(tmp_path / "g")
 
 
@@ -162,8 +152,8 @@ def test_removing_a_juror_who_scored_nothing_changes_nothing(seed: int, calibrat
         (root / "jurors.yaml").write_text(yaml.safe_dump(jurors))
         without = run(root, {"replicates": 0}).results
         assert substance(without) == substance(with_idle)
-        assert without["winners_by_method"] == with_idle["winners_by_method"]
-        assert [j for j in with_idle["jurors"] if j["id"] != "J99"] == without["jurors"]
+        assert without.winners_by_method == with_idle.winners_by_method
+        assert [j for j in with_idle.jurors if j.id != "J99"] == without.jurors
 
 
 @FAST
@@ -185,24 +175,29 @@ def test_duplicating_the_jury_leaves_raw_and_zscore_rankings_unchanged(seed: int
         ]
         write_rows(root / "scores.csv", ["juror", "submission", "criterion", "score"], rows)
         after = {m: run(root, {"replicates": 0, "calibration": m}).results for m in RAW_Z}
-        for b, a in zip(before["raw"]["domains"], after["raw"]["domains"], strict=True):
-            assert a["ranking"] == [{**e, "n_jurors": 2 * e["n_jurors"]} for e in b["ranking"]]
-        for b, a in zip(before["zscore"]["domains"], after["zscore"]["domains"], strict=True):
+        for b, a in zip(before["raw"].domains, after["raw"].domains, strict=True):
+            assert a.ranking == [
+                e.model_copy(update={"n_jurors": 2 * e.n_jurors}) for e in b.ranking
+            ]
+        for b, a in zip(before["zscore"].domains, after["zscore"].domains, strict=True):
             # The pooled spread (ddof 1) moves a little: scores move together, order stays.
-            assert [e["submission"] for e in a["ranking"]] == [
-                e["submission"] for e in b["ranking"]
-            ] or _same_order_where_distinct(b["ranking"], a["ranking"])
+            assert [e.submission for e in a.ranking] == [
+                e.submission for e in b.ranking
+            ] or _same_order_where_distinct(b.ranking, a.ranking)
 
 
 RAW_Z = ("raw", "zscore")
 
 
-def _same_order_where_distinct(before: list[dict], after: list[dict]) -> bool:
-    scores = [e["score"] for e in before]
+def _same_order_where_distinct(before: list[Entry], after: list[Entry]) -> bool:
+    """The submissions whose score no other shares keep their order."""
+    scores = [e.score for e in before if e.score is not None]
     distinct = [
-        e["submission"] for e in before if sum(abs(e["score"] - v) < 1e-5 for v in scores) == 1
+        e.submission
+        for e in before
+        if e.score is not None and sum(abs(e.score - v) < 1e-5 for v in scores) == 1
     ]
-    return [e["submission"] for e in after if e["submission"] in distinct] == distinct
+    return [e.submission for e in after if e.submission in distinct] == distinct
 
 
 @FAST
@@ -218,13 +213,11 @@ def test_every_submission_appears_once_in_its_domains_ranking(
         root = Path(tmp) / "a"
         write_competition(root, seed, n_domains=3, calibration=calibration)
         results = run(root, {"replicates": 0, "aggregate": aggregate}).results
-        for domain in results["domains"]:
-            listed = [e["submission"] for e in domain["ranking"]]
-            members = sorted(
-                s for s, sub in results["submissions"].items() if sub["domain"] == domain["id"]
-            )
+        for domain in results.domains:
+            listed = [e.submission for e in domain.ranking]
+            members = sorted(s for s, sub in results.submissions.items() if sub.domain == domain.id)
             assert sorted(listed) == members  # each exactly once, none from elsewhere
-            ranks = [e["rank"] for e in domain["ranking"] if e["rank"] is not None]
+            ranks = [e.rank for e in domain.ranking if e.rank is not None]
             assert ranks == list(range(1, len(ranks) + 1))
 
 

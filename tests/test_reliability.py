@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from grantjury import messages
 from grantjury.reliability import (
     ICC_FORMS,
     icc,
@@ -330,27 +331,41 @@ def test_icc_unavailable_reason_counts_empty_cells() -> None:
     ratings = np.arange(120, dtype=float).reshape(12, 10) % 7
     empty = np.random.default_rng(7).choice(120, size=37, replace=False)
     ratings.flat[empty] = nan
-    reason = "not every juror scored every submission (37 of 120 cells empty)"
-    assert icc_unavailable_reason(ratings) == reason
+    reason = icc_unavailable_reason(ratings)
+    assert reason == {"code": "empty_cells", "empty": 37, "cells": 120}
+    assert messages.of(reason) == (
+        "not every juror scored every submission (37 of 120 cells empty)"
+    )
     assert icc(ratings) is None
 
 
 @pytest.mark.parametrize(
     ("ratings", "reason"),
     [
-        (np.array([[1.0, 2.0, 3.0]]), "fewer than 2 submissions"),
-        (np.empty((0, 3)), "fewer than 2 submissions"),
-        (np.array([[1.0], [2.0]]), "fewer than 2 jurors"),
-        (np.full((3, 2), 4.0), "every score is the same, so there is no variation to apportion"),
+        (np.array([[1.0, 2.0, 3.0]]), ("few_items", "fewer than 2 submissions")),
+        (np.empty((0, 3)), ("few_items", "fewer than 2 submissions")),
+        (np.array([[1.0], [2.0]]), ("few_raters", "fewer than 2 jurors")),
+        (
+            np.full((3, 2), 4.0),
+            ("no_variation", "every score is the same, so there is no variation to apportion"),
+        ),
         (
             np.array([[1.0, 2.0], [2.0, 1.0], [1.5, 1.5]]),
-            "the submissions' mean scores differ too little for every ICC form to be defined",
+            (
+                "degenerate",
+                "the submissions' mean scores differ too little for every ICC form to be defined",
+            ),
         ),
         (SHROUT_FLEISS_TABLE_2, None),
     ],
 )
-def test_icc_unavailable_reason(ratings: np.ndarray, reason: str | None) -> None:
-    assert icc_unavailable_reason(ratings) == reason
+def test_icc_unavailable_reason(ratings: np.ndarray, reason: tuple[str, str] | None) -> None:
+    found = icc_unavailable_reason(ratings)
+    if reason is None:
+        assert found is None
+    else:
+        assert found == {"code": reason[0]}
+        assert messages.of(found) == reason[1]
     assert (icc(ratings) is None) == (reason is not None)
 
 
@@ -433,7 +448,7 @@ def test_summary_of_incomplete_scores() -> None:
     assert summary == {
         "krippendorff_alpha_interval": round(krippendorff_alpha_interval(KRIPPENDORFF_2011_C), 6),
         "icc": None,
-        "icc_unavailable": "not every juror scored every submission (7 of 48 cells empty)",
+        "icc_unavailable": {"code": "empty_cells", "empty": 7, "cells": 48},
         "kendall_w": None,
         "n_items": 12,
         "n_raters": 4,

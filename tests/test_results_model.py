@@ -147,7 +147,16 @@ def _emitted_codes() -> dict[str, set[str]]:
 
 
 WHERE = {"line", "field", "found", "expected"}
-DERIVED = {"bound", "reason_part", "via_part", "of_places", "cause_text", "count", "groups_text"}
+DERIVED = {
+    "bound",
+    "reason_part",
+    "via_part",
+    "of_places",
+    "cause_text",
+    "count",
+    "groups_text",
+    "submission_noun",
+}
 
 
 def test_every_emitted_warning_code_has_a_sentence_with_its_parameters() -> None:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from grantjury.model import Rubric
 from grantjury.pipeline import load_competition, run
+from grantjury.results import DomainResults, KeyStep, ThresholdNotMet, TotalThresholdNotMet
 from tests.conftest import invoke, problems
 from tests.handmade import by_id, write_handmade
 
@@ -54,12 +55,12 @@ PROPOSALS = {
 }
 
 
-def horizon(root: Path, template: str, ids: list[str], winners: int = 1) -> dict[str, Any]:
+def horizon(root: Path, template: str, ids: list[str], winners: int = 1) -> DomainResults:
     scores = {s: [PROPOSALS[s]] * 3 for s in ids}
     # The competition's own chain is not the programme's: the rubric's must win.
     (domain,) = run(
         with_template(root, template, scores, winners, method={"tie_break": ["raw_mean"]})
-    ).results["domains"]
+    ).results.domains
     return domain
 
 
@@ -87,42 +88,45 @@ def test_horizon_templates_hold_the_award_criteria(
 
 def test_ria_thresholds_and_the_excellence_first_chain(tmp_path: Path) -> None:
     d = horizon(tmp_path / "c", "horizon-europe-ria.yaml", ["P1", "P2", "P5", "P6"])
-    assert d["tie_break"] == [
+    assert d.tie_break == [
         "criterion:excellence",
         "criterion:impact",
         "attribute:gender_balance=yes",
         "lot",
     ]
     entries = by_id(d)
-    assert entries["P5"]["ineligible_reasons"] == ["excellence: mean 2.50, needs at least 3"]
-    assert entries["P6"]["ineligible_reasons"] == ["sum of criterion means 9.50, needs at least 10"]
+    assert entries["P5"].ineligible_reasons == [
+        ThresholdNotMet(criterion="excellence", mean=2.5, threshold=3, direction="higher")
+    ]
+    assert entries["P6"].ineligible_reasons == [
+        TotalThresholdNotMet(total=9.5, threshold=10, direction="higher")
+    ]
     # P5's weighted total (12.5/3) ties P1 and P2; ineligible, it could not win anyway.
-    assert [e["submission"] for e in d["ranking"]] == ["P1", "P2", "P5", "P6"]
-    assert d["winners"] == ["P1"]
-    (tie,) = d["ties"]
-    assert tie["steps"][0] == {
-        "key": "criterion:excellence",
-        "values": {"P1": 4.5, "P2": 4.0, "P5": 2.5},
-    }
-    assert (tie["mattered"], tie["settled_by"]) == (True, "criterion:excellence")
+    assert [e.submission for e in d.ranking] == ["P1", "P2", "P5", "P6"]
+    assert d.winners == ["P1"]
+    (tie,) = d.ties
+    assert tie.steps[0] == KeyStep(
+        key="criterion:excellence", values={"P1": 4.5, "P2": 4.0, "P5": 2.5}
+    )
+    assert (tie.mattered, tie.settled_by) == (True, "criterion:excellence")
 
 
 def test_ia_weighs_impact_and_settles_ties_on_impact_first(tmp_path: Path) -> None:
     d = horizon(tmp_path / "c", "horizon-europe-ia.yaml", ["P1", "P2", "P3", "P4"])
-    assert [e["submission"] for e in d["ranking"]] == ["P4", "P3", "P2", "P1"]
-    assert by_id(d)["P4"]["score"] == pytest.approx(15 / 3.5, abs=1e-6)
-    assert d["winners"] == ["P4"]
-    (tie,) = d["ties"]
-    assert tie["submissions"] == ["P4", "P3"]
-    assert (tie["mattered"], tie["settled_by"]) == (True, "criterion:impact")
+    assert [e.submission for e in d.ranking] == ["P4", "P3", "P2", "P1"]
+    assert by_id(d)["P4"].score == pytest.approx(15 / 3.5, abs=1e-6)
+    assert d.winners == ["P4"]
+    (tie,) = d.ties
+    assert tie.submissions == ["P4", "P3"]
+    assert (tie.mattered, tie.settled_by) == (True, "criterion:impact")
 
 
 def test_ria_and_ia_order_the_same_scores_differently(tmp_path: Path) -> None:
     ria = horizon(tmp_path / "r", "horizon-europe-ria.yaml", ["P1", "P2", "P3", "P4"], 2)
     ia = horizon(tmp_path / "i", "horizon-europe-ia.yaml", ["P1", "P2", "P3", "P4"], 2)
-    assert [e["submission"] for e in ria["ranking"]] == ["P3", "P1", "P2", "P4"]
-    assert ria["ties"][0]["settled_by"] == "criterion:excellence"
-    assert [e["submission"] for e in ia["ranking"]] == ["P4", "P3", "P2", "P1"]
+    assert [e.submission for e in ria.ranking] == ["P3", "P1", "P2", "P4"]
+    assert ria.ties[0].settled_by == "criterion:excellence"
+    assert [e.submission for e in ia.ranking] == ["P4", "P3", "P2", "P1"]
 
 
 def test_nih_template_ranks_lower_scores_first(tmp_path: Path) -> None:
@@ -132,27 +136,22 @@ def test_nih_template_ranks_lower_scores_first(tmp_path: Path) -> None:
         "N3": [[6, 5, 7, 8, 4], [7, 6, 6, 7, 5]],  # mean 6.1
     }
     results = run(with_template(tmp_path / "c", "nih.yaml", scores)).results
-    (d,) = results["domains"]
-    assert d["direction"] == "lower"
-    assert [e["submission"] for e in d["ranking"]] == ["N1", "N2", "N3"]
-    assert [e["score"] for e in d["ranking"]] == [1.8, 3.3, 6.1]
-    assert d["winners"] == ["N1"]
-    rubric = results["rubrics"]["d"]
-    assert [c["id"] for c in rubric["criteria"]] == NIH
-    for criterion in rubric["criteria"]:
-        assert criterion["weight"] == 1.0 and criterion["threshold"] is None
-        assert criterion["scale"] == {
-            "min": 1.0,
-            "max": 9.0,
-            "step": 1.0,
-            "direction": "lower",
-            "labels": criterion["scale"]["labels"],
-        }
-        labels = criterion["scale"]["labels"]
-        assert len(labels) == 9
-        assert labels["1.0"]["en"] == "Exceptional" and labels["9.0"]["en"] == "Poor"
+    (d,) = results.domains
+    assert d.direction == "lower"
+    assert [e.submission for e in d.ranking] == ["N1", "N2", "N3"]
+    assert [e.score for e in d.ranking] == [1.8, 3.3, 6.1]
+    assert d.winners == ["N1"]
+    rubric = results.rubrics["d"]
+    assert [c.id for c in rubric.criteria] == NIH
+    for criterion in rubric.criteria:
+        assert criterion.weight == 1.0 and criterion.threshold is None
+        scale = criterion.scale
+        assert (scale.min, scale.max, scale.step, scale.direction) == (1.0, 9.0, 1.0, "lower")
+        labels = scale.labels
+        assert labels is not None and len(labels) == 9
+        assert labels[1.0]["en"] == "Exceptional" and labels[9.0]["en"] == "Poor"
     # No chain of its own: the competition's applies.
-    assert d["tie_break"] == ["raw_mean", "lot"]
+    assert d.tie_break == ["raw_mean", "lot"]
 
 
 def test_nih_scores_off_the_scale_are_refused(tmp_path: Path) -> None:

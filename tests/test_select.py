@@ -6,9 +6,24 @@ from pathlib import Path
 
 import pytest
 
+from grantjury import messages
 from grantjury.model import Domain, Selection
 from grantjury.pipeline import run
 from grantjury.ranking import derived_rng
+from grantjury.results import (
+    AboveLotteryBand,
+    BudgetRecord,
+    DomainFull,
+    DomainMinimum,
+    DrawnByLot,
+    DrawnOverBudget,
+    NotEligible,
+    NotSelected,
+    OverallPlace,
+    OverBudget,
+    PlaceInDomain,
+    ReservePosition,
+)
 from grantjury.select import Entry, select
 from tests.handmade import by_id, write_handmade
 
@@ -38,24 +53,24 @@ def test_exactly_n_winners_per_domain_in_rank_order() -> None:
     outcome = select(rankings, (domain("x", 2), domain("y", 1)), Selection(), seed=1)
     assert outcome.winners == {"x": ["X1", "X2"], "y": ["Y1"]}
     assert outcome.decisions == {
-        "X1": "place 1 of 2 in the domain",
-        "X2": "place 2 of 2 in the domain",
-        "X3": "not selected",
-        "Y1": "place 1 of 1 in the domain",
-        "Y2": "not selected",
+        "X1": PlaceInDomain(place=1, places=2),
+        "X2": PlaceInDomain(place=2, places=2),
+        "X3": NotSelected(),
+        "Y1": PlaceInDomain(place=1, places=1),
+        "Y2": NotSelected(),
     }
 
 
 def test_the_sample_names_three_winners_in_each_of_its_three_domains() -> None:
     results = run(SAMPLE, {"replicates": 0}).results
-    assert {d["id"]: len(d["winners"]) for d in results["domains"]} == {
+    assert {d.id: len(d.winners) for d in results.domains} == {
         "cultural": 3,
         "sports": 3,
         "social": 3,
     }
-    for d in results["domains"]:
-        eligible = [e["submission"] for e in d["ranking"] if e["eligible"]]
-        assert d["winners"] == eligible[:3]
+    for d in results.domains:
+        eligible = [e.submission for e in d.ranking if e.eligible]
+        assert d.winners == eligible[:3]
 
 
 def test_an_ineligible_submission_is_skipped_and_never_selected() -> None:
@@ -63,7 +78,7 @@ def test_an_ineligible_submission_is_skipped_and_never_selected() -> None:
     outcome = select(rankings, (domain("x", 1),), Selection(reserve=5), seed=1)
     assert outcome.winners == {"x": ["X2"]}
     assert outcome.reserve == {"x": ["X3"]}
-    assert outcome.decisions["X1"] == "not eligible"
+    assert outcome.decisions["X1"] == NotEligible()
 
 
 # --- budgets -------------------------------------------------------------------------------
@@ -76,10 +91,8 @@ def test_domain_budget_stops_at_the_first_project_that_does_not_fit() -> None:
     assert outcome.winners == {"x": ["A"]}
     assert outcome.funded == {"A": 60_000}
     assert outcome.budgets == {"x": {"envelope": 100_000, "committed": 60_000, "left": 40_000}}
-    assert (
-        outcome.decisions["B"] == "does not fit the remaining envelope (40000 left, 50000 needed)"
-    )
-    assert outcome.decisions["C"] == "not selected"
+    assert outcome.decisions["B"] == OverBudget(left=40_000, needed=50_000)
+    assert outcome.decisions["C"] == NotSelected()
 
 
 def test_domain_budget_with_skip_tries_the_next_project() -> None:
@@ -89,10 +102,8 @@ def test_domain_budget_with_skip_tries_the_next_project() -> None:
     assert outcome.winners == {"x": ["A", "C"]}
     assert outcome.funded == {"A": 60_000, "C": 30_000}
     assert outcome.budgets["x"] == {"envelope": 100_000, "committed": 90_000, "left": 10_000}
-    assert (
-        outcome.decisions["B"] == "does not fit the remaining envelope (40000 left, 50000 needed)"
-    )
-    assert outcome.decisions["C"] == "place 2 of 5 in the domain"
+    assert outcome.decisions["B"] == OverBudget(left=40_000, needed=50_000)
+    assert outcome.decisions["C"] == PlaceInDomain(place=2, places=5)
 
 
 @pytest.mark.parametrize("rule", ["stop", "skip"])
@@ -128,13 +139,13 @@ def test_overall_minimum_per_domain_then_the_best_remaining_within_each_maximum(
     outcome = select(rankings, domains, Selection(mode="overall", total_winners=4), seed=1)
     assert outcome.winners == {"x": ["X1", "X2"], "y": ["Y1"], "z": ["Z1"]}
     assert outcome.decisions == {
-        "X1": "among the 1 places guaranteed to domain x",
-        "Y1": "among the 1 places guaranteed to domain y",
-        "Z1": "overall place 3 of 4",
-        "Z2": "domain z already has its maximum",
-        "X2": "overall place 4 of 4",
-        "X3": "not selected",
-        "Y2": "not selected",
+        "X1": DomainMinimum(minimum=1, domain="x"),
+        "Y1": DomainMinimum(minimum=1, domain="y"),
+        "Z1": OverallPlace(place=3, places=4),
+        "Z2": DomainFull(domain="z"),
+        "X2": OverallPlace(place=4, places=4),
+        "X3": NotSelected(),
+        "Y2": NotSelected(),
     }
 
 
@@ -169,7 +180,7 @@ def test_overall_budget(rule: str, winners: dict, committed: float) -> None:
     assert outcome.budgets == {
         "overall": {"envelope": 100, "committed": committed, "left": 100 - committed}
     }
-    assert outcome.decisions["X2"] == "does not fit the remaining envelope (30 left, 50 needed)"
+    assert outcome.decisions["X2"] == OverBudget(left=30, needed=50)
 
 
 # --- reserve lists -------------------------------------------------------------------------
@@ -183,10 +194,10 @@ def test_reserve_lists_follow_the_ranking_with_a_length_per_domain_or_default() 
     domains = (domain("x", 1), domain("y", 1, reserve=1))
     outcome = select(rankings, domains, Selection(reserve=2), seed=1)
     assert outcome.reserve == {"x": ["X2", "X4"], "y": ["Y2"]}
-    assert outcome.decisions["X2"] == "reserve list, position 1"
-    assert outcome.decisions["X4"] == "reserve list, position 2"
-    assert outcome.decisions["X5"] == "not selected"
-    assert outcome.decisions["Y3"] == "not selected"
+    assert outcome.decisions["X2"] == ReservePosition(position=1)
+    assert outcome.decisions["X4"] == ReservePosition(position=2)
+    assert outcome.decisions["X5"] == NotSelected()
+    assert outcome.decisions["Y3"] == NotSelected()
 
 
 # --- lottery (partial randomisation) -------------------------------------------------------
@@ -216,8 +227,8 @@ def test_lottery_funds_above_the_band_and_draws_the_places_left_inside_it() -> N
         "not_drawn": order[1:],
     }
     assert outcome.winners["d"] == ["A", order[0]]
-    assert outcome.decisions["A"] == "place 1 of 2: above the lottery band"
-    assert outcome.decisions[order[0]] == "drawn by lot inside the band around the funding line"
+    assert outcome.decisions["A"] == AboveLotteryBand(place=1, places=2)
+    assert outcome.decisions[order[0]] == DrawnByLot()
     assert outcome.reserve["d"] == [*order[1:], "E"]
 
 
@@ -248,7 +259,7 @@ def test_interval_band_keeps_a_winner_whose_interval_does_not_reach_the_line() -
     record = outcome.lotteries["d"]
     assert record["members"] == ["B", "D"] and record["places_drawn"] == 1
     assert outcome.winners["d"] == [s for s in "ABCD" if s in {"A", "C", *record["drawn"]}]
-    assert outcome.decisions["C"] == "place 2 of 3: above the lottery band"
+    assert outcome.decisions["C"] == AboveLotteryBand(place=2, places=3)
 
 
 def test_a_lottery_never_breaks_the_domains_budget() -> None:
@@ -273,7 +284,7 @@ def test_a_lottery_never_breaks_the_domains_budget() -> None:
         assert outcome.winners["d"] == ["A", *record["drawn"]]
         assert outcome.budgets["d"]["committed"] == sum(outcome.funded.values())
         if record["order"][0] == "C":
-            assert outcome.decisions["C"] == "drawn by lot, but does not fit the remaining envelope"
+            assert outcome.decisions["C"] == DrawnOverBudget()
             assert record["drawn"] == record["order"][1:2]
     assert first_drawn == {"B", "C", "D"}
 
@@ -302,17 +313,22 @@ def test_every_ranked_submission_has_a_decision_in_the_results(tmp_path: Path) -
         },
         selection={"reserve": 2},
     )
-    (d,) = run(root).results["domains"]
-    assert {e["submission"]: e["decision"] for e in d["ranking"]} == {
-        "P1": "place 1 of 1 in the domain",
-        "P2": "reserve list, position 1",
-        "P3": "not eligible",
-        "P4": "reserve list, position 2",
-        "P5": "not selected",
+    (d,) = run(root).results.domains
+    assert {e.submission: e.decision for e in d.ranking} == {
+        "P1": PlaceInDomain(place=1, places=1),
+        "P2": ReservePosition(position=1),
+        "P3": NotEligible(),
+        "P4": ReservePosition(position=2),
+        "P5": NotSelected(),
     }
-    assert d["reserve"] == ["P2", "P4"]
-    assert d["budget"] == {"envelope": 100.0, "committed": 60.0, "left": 40.0}
-    assert by_id(d)["P1"]["funded"] == 60.0 and by_id(d)["P2"]["funded"] is None
+    assert d.reserve == ["P2", "P4"]
+    assert d.budget == BudgetRecord(envelope=100.0, committed=60.0, left=40.0)
+    assert by_id(d)["P1"].funded == 60.0 and by_id(d)["P2"].funded is None
+    assert [messages.of(by_id(d)[s].decision) for s in ("P1", "P2", "P3")] == [
+        "place 1 of 1 in the domain",
+        "reserve list, position 1",
+        "not eligible",
+    ]
 
 
 def test_interval_lottery_draws_among_submissions_whose_rank_interval_straddles_the_line(
@@ -334,10 +350,13 @@ def test_interval_lottery_draws_among_submissions_whose_rank_interval_straddles_
         method={"replicates": 300, "seed": 9},
         selection={"lottery": {"band": "interval"}},
     )
-    (d,) = run(root).results["domains"]
+    (d,) = run(root).results.domains
     straddling = sorted(
-        e["submission"] for e in d["ranking"] if e["rank_interval"][0] <= 2 < e["rank_interval"][1]
+        e.submission
+        for e in d.ranking
+        if e.rank_interval is not None and e.rank_interval[0] <= 2 < e.rank_interval[1]
     )
-    assert d["lottery"]["members"] == straddling == ["T2", "T3", "T4"]
-    assert d["lottery"]["places_drawn"] == 1
-    assert d["winners"][0] == "T1" and d["winners"][1] in straddling
+    assert d.lottery is not None
+    assert d.lottery.members == straddling == ["T2", "T3", "T4"]
+    assert d.lottery.places_drawn == 1
+    assert d.winners[0] == "T1" and d.winners[1] in straddling

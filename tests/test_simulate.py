@@ -50,7 +50,7 @@ def test_simulated_competition_validates_and_ranks(small: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith("valid — 30 submissions, 8 jurors, 450 score rows, 2 domains\n")
     ranked = run(small, {"calibration": "additive", "replicates": 0}).results
-    assert [len(d["winners"]) for d in ranked["domains"]] == [2, 2]
+    assert [len(d.winners) for d in ranked.domains] == [2, 2]
 
 
 def test_cli_summary_line(small: Path, tmp_path: Path) -> None:

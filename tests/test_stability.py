@@ -3,7 +3,6 @@ selection that must hold for every competition."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 from grantjury.calibrate import calibrate
 from grantjury.pipeline import run
 from grantjury.report import results_json
+from grantjury.results import WINNING_DECISIONS, load_results
 from grantjury.stability import (
     DomainInput,
     _replicate,
@@ -59,45 +59,48 @@ def test_the_same_seed_gives_byte_identical_results(tmp_path: Path) -> None:
 def test_another_seed_draws_other_replicates(tmp_path: Path) -> None:
     one = run(spread(tmp_path / "a", seed=1)).results
     two = run(spread(tmp_path / "b", seed=2)).results
-    assert (one["stability"]["seed"], two["stability"]["seed"]) == (1, 2)
-    p_one = {e["submission"]: e["p_selected"] for e in one["domains"][0]["ranking"]}
-    p_two = {e["submission"]: e["p_selected"] for e in two["domains"][0]["ranking"]}
+    assert one.stability is not None and two.stability is not None
+    assert (one.stability.seed, two.stability.seed) == (1, 2)
+    p_one = {e.submission: e.p_selected for e in one.domains[0].ranking}
+    p_two = {e.submission: e.p_selected for e in two.domains[0].ranking}
     assert p_one != p_two
     assert p_one["R"] == p_two["R"] == 1.0
 
 
 def test_p_selected_is_certain_for_a_runaway_and_nil_for_a_clear_loser(tmp_path: Path) -> None:
     results = run(spread(tmp_path / "c")).results
-    assert results["stability"]["replicates"] == 1000
-    entries = by_id(results["domains"][0])
-    assert all(0 <= e["p_selected"] <= 1 for e in entries.values())
-    assert entries["R"]["p_selected"] == 1.0
-    assert entries["L"]["p_selected"] == 0.0
+    assert results.stability is not None and results.stability.replicates == 1000
+    entries = by_id(results.domains[0])
+    p_selected = [e.p_selected for e in entries.values()]
+    assert all(p is not None and 0 <= p <= 1 for p in p_selected)
+    assert entries["R"].p_selected == 1.0
+    assert entries["L"].p_selected == 0.0
     # Two places: the probabilities of being selected add up to two in every replicate.
-    assert sum(e["p_selected"] for e in entries.values()) == pytest.approx(2.0)
+    assert sum(p or 0.0 for p in p_selected) == pytest.approx(2.0)
 
 
 def test_rank_intervals_contain_the_point_rank_for_clear_cases(tmp_path: Path) -> None:
-    (d,) = run(spread(tmp_path / "c")).results["domains"]
+    (d,) = run(spread(tmp_path / "c")).results.domains
     entries = by_id(d)
-    assert (entries["R"]["rank"], entries["R"]["rank_interval"]) == (1, [1, 1])
-    assert (entries["L"]["rank"], entries["L"]["rank_interval"]) == (6, [6, 6])
-    for entry in d["ranking"]:
-        low, high = entry["rank_interval"]
+    assert (entries["R"].rank, entries["R"].rank_interval) == (1, (1, 1))
+    assert (entries["L"].rank, entries["L"].rank_interval) == (6, (6, 6))
+    for entry in d.ranking:
+        assert entry.rank_interval is not None
+        low, high = entry.rank_interval
         assert 1 <= low <= high <= 6
-    assert set(d["too_close"]) <= {"M1", "M2", "M3", "M4"} and d["too_close"]
+    assert set(d.too_close) <= {"M1", "M2", "M3", "M4"} and d.too_close
 
 
 def test_replicates_zero_turns_stability_off(tmp_path: Path) -> None:
     root = spread(tmp_path / "c")
     result = invoke("rank", root, "--out", tmp_path / "out", "--replicates", "0")
     assert result.exit_code == 0, result.stderr
-    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
-    assert results["stability"] is None
-    assert results["options"]["replicates"] == 0
-    (d,) = results["domains"]
-    assert d["too_close"] == []
-    assert {(e["p_selected"], e["rank_interval"]) for e in d["ranking"]} == {(None, None)}
+    results = load_results(tmp_path / "out")
+    assert results.stability is None
+    assert results.options.replicates == 0
+    (d,) = results.domains
+    assert d.too_close == []
+    assert {(e.p_selected, e.rank_interval) for e in d.ranking} == {(None, None)}
 
 
 def test_weighted_means_and_explicit_replicates_agree_for_zscore() -> None:
@@ -178,39 +181,41 @@ def test_selection_keeps_quotas_budgets_and_gates(seed: int, rules: dict[str, An
         write_competition(root, seed, full_panels=True)
         with_rules(root, seed, rules)
         results = run(root).results
-    spec = {d["id"]: d for d in results["domains"]}
-    selection = results["selection"]
+    selection = results.selection
     all_winners = []
     funded_total = 0.0
-    for d in results["domains"]:
+    for d in results.domains:
         entries = by_id(d)
-        members = sorted(s for s, sub in results["submissions"].items() if sub["domain"] == d["id"])
-        assert sorted(e["submission"] for e in d["ranking"]) == members
-        assert len(d["winners"]) <= spec[d["id"]]["winners_wanted"]
-        for sub in d["winners"] + d["reserve"]:
-            assert entries[sub]["eligible"], f"{sub} is not eligible"
-        assert not set(d["winners"]) & set(d["reserve"])
-        for entry in d["ranking"]:
-            if not entry["eligible"]:
-                assert not entry["winner"] and entry["p_selected"] == 0.0
-            assert entry["decision"]
-        funded = [entries[s]["funded"] for s in d["winners"]]
+        members = sorted(s for s, sub in results.submissions.items() if sub.domain == d.id)
+        assert sorted(e.submission for e in d.ranking) == members
+        assert len(d.winners) <= d.winners_wanted
+        for sub in d.winners + d.reserve:
+            assert entries[sub].eligible, f"{sub} is not eligible"
+        assert not set(d.winners) & set(d.reserve)
+        for entry in d.ranking:
+            if not entry.eligible:
+                assert not entry.winner and entry.p_selected == 0.0
+            # The decision's code says whether it wins.
+            assert (entry.decision.code in WINNING_DECISIONS) == entry.winner, entry
+        funded = [entries[s].funded for s in d.winners]
         assert all(f is not None for f in funded)
-        if selection["cap"]:
-            assert max(funded, default=0) <= selection["cap"]
-        if d["budget"] is not None:
-            assert sum(funded) <= d["budget"]["envelope"] + 1e-6
-        funded_total += sum(funded)
-        all_winners += d["winners"]
-        if selection["mode"] == "overall" and selection["budget"] is None:
-            eligible = sum(1 for e in d["ranking"] if e["eligible"] and e["rank"] is not None)
-            assert len(d["winners"]) >= min(rules["minimum"], eligible)
-    if selection["mode"] == "overall":
+        amounts = [f for f in funded if f is not None]
+        if selection.cap:
+            assert max(amounts, default=0) <= selection.cap
+        if d.budget is not None and d.budget.envelope is not None:
+            assert sum(amounts) <= d.budget.envelope + 1e-6
+        funded_total += sum(amounts)
+        all_winners += d.winners
+        if selection.mode == "overall" and selection.budget is None:
+            eligible = sum(1 for e in d.ranking if e.eligible and e.rank is not None)
+            assert len(d.winners) >= min(rules["minimum"], eligible)
+    if selection.mode == "overall":
+        assert selection.total_winners is not None
         assert len(all_winners) <= max(
-            selection["total_winners"], rules["minimum"] * len(results["domains"])
+            selection.total_winners, rules["minimum"] * len(results.domains)
         )
-        if selection["budget"] is not None:
-            assert funded_total <= selection["budget"] + 1e-6
+        if selection.budget is not None:
+            assert funded_total <= selection.budget + 1e-6
 
 
 def test_interval_band_ignores_an_ineligible_submission_above_the_line(tmp_path: Path) -> None:
@@ -226,9 +231,9 @@ def test_interval_band_ignores_an_ineligible_submission_above_the_line(tmp_path:
         method={"calibration": "zscore", "seed": 1, "replicates": 300},
         selection={"lottery": {"band": "interval"}},
     )
-    (d,) = run(root).results["domains"]
-    assert d["winners"][0] == "R"
-    assert d["lottery"] is not None and set(d["lottery"]["members"]) <= {"M1", "M2", "M3", "M4"}
+    (d,) = run(root).results.domains
+    assert d.winners[0] == "R"
+    assert d.lottery is not None and set(d.lottery.members) <= {"M1", "M2", "M3", "M4"}
 
 
 def test_the_band_holds_the_eligible_submissions_whose_rank_interval_straddles_the_line() -> None:

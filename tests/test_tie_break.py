@@ -8,6 +8,7 @@ from typing import Any
 
 from grantjury.pipeline import run
 from grantjury.ranking import Candidate, rank_domain
+from grantjury.results import DomainResults, KeyStep, LotStep, Tie, TieBreakUsed
 from tests.handmade import by_id, write_handmade
 
 HALF_POINTS = {"min": 0, "max": 5, "step": 0.5}
@@ -27,7 +28,7 @@ def tied(
     winners: int = 1,
     reserve: int = 0,
     calibration: str = "raw",
-) -> dict[str, Any]:
+) -> DomainResults:
     """H1 and H2 tie at 25/6 (H1 stronger on excellence, H2 on impact); H3 is last."""
     write_handmade(
         root,
@@ -42,43 +43,42 @@ def tied(
         method={"tie_break": chain, "calibration": calibration},
         selection={"reserve": reserve},
     )
-    (domain,) = run(root).results["domains"]
+    (domain,) = run(root).results.domains
     return domain
 
 
 def test_horizon_chain_puts_excellence_first(tmp_path: Path) -> None:
     d = tied(tmp_path / "c", RIA)
-    assert d["winners"] == ["H1"]
-    assert d["ties"] == [
-        {
-            "submissions": ["H1", "H2"],
-            "score": 4.166667,
-            "ranks": [1, 2],
-            "steps": [{"key": "criterion:excellence", "values": {"H1": 4.75, "H2": 4.0}}],
-            "separated_by": ["criterion:excellence"],
-            "mattered": True,
-            "settled_by": "criterion:excellence",
-        }
+    assert d.winners == ["H1"]
+    assert d.ties == [
+        Tie(
+            submissions=["H1", "H2"],
+            score=4.166667,
+            ranks=(1, 2),
+            steps=[KeyStep(key="criterion:excellence", values={"H1": 4.75, "H2": 4.0})],
+            separated_by=["criterion:excellence"],
+            mattered=True,
+            settled_by="criterion:excellence",
+        )
     ]
-    assert by_id(d)["H1"]["tie_break"] == {"key": "criterion:excellence", "group": ["H1", "H2"]}
+    assert by_id(d)["H1"].tie_break == TieBreakUsed(key="criterion:excellence", group=["H1", "H2"])
 
 
 def test_innovation_actions_chain_puts_impact_first(tmp_path: Path) -> None:
     d = tied(tmp_path / "c", IA)
-    assert [e["submission"] for e in d["ranking"]] == ["H2", "H1", "H3"]
-    assert d["ties"][0]["settled_by"] == "criterion:impact"
-    assert d["ties"][0]["steps"] == [{"key": "criterion:impact", "values": {"H2": 4.75, "H1": 4.0}}]
+    assert [e.submission for e in d.ranking] == ["H2", "H1", "H3"]
+    assert d.ties[0].settled_by == "criterion:impact"
+    assert d.ties[0].steps == [KeyStep(key="criterion:impact", values={"H2": 4.75, "H1": 4.0})]
 
 
 def test_criterion_keys_compare_calibrated_criterion_means(tmp_path: Path) -> None:
     d = tied(tmp_path / "c", RIA, calibration="zscore")
     entries = by_id(d)
-    (step,) = d["ties"][0]["steps"]
-    assert step["values"] == {
-        s: entries[s]["calibrated_criteria"]["excellence"] for s in ("H1", "H2")
-    }
-    assert step["values"]["H1"] != entries["H1"]["criteria"]["excellence"]
-    assert d["winners"] == ["H1"]
+    (step,) = d.ties[0].steps
+    assert isinstance(step, KeyStep)
+    assert step.values == {s: entries[s].calibrated_criteria["excellence"] for s in ("H1", "H2")}
+    assert step.values["H1"] != entries["H1"].criteria["excellence"]
+    assert d.winners == ["H1"]
 
 
 def test_requested_amount_lower_first(tmp_path: Path) -> None:
@@ -86,11 +86,11 @@ def test_requested_amount_lower_first(tmp_path: Path) -> None:
     d = tied(
         tmp_path / "c", chain, h1={"requested_amount": 30_000}, h2={"requested_amount": 20_000}
     )
-    assert d["winners"] == ["H2"]
-    assert d["ties"][0]["steps"] == [
-        {"key": "requested_amount:lower", "values": {"H2": 20_000.0, "H1": 30_000.0}}
+    assert d.winners == ["H2"]
+    assert d.ties[0].steps == [
+        KeyStep(key="requested_amount:lower", values={"H2": 20_000.0, "H1": 30_000.0})
     ]
-    assert d["ties"][0]["settled_by"] == "requested_amount:lower"
+    assert d.ties[0].settled_by == "requested_amount:lower"
 
 
 def test_attribute_with_a_target_value(tmp_path: Path) -> None:
@@ -101,11 +101,12 @@ def test_attribute_with_a_target_value(tmp_path: Path) -> None:
         h1={"attributes": {"women_led": "no"}},
         h2={"attributes": {"women_led": "yes"}},
     )
-    assert d["winners"] == ["H2"]
-    assert d["ties"][0]["steps"] == [
-        {"key": "attribute:women_led=yes", "values": {"H2": "yes", "H1": "no"}}
+    assert d.winners == ["H2"]
+    assert d.ties[0].steps == [
+        KeyStep(key="attribute:women_led=yes", values={"H2": "yes", "H1": "no"})
     ]
-    assert by_id(d)["H2"]["tie_break"]["key"] == "attribute:women_led=yes"
+    tie_break = by_id(d)["H2"].tie_break
+    assert tie_break is not None and tie_break.key == "attribute:women_led=yes"
 
 
 def test_attribute_target_matches_an_unquoted_yaml_yes(tmp_path: Path) -> None:
@@ -114,8 +115,8 @@ def test_attribute_target_matches_an_unquoted_yaml_yes(tmp_path: Path) -> None:
     for sub, value in (("H1", "no"), ("H2", "yes")):
         with open(root / "submissions" / f"{sub}.yaml", "a", encoding="utf-8") as handle:
             handle.write(f"attributes:\n  women_led: {value}\n")
-    (tie,) = run(root).results["domains"][0]["ties"]
-    assert tie["settled_by"] == "attribute:women_led=yes"
+    (tie,) = run(root).results.domains[0].ties
+    assert tie.settled_by == "attribute:women_led=yes"
 
 
 def test_attribute_with_a_direction_and_a_missing_value_last(tmp_path: Path) -> None:
@@ -125,13 +126,13 @@ def test_attribute_with_a_direction_and_a_missing_value_last(tmp_path: Path) -> 
         h1={"attributes": {"previous_grants": 2}},
         h2={"attributes": {"previous_grants": 0}},
     )
-    assert d["winners"] == ["H2"]
+    assert d.winners == ["H2"]
     d = tied(
         tmp_path / "e", ["attribute:founded:higher", "lot"], h2={"attributes": {"founded": 2001}}
     )
-    assert d["winners"] == ["H2"]
-    assert d["ties"][0]["steps"] == [
-        {"key": "attribute:founded:higher", "values": {"H2": 2001.0, "H1": None}}
+    assert d.winners == ["H2"]
+    assert d.ties[0].steps == [
+        KeyStep(key="attribute:founded:higher", values={"H2": 2001.0, "H1": None})
     ]
 
 
@@ -152,18 +153,19 @@ def test_attributes_from_csv_columns(tmp_path: Path) -> None:
     spec.write_text(
         spec.read_text().replace("submissions: submissions", "submissions: submissions.csv")
     )
-    assert run(root).results["domains"][0]["winners"] == ["H2"]
+    assert run(root).results.domains[0].winners == ["H2"]
 
 
 def test_a_lot_settles_what_the_chain_cannot_and_is_recorded(tmp_path: Path) -> None:
     d = tied(tmp_path / "c", ["n_jurors", "lot"])
-    (tie,) = d["ties"]
-    assert [s["key"] for s in tie["steps"]] == ["n_jurors", "lot"]
-    lot = tie["steps"][1]
-    assert lot["candidates"] == ["H1", "H2"] and lot["seed"] == 1
-    assert lot["purpose"] == ["lot", "d", 1]
-    assert lot["order"] == d["winners"] + [s for s in ("H1", "H2") if s not in d["winners"]]
-    assert tie["settled_by"] == "lot" and tie["separated_by"] == ["lot"]
+    (tie,) = d.ties
+    assert [s.key for s in tie.steps] == ["n_jurors", "lot"]
+    lot = tie.steps[1]
+    assert isinstance(lot, LotStep)
+    assert lot.candidates == ["H1", "H2"] and lot.seed == 1
+    assert lot.purpose == ["lot", "d", 1]
+    assert lot.order == d.winners + [s for s in ("H1", "H2") if s not in d.winners]
+    assert tie.settled_by == "lot" and tie.separated_by == ["lot"]
 
 
 def test_a_tie_below_the_line_does_not_matter(tmp_path: Path) -> None:
@@ -180,30 +182,30 @@ def test_a_tie_below_the_line_does_not_matter(tmp_path: Path) -> None:
         },
         method={"tie_break": RIA},
     )
-    (d,) = run(root).results["domains"]
-    assert d["ties"][0]["ranks"] == [2, 3]
-    assert d["ties"][0]["mattered"] is False and d["ties"][0]["settled_by"] is None
+    (d,) = run(root).results.domains
+    assert d.ties[0].ranks == (2, 3)
+    assert d.ties[0].mattered is False and d.ties[0].settled_by is None
 
 
 def test_a_tie_across_the_reserve_line_matters(tmp_path: Path) -> None:
     d = tied(tmp_path / "c", RIA, winners=0, reserve=1)
-    assert d["reserve"] == ["H1"]
-    assert d["ties"][0]["mattered"] is True
-    assert d["ties"][0]["settled_by"] == "criterion:excellence"
+    assert d.reserve == ["H1"]
+    assert d.ties[0].mattered is True
+    assert d.ties[0].settled_by == "criterion:excellence"
 
 
 def test_a_tie_with_an_ineligible_submission_does_not_matter(tmp_path: Path) -> None:
     d = tied(tmp_path / "c", IA, h2={"eligible": False, "reason": "late"})
-    assert [e["submission"] for e in d["ranking"]] == ["H2", "H1", "H3"]
-    assert d["winners"] == ["H1"]
-    assert d["ties"][0]["mattered"] is False
+    assert [e.submission for e in d.ranking] == ["H2", "H1", "H3"]
+    assert d.winners == ["H1"]
+    assert d.ties[0].mattered is False
 
 
 def test_a_tie_between_the_last_winner_and_the_first_reserve_matters(tmp_path: Path) -> None:
     d = tied(tmp_path / "c", RIA, winners=1, reserve=1)
-    assert (d["winners"], d["reserve"]) == (["H1"], ["H2"])
-    assert d["ties"][0]["mattered"] is True
-    assert d["ties"][0]["settled_by"] == "criterion:excellence"
+    assert (d.winners, d.reserve) == (["H1"], ["H2"])
+    assert d.ties[0].mattered is True
+    assert d.ties[0].settled_by == "criterion:excellence"
 
 
 def test_each_pair_of_neighbours_in_a_tie_records_the_key_between_them() -> None:
