@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import traceback
@@ -94,15 +95,26 @@ class GrantjuryGroup(click.Group):
             error.exit_code = getattr(exc, "exit_code", 1)
             raise error from None
         except Exception as exc:
-            log = Path(tempfile.gettempdir()) / "grantjury-crash.log"
-            try:
-                log.write_text(traceback.format_exc(), encoding="utf-8")
-                where = f" (details in {log})"
-            except OSError:
-                where = ""
+            where = _crash_log(traceback.format_exc())
             raise InternalError(
                 f"{type(exc).__name__}: {exc}{where}. This is a bug in grantjury; please report it."
             ) from None
+
+
+def _crash_log(details: str) -> str:
+    """Write a traceback to a new file of its own and say where it is.
+
+    ``mkstemp`` creates the file with ``O_CREAT | O_EXCL`` and mode 0600 under a random name,
+    so it never follows a link planted in a shared temporary folder, never overwrites
+    another user's log and is readable only by its owner.
+    """
+    try:
+        handle, name = tempfile.mkstemp(prefix="grantjury-crash-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8") as log:
+            log.write(details)
+    except OSError:
+        return ""
+    return f" (details in {name})"
 
 
 @click.group(cls=GrantjuryGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -407,3 +407,32 @@ def test_large_scores_file_with_one_bad_row_at_the_end(tmp_path) -> None:
     )
     peak = int(process.stdout.decode().split()[-1]) * 1024  # VmHWM is in kB
     assert peak < 4 * size, f"peak memory {peak / 2**20:.0f} MB for a {size / 2**20:.0f} MB file"
+
+
+# --- The crash log ------------------------------------------------------------------------------
+
+
+def test_a_crash_log_is_a_new_private_file_never_a_shared_path(mini, tmp_path, monkeypatch) -> None:
+    import re
+    import stat
+    import tempfile
+
+    from grantjury import api
+
+    def broken(path):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "validate", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    planted = tmp_path / "grantjury-crash.log"  # a link an attacker left in the shared folder
+    planted.symlink_to(tmp_path / "victim")
+    result = invoke("validate", mini.root)
+    assert result.exit_code == 70, result.output
+    match = re.search(r"details in (\S+)\)", result.stderr)
+    assert match, result.stderr
+    log = Path(match.group(1))
+    assert log.parent == tmp_path and log.name.startswith("grantjury-crash-")
+    assert log.name.endswith(".log") and not log.is_symlink()
+    assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert not (tmp_path / "victim").exists()
