@@ -65,6 +65,33 @@ class _Guarded(Composer):
         finally:
             self._depth = depth - 1
 
+    def compose_mapping_node(self, anchor: Any) -> Any:  # type: ignore[override]
+        """A mapping whose keys are all different: YAML would keep the last of two equal
+        keys and drop the first without a word (a juror's second ``affiliations: []`` would
+        erase their conflicts)."""
+        node = super().compose_mapping_node(anchor)
+        first: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = (key_node.tag, key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                where = (
+                    f"twice on line {line}"
+                    if first[key] == line
+                    else f"twice, on line {first[key]} and on line {line}"
+                )
+                raise yaml.MarkedYAMLError(
+                    None,
+                    None,
+                    f"the key {key_node.value!r} is given {where} "
+                    "(YAML would silently keep only the last one); keep one",
+                    key_node.start_mark,
+                )
+            first[key] = line
+        return node
+
 
 class _LineLoader(_Guarded, yaml.SafeLoader):
     """Safe loader that refuses aliases and deep nesting (pure Python: its messages are the

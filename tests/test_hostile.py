@@ -184,6 +184,38 @@ def test_deeply_nested_yaml_is_refused(mini, tmp_path, text: str, line: int) -> 
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        (
+            "jurors.yaml",
+            "  affiliations: [A3]\n",
+            "  affiliations: [A3]\n  affiliations: []\n",
+            "jurors.yaml, line 4: invalid YAML: the key 'affiliations' is given twice, on line "
+            "3 and on line 4 (YAML would silently keep only the last one); keep one",
+        ),
+        (
+            "submissions/C1.yaml",
+            "requested_amount: 10000",
+            "requested_amount: 10000\nid: C9",
+            "submissions/C1.yaml, line 8: invalid YAML: the key 'id' is given twice, on line "
+            "1 and on line 8 (YAML would silently keep only the last one); keep one",
+        ),
+        (
+            "rubric.yaml",
+            "scale: {min: 0, max: 20,",
+            "scale: {min: 0, max: 20, min: 1,",
+            "rubric.yaml, line 7: invalid YAML: the key 'min' is given twice on line 7 "
+            "(YAML would silently keep only the last one); keep one",
+        ),
+    ],
+    ids=["juror-affiliations", "submission-id", "rubric-flow-mapping"],
+)
+def test_duplicate_yaml_keys_are_refused(mini, tmp_path, name, old, new, message) -> None:
+    mini.replace(name, old, new)
+    assert refused(mini, tmp_path) == [message]
+
+
 def test_impossible_date(mini, tmp_path) -> None:
     mini.replace("competition.yaml", "date: 2013-04-21", "date: 2013-02-30")
     assert refused(mini, tmp_path) == [
