@@ -181,11 +181,10 @@ def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None)
         return _parse_yaml(_LineLoader, text, label, log)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        log.error(
-            label,
-            f"invalid YAML: {exc.problem or exc.context}",
-            line=mark.line + 1 if mark else None,
-        )
+        problem = exc.problem or exc.context
+        if mark is not None and "'\\t'" in (problem or "") and _tab_indented(text, mark.line):
+            problem = "a tab in the indentation; indent with spaces, not tabs"
+        log.error(label, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None)
         return None
     except yaml.YAMLError as exc:
         log.error(label, f"invalid YAML: {exc}")
@@ -193,6 +192,15 @@ def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None)
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date such as 2013-02-30
         log.error(label, f"invalid YAML: a value cannot be read ({exc})")
         return None
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    """Whether a tab is among the blanks that start line ``line`` (counted from 0)."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    content = lines[line]
+    return "\t" in content[: len(content) - len(content.lstrip(" \t"))]
 
 
 def _parse_yaml(loader_class: type, text: str, label: str, log: ProblemLog) -> YamlDoc | None:

@@ -216,6 +216,23 @@ def test_duplicate_yaml_keys_are_refused(mini, tmp_path, name, old, new, message
     assert refused(mini, tmp_path) == [message]
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new", "line"),
+    [
+        ("jurors.yaml", "  name: Karim", "\tname: Karim", 5),
+        ("rubric.yaml", "    weight: 1\n", "  \t  weight: 1\n", 10),
+    ],
+    ids=["tab", "tab-among-spaces"],
+)
+def test_tab_in_yaml_indentation_says_to_indent_with_spaces(
+    mini, tmp_path, name, old, new, line
+) -> None:
+    mini.replace(name, old, new)
+    assert refused(mini, tmp_path) == [
+        f"{name}, line {line}: invalid YAML: a tab in the indentation; indent with spaces, not tabs"
+    ]
+
+
 def test_impossible_date(mini, tmp_path) -> None:
     mini.replace("competition.yaml", "date: 2013-04-21", "date: 2013-02-30")
     assert refused(mini, tmp_path) == [
