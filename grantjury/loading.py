@@ -11,7 +11,9 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,18 @@ from .model import (
 
 MAX_YAML_DEPTH = 20
 MAX_INPUT_BYTES = 2**31
+MAX_BYTES = {
+    "competition": 16 * 2**20,
+    "rubric": 16 * 2**20,
+    "jurors": 64 * 2**20,
+    "submission": 4 * 2**20,
+    "submissions": 1 * 2**30,
+    "scores": MAX_INPUT_BYTES,
+    "assignments": 512 * 2**20,
+    "conflicts": 512 * 2**20,
+}
+"""The largest file of each kind that is read (docs/format.md, "Large files"): far above
+any real competition, far below what would exhaust a laptop's memory."""
 
 
 class _Guarded(Composer):
@@ -168,7 +182,10 @@ def decode_text(raw: bytes, label: str, log: ProblemLog) -> str | None:
 
 def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None) -> YamlDoc | None:
     """Parse a YAML file safely; problems go to ``log`` and return None."""
-    raw = path.read_bytes() if raw is None else raw
+    if raw is None:
+        raw = read_bounded(path, label, MAX_INPUT_BYTES, log)
+        if raw is None:
+            return None
     text = decode_text(raw, label, log)
     if text is None:
         return None
@@ -289,7 +306,10 @@ def read_csv(
     ``extra=False`` turns only the ``required`` columns into strings (a free-text comment
     column of a large scores file is never materialised).
     """
-    raw = path.read_bytes() if raw is None else raw
+    if raw is None:
+        raw = read_bounded(path, label, MAX_INPUT_BYTES, log)
+        if raw is None:
+            return None
     if not _is_utf8_text(raw, label, log):
         return None
     body = 3 if raw.startswith(_BOM) else 0
@@ -683,17 +703,71 @@ class _Inputs:
                 referrer, f"{what} must be a file, not a folder", field=key, found=relative
             )
             return None
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            self.log.error(
-                label,
-                "the file is too large",
-                found=f"{path.stat().st_size} bytes",
-                expected=f"at most {MAX_INPUT_BYTES} bytes",
-            )
+        named = f"{relative} (a link to {path.resolve()})" if path.is_symlink() else label
+        raw = read_bounded(path, named, MAX_BYTES.get(what, MAX_INPUT_BYTES), self.log)
+        if raw is None:
             return None
-        raw = path.read_bytes()
         self.record[label] = InputFile(label, "sha256:" + hashlib.sha256(raw).hexdigest(), len(raw))
         return path, label, raw
+
+
+def read_bounded(path: Path, label: str, limit: int, log: ProblemLog) -> bytes | None:
+    """The bytes of a regular file of at most ``limit`` bytes, or None with the reason logged.
+
+    The file is opened once, following links, without blocking (``O_NONBLOCK``: a named pipe
+    opens at once instead of waiting for a writer), and its kind and size are taken from the
+    open file (``fstat``), so that what is checked is what is read. A device such as
+    ``/dev/zero``, a pipe or a socket is refused before a byte is read; so is a file above
+    the limit, and one that grows past it while it is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError as exc:
+        log.error(label, f"the file cannot be read ({exc.strerror})")
+        return None
+    with os.fdopen(handle, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            log.error(
+                label,
+                f"this is not a regular file but {_file_kind(info.st_mode)}",
+                expected="a regular file (save the data into a file and name that file)",
+            )
+            return None
+        if info.st_size > limit:
+            log.error(
+                label,
+                "the file is too large",
+                found=_size(info.st_size),
+                expected=f"at most {_size(limit)}",
+            )
+            return None
+        raw = file.read(limit + 1)
+    if len(raw) > limit:
+        log.error(
+            label,
+            "the file is too large (it grew while it was read)",
+            expected=f"at most {_size(limit)}",
+        )
+        return None
+    return raw
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def _size(size: int) -> str:
+    return f"{size} bytes" if size < 2**20 else f"{size / 2**20:.0f} MB ({size} bytes)"
 
 
 def _relative_parts(path: Path, base: Path) -> list[str]:
@@ -858,7 +932,7 @@ def _load_submissions(
     raw.submissions_label = files.label(folder)
     if folder.is_dir():
         paths = sorted(
-            p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file()
+            p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir()
         )
         for path in paths:
             got = files.read(

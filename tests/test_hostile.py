@@ -368,6 +368,56 @@ def test_submissions_folder_missing(mini, tmp_path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "special", "kind"),
+    [
+        ("scores.csv", "fifo", "a named pipe (FIFO)"),
+        ("conflicts.csv", "/dev/zero", "a device"),
+        ("submissions/C9.yaml", "fifo", "a named pipe (FIFO)"),
+        ("rubric.yaml", "/dev/null", "a device"),
+    ],
+    ids=["scores-fifo", "conflicts-dev-zero", "submission-fifo", "rubric-dev-null"],
+)
+def test_special_files_are_refused_without_reading_them(
+    mini, tmp_path, name: str, special: str, kind: str
+) -> None:
+    """A named pipe would block a reader for ever and /dev/zero never ends: both are refused
+    from the kind of the open file, before a byte is read."""
+    target = mini.path(name)
+    target.unlink(missing_ok=True)
+    if special == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to(special)  # a link is followed: what counts is what it points at
+    named = name if special == "fifo" else f"{name} (a link to {special})"
+    assert refused(mini, tmp_path) == [
+        f"{named}: this is not a regular file but {kind}; expected a regular file (save the "
+        "data into a file and name that file)"
+    ]
+
+
+def test_assignments_linked_to_a_folder_are_refused(mini, tmp_path) -> None:
+    mini.append("competition.yaml", "assignments: assignments.csv\n")
+    mini.path("assignments.csv").symlink_to(mini.path("submissions"))
+    assert refused(mini, tmp_path) == [
+        "competition.yaml, assignments: assignments must be a file, not a folder; "
+        "found assignments.csv"
+    ]
+
+
+@pytest.mark.parametrize("name", ["conflicts", "jurors", "submission"])
+def test_files_above_their_size_limit_are_refused_before_reading(
+    mini, tmp_path, monkeypatch, name: str
+) -> None:
+    from grantjury import loading
+
+    monkeypatch.setitem(loading.MAX_BYTES, name, 30)
+    label = {"conflicts": "conflicts.csv", "jurors": "jurors.yaml"}.get(name, "submissions/C1.yaml")
+    size = mini.path(label).stat().st_size
+    found = refused(mini, tmp_path)
+    assert f"{label}: the file is too large; found {size} bytes; expected at most 30 bytes" in found
+
+
 # --- Output folders -----------------------------------------------------------------------------
 
 
