@@ -32,6 +32,7 @@ from .manifest import (
     run_digest,
 )
 from .results import Results
+from .safe_text import spreadsheet_text
 
 OUR_FILES = {"results.json", "ranking.csv", MANIFEST, "README.md"}
 """Files a previous report may hold; anything else in the output folder needs --force."""
@@ -145,7 +146,10 @@ def _write_json(value: Any, newline: str, parts: list[str]) -> None:
 
 
 def ranking_csv(results: Results) -> bytes:
-    """The rankings as a table for spreadsheets (UTF-8 with BOM so Excel reads Arabic)."""
+    """The rankings as a table for spreadsheets (UTF-8 with BOM so Excel reads Arabic).
+
+    Text cells that a spreadsheet would run as formulas get a leading apostrophe
+    (``safe_text.spreadsheet_text``); results.json keeps the text as it was given."""
     languages = results.competition.languages
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -166,19 +170,20 @@ def ranking_csv(results: Results) -> bytes:
     )
     for domain, entry in results.entries():
         sub = results.submissions[entry.submission]
+        text = spreadsheet_text  # every text cell; the numbers stay numbers
         writer.writerow(
             [
-                domain.id,
+                text(domain.id),
                 "" if entry.rank is None else entry.rank,
-                entry.submission,
-                sub.association.id,
-                *(sub.association.name.get(lang, "") for lang in languages),
-                *(sub.title.get(lang, "") for lang in languages),
+                text(entry.submission),
+                text(sub.association.id),
+                *(text(sub.association.name.get(lang, "")) for lang in languages),
+                *(text(sub.title.get(lang, "")) for lang in languages),
                 _number(entry.score),
                 _number(entry.raw_mean),
                 entry.n_jurors,
                 "yes" if entry.winner else "no",
-                entry.tie_break.key if entry.tie_break else "",
+                text(entry.tie_break.key) if entry.tie_break else "",
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -535,3 +535,60 @@ def test_a_crash_log_is_a_new_private_file_never_a_shared_path(mini, tmp_path, m
     assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     assert not (tmp_path / "victim").exists()
+
+
+# --- What the outputs carry -------------------------------------------------------------------
+
+
+FORMULAS = {
+    "C1": '=HYPERLINK("http://x","click")',
+    "C2": "+1+1",
+    "S1": "-2+3+cmd|' /C calc'!A0",
+    "S2": "@SUM(A1)",
+}
+
+
+def test_formulas_in_titles_are_text_in_ranking_csv_and_kept_in_results(mini) -> None:
+    import csv
+    import io
+
+    from grantjury.pipeline import run
+    from grantjury.report import ranking_csv
+
+    for sub, formula in FORMULAS.items():
+        mini.replace(
+            f"submissions/{sub}.yaml",
+            f"fr: Projet {sub}",
+            "fr: '" + formula.replace("'", "''") + "'",
+        )
+    mini.write("rubric.yaml", mini.read("rubric.yaml").replace("min: 0,", "min: -20,"))
+    scores = mini.read("scores.csv").splitlines()
+    mini.write(
+        "scores.csv",
+        "\n".join(
+            line.replace(line.rsplit(",", 1)[1], "-" + line.rsplit(",", 1)[1])
+            if ",C3," in line
+            else line
+            for line in scores
+        )
+        + "\n",
+    )
+    results = run(mini.root, {"replicates": 0, "calibration": "raw"}).results
+    rows = list(csv.DictReader(io.StringIO(ranking_csv(results).decode("utf-8-sig"))))
+    titles = {row["submission"]: row["title_fr"] for row in rows}
+    for sub, formula in FORMULAS.items():
+        assert titles[sub] == "'" + formula
+        assert results.submissions[sub].title["fr"] == formula  # results.json: as given
+    scores = [row["score"] for row in rows]
+    assert any(score.startswith("-") for score in scores), "a negative score, as a number"
+    assert all(float(score) == float(score) for score in scores if score)
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("\tx", "'\tx"), ("\rx", "'\rx"), ("=1", "'=1"), ("a=1", "a=1"), ("", ""), ("C-1", "C-1")],
+)
+def test_spreadsheet_text_neutralises_only_formula_starts(text: str, written: str) -> None:
+    from grantjury.safe_text import spreadsheet_text
+
+    assert spreadsheet_text(text) == written
