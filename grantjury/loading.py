@@ -42,6 +42,9 @@ from .model import (
 
 MAX_YAML_DEPTH = 20
 MAX_INPUT_BYTES = 2**31
+MAX_CELL_CHARS = 131_072
+"""The longest CSV cell read, in characters: the ``csv`` module's own field limit, applied
+to unquoted files too (docs/format.md)."""
 MAX_BYTES = {
     "competition": 16 * 2**20,
     "rubric": 16 * 2**20,
@@ -285,6 +288,13 @@ class CsvTable:
             column = self.columns[name]
             if column.size == 0:
                 self.factors[name] = (np.array([], dtype=object), np.array([], dtype=np.int64))
+            elif max(map(len, column.tolist())) > 256:
+                # A fixed-width string array would give every cell the longest one's width
+                # (a 100,000-character cell in a million rows: 400 GB): sort distinct values.
+                uniques = sorted(set(column.tolist()))
+                where = {value: i for i, value in enumerate(uniques)}
+                inverse = np.fromiter((where[v] for v in column.tolist()), np.int64, column.size)
+                self.factors[name] = (np.array(uniques, dtype=object), inverse)
             else:
                 uniques, inverse = np.unique(column.astype(str), return_inverse=True)
                 self.factors[name] = (uniques.astype(object), inverse.astype(np.int64).ravel())
@@ -325,9 +335,15 @@ def read_csv(
         delimiter = "\t"
     if b'"' in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         text = raw[body:].decode("utf-8")
-        found = _rows_by_csv_module(text, delimiter)
+        try:
+            found = _rows_by_csv_module(text, delimiter)
+        except _UnreadableCsv as exc:
+            log.error(label, exc.message, line=exc.line, expected=exc.expected)
+            return None
     else:
         found = _rows_by_numpy(raw, body, delimiter)
+        if found is not None and _long_cells(found[2], delimiter, label, log):
+            return None
     if found is None:
         log.error(
             label,
@@ -457,18 +473,63 @@ def _rows_by_csv_module(
     header_line = 0
     rows: list[list[str]] = []
     lines: list[int] = []
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        if header is None:
-            header = [cell.strip().lower() for cell in row]
-            header_line = reader.line_num
-            continue
-        rows.append(row)
-        lines.append(reader.line_num)
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [cell.strip().lower() for cell in row]
+                header_line = reader.line_num
+                continue
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise _UnreadableCsv(
+                f"a cell is longer than {MAX_CELL_CHARS} characters",
+                reader.line_num,
+                f"at most {MAX_CELL_CHARS} characters in a cell (a long text belongs in a "
+                "document of its own; check that every opening quote is closed)",
+            ) from None
+        raise _UnreadableCsv(f"the file cannot be read as CSV ({exc})", reader.line_num) from None
     if header is None:
         return None
     return header, header_line, _ParsedRows(rows, lines)
+
+
+class _UnreadableCsv(Exception):
+    """A CSV file the ``csv`` module stops on (a cell above the limit), with its line."""
+
+    def __init__(self, message: str, line: int, expected: str | None = None):
+        super().__init__(message)
+        self.message, self.line, self.expected = message, line, expected
+
+
+def _long_cells(
+    rows: _ParsedRows | _SplitRows, delimiter: str, label: str, log: ProblemLog
+) -> bool:
+    """Log each line of an unquoted file with a cell above ``MAX_CELL_CHARS``; any found.
+
+    Only lines longer than the limit are looked at (with numpy, over all lines at once):
+    such a cell would otherwise be copied into every fixed-width string array that holds
+    its column."""
+    if not isinstance(rows, _SplitRows):
+        return False
+    found = False
+    for k in np.flatnonzero(rows.ends - rows.starts > MAX_CELL_CHARS).tolist():
+        line = rows.data[rows.starts[k] : rows.ends[k]].tobytes().decode()
+        longest = max(len(cell) for cell in line.split(delimiter))
+        if longest > MAX_CELL_CHARS:
+            found = True
+            log.error(
+                label,
+                f"a cell is longer than {MAX_CELL_CHARS} characters",
+                line=int(rows.numbers[k]),
+                found=f"{longest} characters",
+                expected=f"at most {MAX_CELL_CHARS} characters in a cell (a long text "
+                "belongs in a document of its own)",
+            )
+    return found
 
 
 class _SplitRows:

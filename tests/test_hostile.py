@@ -464,6 +464,58 @@ def test_foreign_output_folder_is_refused_before_any_work(mini, tmp_path) -> Non
     assert sorted(p.name for p in out.iterdir()) == ["budget.xlsx"]
 
 
+# --- Long cells -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("quoted", [True, False], ids=["quoted", "unquoted"])
+def test_a_cell_over_the_limit_is_refused_with_its_line(mini, tmp_path, quoted: bool) -> None:
+    from grantjury.loading import MAX_CELL_CHARS
+
+    comment = "x" * (MAX_CELL_CHARS + 1)
+    text = mini.read("scores.csv").splitlines()
+    rows = [text[0] + ",comment", *(f"{line},ok" for line in text[1:])]
+    rows[3] = rows[3].removesuffix(",ok") + (f',"{comment}"' if quoted else f",{comment}")
+    mini.write("scores.csv", "\n".join(rows) + "\n")
+    found = "" if quoted else f"; found {MAX_CELL_CHARS + 1} characters"
+    close = "; check that every opening quote is closed" if quoted else ""
+    assert refused(mini, tmp_path) == [
+        f"scores.csv, line 4: a cell is longer than 131072 characters{found}; expected at most "
+        f"131072 characters in a cell (a long text belongs in a document of its own{close})"
+    ]
+
+
+def test_a_long_unknown_id_is_shown_shortened(mini, tmp_path) -> None:
+    mini.replace("scores.csv", "J1,C1,relevance,17", "J1," + "C" * 5000 + ",relevance,17")
+    assert refused(mini, tmp_path) == [
+        "scores.csv, line 2, submission: unknown submission; found "
+        + "C" * 200
+        + "… (5000 characters); expected a submission id"
+    ]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory from /proc")
+def test_a_5_mb_line_is_refused_in_bounded_memory(mini, tmp_path) -> None:
+    text = mini.read("scores.csv").splitlines()
+    rows = [text[0] + ",comment", *(f"{line},ok" for line in text[1:])]
+    rows[1] = "J1," + "C" * (5 * 2**20) + ",relevance,17,ok"
+    mini.write("scores.csv", "\n".join(rows) + "\n")
+    child = (
+        "from grantjury.cli import main\ntry:\n    main()\nfinally:\n"
+        "    status = open('/proc/self/status').read().splitlines()\n"
+        "    print(next(s for s in status if s.startswith('VmHWM:')).split()[1])\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", child, "validate", str(mini.root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert process.returncode == 1, process.stderr
+    assert "line 2: a cell is longer than 131072 characters; found 5242880" in process.stderr
+    peak = int(process.stdout.split()[-1]) * 1024
+    assert peak < 300 * 2**20, f"peak memory {peak / 2**20:.0f} MB"
+
+
 # --- A 200 MB scores file with one bad row at the end ---------------------------------------
 
 
