@@ -11,10 +11,12 @@ import codecs
 import csv
 import hashlib
 import io
+import math
 import os
 import re
 import stat
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,6 +247,18 @@ def model_from_yaml(
     data = doc.data
     for key in loc:
         data = data[key]
+    infinite = list(_not_finite(data, loc))
+    for where, value in infinite:  # YAML reads .inf, .nan and 1.0e309 as floats
+        log.error(
+            label,
+            "not a finite number",
+            line=doc.line_of(where),
+            field=".".join(str(part) for part in where),
+            found=repr(value),
+            expected="a finite number such as 14 or 14.5",
+        )
+    if infinite:
+        return None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -255,6 +269,17 @@ def model_from_yaml(
             found_text = None if isinstance(found, dict | list) else repr(found)
             if err["type"] == "missing":
                 message, found_text = "required field is missing", None
+            elif err["type"] == "finite_number":  # '1e309', read as text by YAML
+                message = "not a finite number"
+                log.error(
+                    label,
+                    message,
+                    line=doc.line_of(where),
+                    field=field_name,
+                    found=found_text,
+                    expected="a finite number such as 14 or 14.5",
+                )
+                continue
             elif err["type"] == "extra_forbidden":
                 message = "unknown field (check its spelling in docs/format.md)"
                 found_text = None
@@ -262,6 +287,20 @@ def model_from_yaml(
                 message = err["msg"].removeprefix("Value error, ")
             log.error(label, message, line=doc.line_of(where), field=field_name, found=found_text)
         return None
+
+
+def _not_finite(data: Any, where: tuple) -> Iterator[tuple[tuple, float]]:
+    """Each float of ``data`` (values and keys, at any depth) that is infinite or NaN."""
+    if isinstance(data, float) and not math.isfinite(data):
+        yield where, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, float) and not math.isfinite(key):
+                yield (*where, key), key
+            yield from _not_finite(value, (*where, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _not_finite(value, (*where, index))
 
 
 @dataclass(frozen=True)

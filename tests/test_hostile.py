@@ -321,6 +321,119 @@ def test_empty_juror_cell(mini, tmp_path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new", "where", "found"),
+    [
+        (
+            "rubric.yaml",
+            "max: 20, step",
+            "max: 1.0e309, step",
+            "line 7, criteria.0.scale.max",
+            "'1.0e309'",
+        ),
+        (
+            "rubric.yaml",
+            "min: 0, max: 20, step: 0.5",
+            "min: -.inf, max: 20, step: 0.5",
+            "line 7, criteria.0.scale.min",
+            "-inf",
+        ),
+        (
+            "rubric.yaml",
+            "step: 0.5}\n  - id: impact",
+            "step: .nan}\n  - id: impact",
+            "line 7, criteria.0.scale.step",
+            "nan",
+        ),
+        (
+            "rubric.yaml",
+            "    weight: 1\n",
+            "    weight: .inf\n",
+            "line 10, criteria.1.weight",
+            "inf",
+        ),
+        (
+            "rubric.yaml",
+            "    weight: 1\n",
+            "    weight: 1\n    threshold: .NaN\n",
+            "line 11, criteria.1.threshold",
+            "nan",
+        ),
+        (
+            "rubric.yaml",
+            "id: mini-rubric",
+            "id: mini-rubric\ntotal_threshold: .inf",
+            "line 2, total_threshold",
+            "inf",
+        ),
+        (
+            "submissions/C1.yaml",
+            "requested_amount: 10000",
+            "requested_amount: .inf",
+            "line 7, requested_amount",
+            "inf",
+        ),
+        (
+            "submissions/C1.yaml",
+            "requested_amount: 10000",
+            "attributes: {founded: -.inf}",
+            "line 7, attributes.founded",
+            "-inf",
+        ),
+        (
+            "competition.yaml",
+            "    winners: 1\n  - id: social",
+            "    winners: 1\n    budget: .inf\n  - id: social",
+            "line 11, domains.0.budget",
+            "inf",
+        ),
+        (
+            "competition.yaml",
+            "  seed: 7",
+            "  seed: 7\nselection: {cap: 1.5e999}",
+            "line 21, selection.cap",
+            "'1.5e999'",
+        ),
+    ],
+    ids=[
+        "scale-max-1e309",
+        "scale-min",
+        "step",
+        "weight",
+        "threshold",
+        "total-threshold",
+        "amount",
+        "attribute",
+        "budget",
+        "cap",
+    ],
+)
+def test_numbers_must_be_finite(mini, tmp_path, name, old, new, where, found) -> None:
+    mini.replace(name, old, new)
+    assert refused(mini, tmp_path) == [
+        f"{name}, {where}: not a finite number; found {found}; "
+        "expected a finite number such as 14 or 14.5"
+    ]
+
+
+def test_an_infinite_amount_in_a_submissions_csv_is_refused(mini, tmp_path) -> None:
+    rows = [
+        "id,domain,association_id,association_name_ar,association_name_fr,title_ar,title_fr,"
+        "requested_amount",
+    ]
+    for sub in ("C1", "C2", "C3", "S1", "S2"):
+        domain = "cultural" if sub.startswith("C") else "social"
+        amount = "1e309" if sub == "C2" else "1000"
+        rows.append(f"{sub},{domain},A{sub},a,a,t,t,{amount}")
+    mini.write("submissions.csv", "\n".join(rows) + "\n")
+    mini.replace("competition.yaml", "submissions: submissions/", "submissions: submissions.csv")
+    found = refused(mini, tmp_path)
+    assert found == [
+        "submissions.csv, line 3, requested_amount: not a finite number; found '1e309'; "
+        "expected a finite number such as 14 or 14.5"
+    ]
+
+
 # --- Files the competition points at ----------------------------------------------------------
 
 
