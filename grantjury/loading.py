@@ -196,11 +196,11 @@ def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None)
         return None
     if _FAST_LOADER is not None:
         try:
-            return _parse_yaml(_FAST_LOADER, text, label, log)
+            return _without_bidi(_parse_yaml(_FAST_LOADER, text, label, log), label, log)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError):
             pass  # parsed again below, for the pure-Python parser's clearer message
     try:
-        return _parse_yaml(_LineLoader, text, label, log)
+        return _without_bidi(_parse_yaml(_LineLoader, text, label, log), label, log)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context
@@ -214,6 +214,83 @@ def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None)
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date such as 2013-02-30
         log.error(label, f"invalid YAML: a value cannot be read ({exc})")
         return None
+
+
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+"""Unicode's bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+U+2066–U+2069): invisible, they make a text read in another order ("Prix \u202e81\u202c"
+shows as "Prix 18"), so no input may carry them into an output."""
+_BIDI_BYTES = re.compile(rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+MAX_BIDI_LISTED = 100
+
+
+def _bidi_problem(
+    label: str, log: ProblemLog, line: int | None, field_name: str | None, text: str, at: int
+) -> None:
+    character = text[at]
+    log.error(
+        label,
+        f"a bidirectional control character, U+{ord(character):04X} "
+        f"{unicodedata.name(character)}, at character {at + 1} of the text: invisible, it "
+        "changes the order in which the text reads; remove it",
+        line=line,
+        field=field_name,
+        expected="text without bidirectional controls (U+202A–U+202E, U+2066–U+2069)",
+    )
+
+
+def _without_bidi(doc: YamlDoc | None, label: str, log: ProblemLog) -> YamlDoc | None:
+    """The document, or None when a text (a value or a key) holds a bidirectional control."""
+    if doc is None:
+        return None
+    found = 0
+    for where, text in _texts(doc.data, ()):
+        for match in BIDI_CONTROLS.finditer(text):
+            if found < MAX_BIDI_LISTED:
+                field_name = ".".join(str(part) for part in where) or None
+                _bidi_problem(label, log, doc.line_of(where), field_name, text, match.start())
+            found += 1
+    return None if found else doc
+
+
+def _texts(data: Any, where: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(data, str):
+        yield where, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                yield (*where, key), key
+            yield from _texts(value, (*where, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _texts(value, (*where, index))
+
+
+def _csv_bidi(raw: bytes, header: list[str], delimiter: str, label: str, log: ProblemLog) -> bool:
+    """Log the bidirectional controls of a CSV file (found in its bytes, at C speed); any."""
+    found = False
+    for count, match in enumerate(_BIDI_BYTES.finditer(raw)):
+        if count == MAX_BIDI_LISTED:
+            break
+        found = True
+        start = raw.rfind(b"\n", 0, match.start()) + 1
+        end = raw.find(b"\n", match.start())
+        before = raw[start : match.start()].decode("utf-8-sig", "replace")
+        line_text = before + raw[match.start() : len(raw) if end < 0 else end].decode(
+            "utf-8", "replace"
+        )
+        column = before.count(delimiter)
+        cell_start = before.rfind(delimiter) + 1
+        name = header[column] if column < len(header) else None
+        _bidi_problem(
+            label,
+            log,
+            raw.count(b"\n", 0, match.start()) + 1,
+            name,
+            line_text[cell_start:],
+            len(before) - cell_start,
+        )
+    return found
 
 
 def _tab_indented(text: str, line: int) -> bool:
@@ -392,6 +469,8 @@ def read_csv(
         )
         return None
     header, header_line, rows = found
+    if _csv_bidi(raw, header, delimiter, label, log):
+        return None
     missing = [name for name in required if name not in header]
     if missing:
         log.error(

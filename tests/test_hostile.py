@@ -434,6 +434,63 @@ def test_an_infinite_amount_in_a_submissions_csv_is_refused(mini, tmp_path) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new", "where", "character", "at"),
+    [
+        (
+            "submissions/C1.yaml",
+            "fr: Projet C1",
+            "fr: Prix \u202e81\u202c",
+            "line 6, title.fr",
+            "U+202E RIGHT-TO-LEFT OVERRIDE",
+            6,
+        ),
+        (
+            "jurors.yaml",
+            "name: Karim",
+            "name: Ka\u2067rim",
+            "line 5, 1.name",
+            "U+2067 RIGHT-TO-LEFT ISOLATE",
+            3,
+        ),
+        (
+            "competition.yaml",
+            "fr: Marrakech}",
+            "fr: \u202aMarrakech}",
+            "line 4, place.fr",
+            "U+202A LEFT-TO-RIGHT EMBEDDING",
+            1,
+        ),
+        (
+            "scores.csv",
+            "J1,C1,relevance,17",
+            "J1,C1\u2066,relevance,17",
+            "line 2, submission",
+            "U+2066 LEFT-TO-RIGHT ISOLATE",
+            3,
+        ),
+        (
+            "conflicts.csv",
+            "family: cousin",
+            "family: cou\u202dsin",
+            "line 2, reason",
+            "U+202D LEFT-TO-RIGHT OVERRIDE",
+            12,
+        ),
+    ],
+    ids=["title", "juror-name", "place", "scores-id", "conflict-reason"],
+)
+def test_bidirectional_controls_are_refused_with_their_place(
+    mini, tmp_path, name, old, new, where, character, at
+) -> None:
+    mini.replace(name, old, new)
+    assert (
+        f"{name}, {where}: a bidirectional control character, {character}, at character {at} "
+        "of the text: invisible, it changes the order in which the text reads; remove it; "
+        "expected text without bidirectional controls (U+202A–U+202E, U+2066–U+2069)"
+    ) in refused(mini, tmp_path)
+
+
 # --- Files the competition points at ----------------------------------------------------------
 
 
