@@ -840,6 +840,8 @@ class RawCompetition:
     submissions_readable: bool = True
     """False when some submission file could not be read: submission references go unchecked."""
     jurors: list[tuple[Juror, int | None]] = field(default_factory=list)
+    juror_panel_lines: list[tuple[int | None, ...]] = field(default_factory=list)
+    """The line of each domain of each juror's panel (``domains``), parallel to ``jurors``."""
     juror_ids_seen: set[str] = field(default_factory=set)
     jurors_label: str = ""
     scores: CsvTable | None = None
@@ -1242,3 +1244,6 @@ def _load_jurors(
         juror = model_from_yaml(Juror, doc, label, log, loc=(index,))
         if juror is not None:
             raw.jurors.append((juror, doc.line_of((index, "id"))))
+            raw.juror_panel_lines.append(
+                tuple(doc.line_of((index, "domains", k)) for k in range(len(juror.domains)))
+            )

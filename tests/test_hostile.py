@@ -314,6 +314,51 @@ def test_scores_refused(mini, tmp_path, typed: str) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        (
+            "scores.csv",
+            "J1,C1,relevance,17",
+            "J1,c1,relevance,17",
+            "scores.csv, line 2, submission: unknown submission; found c1; expected a "
+            "submission id; did you mean C1? (ids are case-sensitive)",
+        ),
+        (
+            "conflicts.csv",
+            "J2,S1,",
+            "J2,s1,",
+            "conflicts.csv, line 2, submission: unknown submission; found s1; expected a "
+            "submission id; did you mean S1? (ids are case-sensitive)",
+        ),
+        (
+            "conflicts.csv",
+            "J2,S1,",
+            "j2,S1,",
+            "conflicts.csv, line 2, juror: unknown juror; found j2; expected a juror id from "
+            "the jurors file; did you mean J2? (ids are case-sensitive)",
+        ),
+    ],
+    ids=["scores", "conflicts-submission", "conflicts-juror"],
+)
+def test_an_id_typed_in_another_case_gets_a_suggestion(mini, tmp_path, name, old, new, message):
+    mini.replace(name, old, new)
+    assert message in refused(mini, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("panel", "line"),
+    [("  domains: [cultural, socail]", 8), ("  domains:\n    - cultural\n    - socail", 10)],
+    ids=["flow", "block"],
+)
+def test_a_domain_typo_in_a_panel_names_its_own_line(mini, tmp_path, panel, line) -> None:
+    mini.replace("jurors.yaml", "  domains: [cultural, social]", panel)
+    assert refused(mini, tmp_path) == [
+        f"jurors.yaml, line {line}, domains: unknown domain in the juror's panel; found socail; "
+        "expected one of cultural, social; did you mean social?"
+    ]
+
+
 def test_empty_juror_cell(mini, tmp_path) -> None:
     mini.replace("scores.csv", "J1,C1,relevance,17", ",C1,relevance,17")
     assert refused(mini, tmp_path) == [
