@@ -258,6 +258,18 @@ def test_spaces_around_ids_in_csv_cells_are_ignored(mini, tmp_path) -> None:
     assert ranks(mini, tmp_path / "b")["domains"] == before["domains"]
 
 
+@pytest.mark.parametrize("first", ["=", "+", "-", "@"])
+def test_an_id_that_a_spreadsheet_would_run_is_refused(mini, tmp_path, first: str) -> None:
+    """Ids travel into assignments.csv and scores.csv, which are read back: they cannot take
+    an apostrophe there, so an id may not start like a formula at all."""
+    mini.replace("jurors.yaml", "- id: J2", f"- id: '{first}J2'")
+    assert (
+        f"jurors.yaml, line 4, 1.id: an id may not start with {first!r}: a spreadsheet would "
+        "run it as a formula (in assignments.csv, scores.csv, ranking.csv); start it with a "
+        f"letter or digit; found '{first}J2'"
+    ) in refused(mini, tmp_path)
+
+
 def test_cyrillic_look_alike_submission_id(mini, tmp_path) -> None:
     mini.write("submissions/X.yaml", mini.read("submissions/C3.yaml").replace("C3", "С1"))
     assert refused(mini, tmp_path) == [
