@@ -32,7 +32,7 @@ from .pipeline import (
     load_competition,
     score,
 )
-from .report import build_outputs, check_not_foreign, check_output_dir, write_outputs
+from .report import build_outputs, check_not_foreign, check_output_dir, replace_report
 from .results import Results, load_results
 from .selection_reliability import PlanRow
 from .selection_reliability import plan as selection_plan
@@ -80,6 +80,8 @@ class Report:
 
     results: Results
     files: tuple[Path, ...]
+    removed: tuple[str, ...] = ()
+    """Documents of the replaced report that described its results, removed with it."""
 
 
 def load(path: PathLike) -> Competition:
@@ -157,7 +159,8 @@ def write_report(run: Run, out_dir: PathLike, *, force: bool = False) -> Report:
     results, files = build_outputs(
         run.results, run.given_options, Path(run.competition.path), target
     )
-    return Report(results, tuple(write_outputs(target, files, force=force)))
+    replaced = replace_report(target, files, force=force)
+    return Report(results, tuple(replaced.written), tuple(replaced.removed))
 
 
 def render(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import traceback
@@ -19,13 +20,6 @@ from .documents.build import KINDS
 from .errors import GrantjuryError
 from .manifest import short
 from .model import AGGREGATES, CALIBRATIONS
-from .pipeline import run
-from .report import (
-    build_outputs,
-    check_not_foreign,
-    check_output_dir,
-    write_outputs,
-)
 from .secretary import simulate as simulation
 from .summary import summary
 
@@ -95,15 +89,26 @@ class GrantjuryGroup(click.Group):
             error.exit_code = getattr(exc, "exit_code", 1)
             raise error from None
         except Exception as exc:
-            log = Path(tempfile.gettempdir()) / "grantjury-crash.log"
-            try:
-                log.write_text(traceback.format_exc(), encoding="utf-8")
-                where = f" (details in {log})"
-            except OSError:
-                where = ""
+            where = _crash_log(traceback.format_exc())
             raise InternalError(
                 f"{type(exc).__name__}: {exc}{where}. This is a bug in grantjury; please report it."
             ) from None
+
+
+def _crash_log(details: str) -> str:
+    """Write a traceback to a new file of its own and say where it is.
+
+    ``mkstemp`` creates the file with ``O_CREAT | O_EXCL`` and mode 0600 under a random name,
+    so it never follows a link planted in a shared temporary folder, never overwrites
+    another user's log and is readable only by its owner.
+    """
+    try:
+        handle, name = tempfile.mkstemp(prefix="grantjury-crash-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8") as log:
+            log.write(details)
+    except OSError:
+        return ""
+    return f" (details in {name})"
 
 
 @click.group(cls=GrantjuryGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -215,17 +220,18 @@ def rank(
         "draws": draws,
     }
     # Refused before any work (a national call takes minutes), and checked again on writing.
-    check_output_dir(out_dir)
-    check_not_foreign(out_dir, force)
+    api.check_report_folder(out_dir, force)
     label = "Sampling the Bayesian model" if uncertainty == "bayes" else "Estimating stability"
     with progress_bar(label) as progress:
-        result = run(path, given, progress)
-    results, files = build_outputs(result.results, given, Path(result.competition.path), out_dir)
-    written = write_outputs(out_dir, files, force=force)
-    click.echo(summary(results))
+        ranked = api.rank(api.load(path), progress=progress, **given)
+    report = api.write_report(ranked, out_dir, force=force)
+    click.echo(summary(report.results))
     click.echo(
-        f"run digest {short(results.digest or '')}; wrote " + ", ".join(str(p) for p in written)
+        f"run digest {short(report.results.digest or '')}; wrote "
+        + ", ".join(str(p) for p in report.files)
     )
+    if report.removed:
+        click.echo("removed the documents of the replaced results: " + ", ".join(report.removed))
 
 
 @cli.command()

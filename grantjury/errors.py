@@ -64,10 +64,21 @@ class Problem:
             where += f", {self.field}"
         text = f"{where}: {self.message}"
         if self.found is not None:
-            text += f"; found {self.found}"
+            text += f"; found {_shortened(self.found)}"
         if self.expected is not None:
             text += f"; expected {self.expected}"
         return text
+
+
+MAX_FOUND_CHARS = 200
+"""A found value is shown up to this length: a 100,000-character cell is no help on a
+screen, and a million of them would not fit in memory."""
+
+
+def _shortened(found: str) -> str:
+    if len(found) <= MAX_FOUND_CHARS:
+        return found
+    return f"{found[:MAX_FOUND_CHARS]}… ({len(found)} characters)"
 
 
 class GrantjuryError(Exception):

@@ -11,8 +11,12 @@ import codecs
 import csv
 import hashlib
 import io
+import math
+import os
 import re
+import stat
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +44,21 @@ from .model import (
 
 MAX_YAML_DEPTH = 20
 MAX_INPUT_BYTES = 2**31
+MAX_CELL_CHARS = 131_072
+"""The longest CSV cell read, in characters: the ``csv`` module's own field limit, applied
+to unquoted files too (docs/format.md)."""
+MAX_BYTES = {
+    "competition": 16 * 2**20,
+    "rubric": 16 * 2**20,
+    "jurors": 64 * 2**20,
+    "submission": 4 * 2**20,
+    "submissions": 1 * 2**30,
+    "scores": MAX_INPUT_BYTES,
+    "assignments": 512 * 2**20,
+    "conflicts": 512 * 2**20,
+}
+"""The largest file of each kind that is read (docs/format.md, "Large files"): far above
+any real competition, far below what would exhaust a laptop's memory."""
 
 
 class _Guarded(Composer):
@@ -64,6 +83,33 @@ class _Guarded(Composer):
             return super().compose_node(parent, index)
         finally:
             self._depth = depth - 1
+
+    def compose_mapping_node(self, anchor: Any) -> Any:  # type: ignore[override]
+        """A mapping whose keys are all different: YAML would keep the last of two equal
+        keys and drop the first without a word (a juror's second ``affiliations: []`` would
+        erase their conflicts)."""
+        node = super().compose_mapping_node(anchor)
+        first: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = (key_node.tag, key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                where = (
+                    f"twice on line {line}"
+                    if first[key] == line
+                    else f"twice, on line {first[key]} and on line {line}"
+                )
+                raise yaml.MarkedYAMLError(
+                    None,
+                    None,
+                    f"the key {key_node.value!r} is given {where} "
+                    "(YAML would silently keep only the last one); keep one",
+                    key_node.start_mark,
+                )
+            first[key] = line
+        return node
 
 
 class _LineLoader(_Guarded, yaml.SafeLoader):
@@ -141,24 +187,26 @@ def decode_text(raw: bytes, label: str, log: ProblemLog) -> str | None:
 
 def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None) -> YamlDoc | None:
     """Parse a YAML file safely; problems go to ``log`` and return None."""
-    raw = path.read_bytes() if raw is None else raw
+    if raw is None:
+        raw = read_bounded(path, label, MAX_INPUT_BYTES, log)
+        if raw is None:
+            return None
     text = decode_text(raw, label, log)
     if text is None:
         return None
     if _FAST_LOADER is not None:
         try:
-            return _parse_yaml(_FAST_LOADER, text, label, log)
+            return _without_bidi(_parse_yaml(_FAST_LOADER, text, label, log), label, log)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError):
             pass  # parsed again below, for the pure-Python parser's clearer message
     try:
-        return _parse_yaml(_LineLoader, text, label, log)
+        return _without_bidi(_parse_yaml(_LineLoader, text, label, log), label, log)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        log.error(
-            label,
-            f"invalid YAML: {exc.problem or exc.context}",
-            line=mark.line + 1 if mark else None,
-        )
+        problem = exc.problem or exc.context
+        if mark is not None and "'\\t'" in (problem or "") and _tab_indented(text, mark.line):
+            problem = "a tab in the indentation; indent with spaces, not tabs"
+        log.error(label, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None)
         return None
     except yaml.YAMLError as exc:
         log.error(label, f"invalid YAML: {exc}")
@@ -166,6 +214,92 @@ def read_yaml(path: Path, label: str, log: ProblemLog, raw: bytes | None = None)
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date such as 2013-02-30
         log.error(label, f"invalid YAML: a value cannot be read ({exc})")
         return None
+
+
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+"""Unicode's bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+U+2066–U+2069): invisible, they make a text read in another order ("Prix \u202e81\u202c"
+shows as "Prix 18"), so no input may carry them into an output."""
+_BIDI_BYTES = re.compile(rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+MAX_BIDI_LISTED = 100
+
+
+def _bidi_problem(
+    label: str, log: ProblemLog, line: int | None, field_name: str | None, text: str, at: int
+) -> None:
+    character = text[at]
+    log.error(
+        label,
+        f"a bidirectional control character, U+{ord(character):04X} "
+        f"{unicodedata.name(character)}, at character {at + 1} of the text: invisible, it "
+        "changes the order in which the text reads; remove it",
+        line=line,
+        field=field_name,
+        expected="text without bidirectional controls (U+202A–U+202E, U+2066–U+2069)",
+    )
+
+
+def _without_bidi(doc: YamlDoc | None, label: str, log: ProblemLog) -> YamlDoc | None:
+    """The document, or None when a text (a value or a key) holds a bidirectional control."""
+    if doc is None:
+        return None
+    found = 0
+    for where, text in _texts(doc.data, ()):
+        for match in BIDI_CONTROLS.finditer(text):
+            if found < MAX_BIDI_LISTED:
+                field_name = ".".join(str(part) for part in where) or None
+                _bidi_problem(label, log, doc.line_of(where), field_name, text, match.start())
+            found += 1
+    return None if found else doc
+
+
+def _texts(data: Any, where: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(data, str):
+        yield where, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                yield (*where, key), key
+            yield from _texts(value, (*where, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _texts(value, (*where, index))
+
+
+def _csv_bidi(raw: bytes, header: list[str], delimiter: str, label: str, log: ProblemLog) -> bool:
+    """Log the bidirectional controls of a CSV file (found in its bytes, at C speed); any."""
+    found = False
+    for count, match in enumerate(_BIDI_BYTES.finditer(raw)):
+        if count == MAX_BIDI_LISTED:
+            break
+        found = True
+        start = raw.rfind(b"\n", 0, match.start()) + 1
+        end = raw.find(b"\n", match.start())
+        before = raw[start : match.start()].decode("utf-8-sig", "replace")
+        line_text = before + raw[match.start() : len(raw) if end < 0 else end].decode(
+            "utf-8", "replace"
+        )
+        column = before.count(delimiter)
+        cell_start = before.rfind(delimiter) + 1
+        name = header[column] if column < len(header) else None
+        _bidi_problem(
+            label,
+            log,
+            raw.count(b"\n", 0, match.start()) + 1,
+            name,
+            line_text[cell_start:],
+            len(before) - cell_start,
+        )
+    return found
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    """Whether a tab is among the blanks that start line ``line`` (counted from 0)."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    content = lines[line]
+    return "\t" in content[: len(content) - len(content.lstrip(" \t"))]
 
 
 def _parse_yaml(loader_class: type, text: str, label: str, log: ProblemLog) -> YamlDoc | None:
@@ -190,6 +324,18 @@ def model_from_yaml(
     data = doc.data
     for key in loc:
         data = data[key]
+    infinite = list(_not_finite(data, loc))
+    for where, value in infinite:  # YAML reads .inf, .nan and 1.0e309 as floats
+        log.error(
+            label,
+            "not a finite number",
+            line=doc.line_of(where),
+            field=".".join(str(part) for part in where),
+            found=repr(value),
+            expected="a finite number such as 14 or 14.5",
+        )
+    if infinite:
+        return None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -200,6 +346,17 @@ def model_from_yaml(
             found_text = None if isinstance(found, dict | list) else repr(found)
             if err["type"] == "missing":
                 message, found_text = "required field is missing", None
+            elif err["type"] == "finite_number":  # '1e309', read as text by YAML
+                message = "not a finite number"
+                log.error(
+                    label,
+                    message,
+                    line=doc.line_of(where),
+                    field=field_name,
+                    found=found_text,
+                    expected="a finite number such as 14 or 14.5",
+                )
+                continue
             elif err["type"] == "extra_forbidden":
                 message = "unknown field (check its spelling in docs/format.md)"
                 found_text = None
@@ -207,6 +364,20 @@ def model_from_yaml(
                 message = err["msg"].removeprefix("Value error, ")
             log.error(label, message, line=doc.line_of(where), field=field_name, found=found_text)
         return None
+
+
+def _not_finite(data: Any, where: tuple) -> Iterator[tuple[tuple, float]]:
+    """Each float of ``data`` (values and keys, at any depth) that is infinite or NaN."""
+    if isinstance(data, float) and not math.isfinite(data):
+        yield where, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, float) and not math.isfinite(key):
+                yield (*where, key), key
+            yield from _not_finite(value, (*where, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _not_finite(value, (*where, index))
 
 
 @dataclass(frozen=True)
@@ -233,6 +404,13 @@ class CsvTable:
             column = self.columns[name]
             if column.size == 0:
                 self.factors[name] = (np.array([], dtype=object), np.array([], dtype=np.int64))
+            elif max(map(len, column.tolist())) > 256:
+                # A fixed-width string array would give every cell the longest one's width
+                # (a 100,000-character cell in a million rows: 400 GB): sort distinct values.
+                uniques = sorted(set(column.tolist()))
+                where = {value: i for i, value in enumerate(uniques)}
+                inverse = np.fromiter((where[v] for v in column.tolist()), np.int64, column.size)
+                self.factors[name] = (np.array(uniques, dtype=object), inverse)
             else:
                 uniques, inverse = np.unique(column.astype(str), return_inverse=True)
                 self.factors[name] = (uniques.astype(object), inverse.astype(np.int64).ravel())
@@ -254,7 +432,10 @@ def read_csv(
     ``extra=False`` turns only the ``required`` columns into strings (a free-text comment
     column of a large scores file is never materialised).
     """
-    raw = path.read_bytes() if raw is None else raw
+    if raw is None:
+        raw = read_bounded(path, label, MAX_INPUT_BYTES, log)
+        if raw is None:
+            return None
     if not _is_utf8_text(raw, label, log):
         return None
     body = 3 if raw.startswith(_BOM) else 0
@@ -270,9 +451,15 @@ def read_csv(
         delimiter = "\t"
     if b'"' in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         text = raw[body:].decode("utf-8")
-        found = _rows_by_csv_module(text, delimiter)
+        try:
+            found = _rows_by_csv_module(text, delimiter)
+        except _UnreadableCsv as exc:
+            log.error(label, exc.message, line=exc.line, expected=exc.expected)
+            return None
     else:
         found = _rows_by_numpy(raw, body, delimiter)
+        if found is not None and _long_cells(found[2], delimiter, label, log):
+            return None
     if found is None:
         log.error(
             label,
@@ -282,6 +469,8 @@ def read_csv(
         )
         return None
     header, header_line, rows = found
+    if _csv_bidi(raw, header, delimiter, label, log):
+        return None
     missing = [name for name in required if name not in header]
     if missing:
         log.error(
@@ -402,18 +591,63 @@ def _rows_by_csv_module(
     header_line = 0
     rows: list[list[str]] = []
     lines: list[int] = []
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        if header is None:
-            header = [cell.strip().lower() for cell in row]
-            header_line = reader.line_num
-            continue
-        rows.append(row)
-        lines.append(reader.line_num)
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [cell.strip().lower() for cell in row]
+                header_line = reader.line_num
+                continue
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise _UnreadableCsv(
+                f"a cell is longer than {MAX_CELL_CHARS} characters",
+                reader.line_num,
+                f"at most {MAX_CELL_CHARS} characters in a cell (a long text belongs in a "
+                "document of its own; check that every opening quote is closed)",
+            ) from None
+        raise _UnreadableCsv(f"the file cannot be read as CSV ({exc})", reader.line_num) from None
     if header is None:
         return None
     return header, header_line, _ParsedRows(rows, lines)
+
+
+class _UnreadableCsv(Exception):
+    """A CSV file the ``csv`` module stops on (a cell above the limit), with its line."""
+
+    def __init__(self, message: str, line: int, expected: str | None = None):
+        super().__init__(message)
+        self.message, self.line, self.expected = message, line, expected
+
+
+def _long_cells(
+    rows: _ParsedRows | _SplitRows, delimiter: str, label: str, log: ProblemLog
+) -> bool:
+    """Log each line of an unquoted file with a cell above ``MAX_CELL_CHARS``; any found.
+
+    Only lines longer than the limit are looked at (with numpy, over all lines at once):
+    such a cell would otherwise be copied into every fixed-width string array that holds
+    its column."""
+    if not isinstance(rows, _SplitRows):
+        return False
+    found = False
+    for k in np.flatnonzero(rows.ends - rows.starts > MAX_CELL_CHARS).tolist():
+        line = rows.data[rows.starts[k] : rows.ends[k]].tobytes().decode()
+        longest = max(len(cell) for cell in line.split(delimiter))
+        if longest > MAX_CELL_CHARS:
+            found = True
+            log.error(
+                label,
+                f"a cell is longer than {MAX_CELL_CHARS} characters",
+                line=int(rows.numbers[k]),
+                found=f"{longest} characters",
+                expected=f"at most {MAX_CELL_CHARS} characters in a cell (a long text "
+                "belongs in a document of its own)",
+            )
+    return found
 
 
 class _SplitRows:
@@ -606,6 +840,8 @@ class RawCompetition:
     submissions_readable: bool = True
     """False when some submission file could not be read: submission references go unchecked."""
     jurors: list[tuple[Juror, int | None]] = field(default_factory=list)
+    juror_panel_lines: list[tuple[int | None, ...]] = field(default_factory=list)
+    """The line of each domain of each juror's panel (``domains``), parallel to ``jurors``."""
     juror_ids_seen: set[str] = field(default_factory=set)
     jurors_label: str = ""
     scores: CsvTable | None = None
@@ -648,17 +884,71 @@ class _Inputs:
                 referrer, f"{what} must be a file, not a folder", field=key, found=relative
             )
             return None
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            self.log.error(
-                label,
-                "the file is too large",
-                found=f"{path.stat().st_size} bytes",
-                expected=f"at most {MAX_INPUT_BYTES} bytes",
-            )
+        named = f"{relative} (a link to {path.resolve()})" if path.is_symlink() else label
+        raw = read_bounded(path, named, MAX_BYTES.get(what, MAX_INPUT_BYTES), self.log)
+        if raw is None:
             return None
-        raw = path.read_bytes()
         self.record[label] = InputFile(label, "sha256:" + hashlib.sha256(raw).hexdigest(), len(raw))
         return path, label, raw
+
+
+def read_bounded(path: Path, label: str, limit: int, log: ProblemLog) -> bytes | None:
+    """The bytes of a regular file of at most ``limit`` bytes, or None with the reason logged.
+
+    The file is opened once, following links, without blocking (``O_NONBLOCK``: a named pipe
+    opens at once instead of waiting for a writer), and its kind and size are taken from the
+    open file (``fstat``), so that what is checked is what is read. A device such as
+    ``/dev/zero``, a pipe or a socket is refused before a byte is read; so is a file above
+    the limit, and one that grows past it while it is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError as exc:
+        log.error(label, f"the file cannot be read ({exc.strerror})")
+        return None
+    with os.fdopen(handle, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            log.error(
+                label,
+                f"this is not a regular file but {_file_kind(info.st_mode)}",
+                expected="a regular file (save the data into a file and name that file)",
+            )
+            return None
+        if info.st_size > limit:
+            log.error(
+                label,
+                "the file is too large",
+                found=_size(info.st_size),
+                expected=f"at most {_size(limit)}",
+            )
+            return None
+        raw = file.read(limit + 1)
+    if len(raw) > limit:
+        log.error(
+            label,
+            "the file is too large (it grew while it was read)",
+            expected=f"at most {_size(limit)}",
+        )
+        return None
+    return raw
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def _size(size: int) -> str:
+    return f"{size} bytes" if size < 2**20 else f"{size / 2**20:.0f} MB ({size} bytes)"
 
 
 def _relative_parts(path: Path, base: Path) -> list[str]:
@@ -823,7 +1113,7 @@ def _load_submissions(
     raw.submissions_label = files.label(folder)
     if folder.is_dir():
         paths = sorted(
-            p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file()
+            p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir()
         )
         for path in paths:
             got = files.read(
@@ -954,3 +1244,6 @@ def _load_jurors(
         juror = model_from_yaml(Juror, doc, label, log, loc=(index,))
         if juror is not None:
             raw.jurors.append((juror, doc.line_of((index, "id"))))
+            raw.juror_panel_lines.append(
+                tuple(doc.line_of((index, "domains", k)) for k in range(len(juror.domains)))
+            )

@@ -18,10 +18,21 @@ from pydantic import (
     model_validator,
 )
 
+
+def _not_a_formula(text: str) -> str:
+    if text.startswith(("=", "+", "-", "@")):
+        raise ValueError(
+            f"an id may not start with {text[0]!r}: a spreadsheet would run it as a formula "
+            "(in assignments.csv, scores.csv, ranking.csv); start it with a letter or digit"
+        )
+    return text
+
+
 Identifier = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
     AfterValidator(lambda text: unicodedata.normalize("NFC", text)),
+    AfterValidator(_not_a_formula),
 ]
 """An id: surrounding spaces removed, in Unicode's composed form (NFC), so that an id typed
 with a decomposed accent or Arabic mark is the same id (docs/format.md, "Ids")."""
@@ -39,7 +50,7 @@ TIE_BREAK_FORMS = (
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 STEP_TOLERANCE = 1e-6

@@ -7,11 +7,16 @@ into place, so a failure never leaves a half-written report.
 from __future__ import annotations
 
 import csv
+import ctypes
+import errno
 import io
 import json
 import os
 import shutil
+import stat
+import sys
 import tempfile
+from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,7 @@ from .manifest import (
     run_digest,
 )
 from .results import Results
+from .safe_text import spreadsheet_text
 
 OUR_FILES = {"results.json", "ranking.csv", MANIFEST, "README.md"}
 """Files a previous report may hold; anything else in the output folder needs --force."""
@@ -140,7 +146,10 @@ def _write_json(value: Any, newline: str, parts: list[str]) -> None:
 
 
 def ranking_csv(results: Results) -> bytes:
-    """The rankings as a table for spreadsheets (UTF-8 with BOM so Excel reads Arabic)."""
+    """The rankings as a table for spreadsheets (UTF-8 with BOM so Excel reads Arabic).
+
+    Text cells that a spreadsheet would run as formulas get a leading apostrophe
+    (``safe_text.spreadsheet_text``); results.json keeps the text as it was given."""
     languages = results.competition.languages
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -161,19 +170,20 @@ def ranking_csv(results: Results) -> bytes:
     )
     for domain, entry in results.entries():
         sub = results.submissions[entry.submission]
+        text = spreadsheet_text  # every text cell; the numbers stay numbers
         writer.writerow(
             [
-                domain.id,
+                text(domain.id),
                 "" if entry.rank is None else entry.rank,
-                entry.submission,
-                sub.association.id,
-                *(sub.association.name.get(lang, "") for lang in languages),
-                *(sub.title.get(lang, "") for lang in languages),
+                text(entry.submission),
+                text(sub.association.id),
+                *(text(sub.association.name.get(lang, "")) for lang in languages),
+                *(text(sub.title.get(lang, "")) for lang in languages),
                 _number(entry.score),
                 _number(entry.raw_mean),
                 entry.n_jurors,
                 "yes" if entry.winner else "no",
-                entry.tie_break.key if entry.tie_break else "",
+                text(entry.tie_break.key) if entry.tie_break else "",
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -245,27 +255,183 @@ def check_not_foreign(out_dir: Path, force: bool) -> None:
         )
 
 
-def write_outputs(out_dir: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:
-    """Write every file into ``out_dir`` at once: all in a temporary folder, then moved.
+@dataclass(frozen=True)
+class Replaced:
+    """What replacing a report did: the files written and the documents removed."""
 
-    Documents recorded by the folder's previous manifest are removed: they describe a run
-    that the new results replace.
+    written: list[Path]
+    """The new report's files, in the order given."""
+    removed: list[str]
+    """Names of the documents the previous manifest recorded that the new report does not
+    hold (PDFs of the replaced results), sorted: the command line names them."""
+
+
+def write_outputs(out_dir: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:
+    """Write every file into ``out_dir`` at once (``replace_report``); the paths written."""
+    return replace_report(out_dir, files, force).written
+
+
+def replace_report(out_dir: Path, files: dict[str, bytes], force: bool = False) -> Replaced:
+    """Replace the report in ``out_dir`` by ``files`` in one step.
+
+    The whole new folder is built beside the old one (``.<name>.grantjury-<pid>-…``): the new
+    files, and links to (or copies of) every file of the old folder that is not part of a
+    report (those ``--force`` accepted). The two folders are then exchanged by one
+    ``renameat2(RENAME_EXCHANGE)`` call (Linux), or, where the system has none, by two
+    renames whose gap is repaired on the next run. At every instant ``out_dir`` holds the
+    old complete report or the new one. Documents recorded by the previous manifest and not
+    in ``files`` are left out of the new folder: they describe results that the new ones
+    replace (``Replaced.removed`` names them). On any failure the temporary folder is
+    removed; one left by a killed run is removed by the next run.
     """
     check_output_dir(out_dir)
     check_not_foreign(out_dir, force)
-    stale = previous_outputs(out_dir) - set(files)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".grantjury-", dir=out_dir))
+    target = Path(os.path.realpath(out_dir))  # a link to the folder stays a link
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _clean_temporaries(target)
+    exists = target.is_dir()
+    stale = sorted(previous_outputs(target) - set(files)) if exists else []
+    staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), dir=target.parent))
     try:
+        if exists:
+            for entry in sorted(os.listdir(target)):
+                if entry in files or entry in stale or entry.startswith(_LEGACY_TEMPORARY):
+                    continue
+                _keep(target / entry, staging / entry)
+            os.chmod(staging, stat.S_IMODE(os.stat(target).st_mode))
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(staging, 0o777 & ~umask)
         for name, data in files.items():
-            (staging / name).write_bytes(data)
-        written = []
-        for name in files:
-            target = out_dir / name
-            os.replace(staging / name, target)
-            written.append(target)
-        for name in sorted(stale):
-            (out_dir / name).unlink(missing_ok=True)
-        return written
-    finally:
+            _write_synced(staging / name, data)
+        _sync_folder(staging)
+        if exists:
+            previous = _swap(staging, target)
+        else:
+            os.rename(staging, target)
+            previous = staging  # gone: nothing to remove
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _sync_folder(target.parent)
+    shutil.rmtree(previous, ignore_errors=True)  # a kill here: the next run removes it
+    return Replaced([out_dir / name for name in files], [s for s in stale if s not in files])
+
+
+_LEGACY_TEMPORARY = ".grantjury-"
+"""Prefix of the temporary folders that earlier versions made inside the output folder."""
+
+
+def _temporary_prefix(target: Path) -> str:
+    return f".{target.name}.grantjury-{os.getpid()}-"
+
+
+def _clean_temporaries(target: Path) -> None:
+    """Remove the temporary folders of runs that were killed (their process is gone).
+
+    With two renames (no ``RENAME_EXCHANGE``), a kill between them leaves no ``target`` and
+    the previous report in a temporary folder marked ``-old-``: it is put back first.
+    """
+    prefix = f".{target.name}.grantjury-"
+    try:
+        names = sorted(os.listdir(target.parent))
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        pid = name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        path = target.parent / name
+        if "-old-" in name and not os.path.lexists(target):
+            os.rename(path, target)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a folder of ours from before: this run has made none yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process
+        return True
+    return True
+
+
+def _keep(source: Path, copy: Path) -> None:
+    """Carry a file that is not ours into the new folder: a hard link (no bytes copied)
+    where the file system allows it, else a copy; links stay links."""
+    if source.is_symlink():
+        os.symlink(os.readlink(source), copy)
+    elif source.is_dir():
+        shutil.copytree(source, copy, symlinks=True, copy_function=_link_or_copy)
+    else:
+        _link_or_copy(source, copy)
+
+
+def _link_or_copy(source: Any, copy: Any) -> None:
+    try:
+        os.link(source, copy)
+    except OSError:
+        shutil.copy2(source, copy)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _sync_folder(path: Path) -> None:
+    """Make the folder's entries durable (a crash of the machine keeps the renames)."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the rename is still atomic
+    finally:
+        os.close(handle)
+
+
+def _swap(staging: Path, target: Path) -> Path:
+    """Put ``staging`` in the place of ``target``, atomically where the system can, else by
+    two renames; the path that now holds the previous folder."""
+    if _exchange(staging, target):
+        return staging
+    old = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target) + "old-", dir=target.parent))
+    os.rmdir(old)  # only its unique name is wanted
+    os.rename(target, old)
+    try:
+        os.rename(staging, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    return old
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """``renameat2(a, b, RENAME_EXCHANGE)``: both names swap at once. False where the
+    system or file system has no such call (the caller falls back to two renames)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

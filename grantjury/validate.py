@@ -7,6 +7,7 @@ nothing stops at the first one. Score columns are checked with numpy, not row by
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import unicodedata
 from collections import Counter
@@ -99,17 +100,18 @@ def validate(
             )
 
     juror_places: dict[str, list] = {}
-    for juror, line in raw.jurors:
+    for index, (juror, line) in enumerate(raw.jurors):
         juror_places.setdefault(juror.id, []).append(line)
-        for panel in juror.domains:
+        panel_lines = raw.juror_panel_lines[index] if index < len(raw.juror_panel_lines) else ()
+        for k, panel in enumerate(juror.domains):
             if panel not in known_domains:
                 log.error(
                     raw.jurors_label,
                     "unknown domain in the juror's panel",
-                    line=line,
+                    line=panel_lines[k] if k < len(panel_lines) else line,
                     field="domains",
                     found=panel,
-                    expected=f"one of {', '.join(domain_ids)}",
+                    expected=f"one of {', '.join(domain_ids)}" + suggestion(panel, domain_ids),
                 )
     _check_near_duplicate_ids(
         {k: [(raw.jurors_label, v[0])] for k, v in juror_places.items()}, "juror", log
@@ -529,6 +531,10 @@ def foreign_letters(ident: str, other: str) -> str:
     return "upper/lower case aside" if ident.casefold() == other.casefold() else "another form"
 
 
+def _suggest_in(value: str, known: set[str]) -> str:
+    return suggestion(value, sorted(known)) if isinstance(known, set) else ""
+
+
 def _validate_conflicts(
     table: CsvTable | None, known_jurors: set[str], known_submissions: set[str], log: ProblemLog
 ) -> tuple:
@@ -550,7 +556,7 @@ def _validate_conflicts(
                 line=line,
                 field="juror",
                 found=juror or "''",
-                expected="a juror id from the jurors file",
+                expected="a juror id from the jurors file" + _suggest_in(juror, known_jurors),
             )
             ok = False
         if submission not in known_submissions:
@@ -560,7 +566,7 @@ def _validate_conflicts(
                 line=line,
                 field="submission",
                 found=submission or "''",
-                expected="a submission id",
+                expected="a submission id" + _suggest_in(submission, known_submissions),
             )
             ok = False
         if category not in CONFLICT_CATEGORIES:
@@ -619,20 +625,32 @@ def _report_rows(
 ) -> None:
     """Log each masked row; with ``ids`` (models with an ``id``), an unknown id that looks
     like a known one (another case or alphabet) is pointed out."""
-    twins = {skeleton(item.id): item.id for item in ids} if ids else {}
+    known = [item.id for item in ids] if ids else []
+    twins = {skeleton(item): item for item in known}
     for row in np.flatnonzero(mask):
         value = str(found[row])
-        twin = twins.get(skeleton(value))
         log.error(
             table.label,
             message,
             line=int(table.lines[row]),
             field=field,
             found=repr(value) if value == "" or value != value.strip() else value,
-            expected=expected
-            if twin is None
-            else f"{expected}; {twin} looks the same ({foreign_letters(value, twin)})",
+            expected=expected + suggestion(value, known, twins),
         )
+
+
+def suggestion(value: str, known: list[str], twins: dict[str, str] | None = None) -> str:
+    """What an unknown id was probably meant to be, as the end of an ``expected`` text: the
+    same id in another case ("did you mean CUL-20?"), one written with look-alike letters,
+    or the closest id (``difflib``); empty when nothing is close."""
+    twins = {skeleton(item): item for item in known} if twins is None else twins
+    twin = twins.get(skeleton(value))
+    if twin is not None and twin.casefold() == value.casefold():
+        return f"; did you mean {twin}? (ids are case-sensitive)"
+    if twin is not None:
+        return f"; {twin} looks the same ({foreign_letters(value, twin)})"
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.75) if value else []
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _validate_scores(

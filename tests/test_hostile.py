@@ -183,6 +183,55 @@ def test_deeply_nested_yaml_is_refused(mini, tmp_path, text: str, line: int) -> 
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        (
+            "jurors.yaml",
+            "  affiliations: [A3]\n",
+            "  affiliations: [A3]\n  affiliations: []\n",
+            "jurors.yaml, line 4: invalid YAML: the key 'affiliations' is given twice, on line "
+            "3 and on line 4 (YAML would silently keep only the last one); keep one",
+        ),
+        (
+            "submissions/C1.yaml",
+            "requested_amount: 10000",
+            "requested_amount: 10000\nid: C9",
+            "submissions/C1.yaml, line 8: invalid YAML: the key 'id' is given twice, on line "
+            "1 and on line 8 (YAML would silently keep only the last one); keep one",
+        ),
+        (
+            "rubric.yaml",
+            "scale: {min: 0, max: 20,",
+            "scale: {min: 0, max: 20, min: 1,",
+            "rubric.yaml, line 7: invalid YAML: the key 'min' is given twice on line 7 "
+            "(YAML would silently keep only the last one); keep one",
+        ),
+    ],
+    ids=["juror-affiliations", "submission-id", "rubric-flow-mapping"],
+)
+def test_duplicate_yaml_keys_are_refused(mini, tmp_path, name, old, new, message) -> None:
+    mini.replace(name, old, new)
+    assert refused(mini, tmp_path) == [message]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "line"),
+    [
+        ("jurors.yaml", "  name: Karim", "\tname: Karim", 5),
+        ("rubric.yaml", "    weight: 1\n", "  \t  weight: 1\n", 10),
+    ],
+    ids=["tab", "tab-among-spaces"],
+)
+def test_tab_in_yaml_indentation_says_to_indent_with_spaces(
+    mini, tmp_path, name, old, new, line
+) -> None:
+    mini.replace(name, old, new)
+    assert refused(mini, tmp_path) == [
+        f"{name}, line {line}: invalid YAML: a tab in the indentation; indent with spaces, not tabs"
+    ]
+
+
 def test_impossible_date(mini, tmp_path) -> None:
     mini.replace("competition.yaml", "date: 2013-04-21", "date: 2013-02-30")
     assert refused(mini, tmp_path) == [
@@ -206,6 +255,18 @@ def test_spaces_around_ids_in_csv_cells_are_ignored(mini, tmp_path) -> None:
     before = ranks(mini, tmp_path / "a")
     mini.replace("scores.csv", "J1,C1,relevance,17", " J1 ,\tC1 , relevance , 17 ")
     assert ranks(mini, tmp_path / "b").domains == before.domains
+
+
+@pytest.mark.parametrize("first", ["=", "+", "-", "@"])
+def test_an_id_that_a_spreadsheet_would_run_is_refused(mini, tmp_path, first: str) -> None:
+    """Ids travel into assignments.csv and scores.csv, which are read back: they cannot take
+    an apostrophe there, so an id may not start like a formula at all."""
+    mini.replace("jurors.yaml", "- id: J2", f"- id: '{first}J2'")
+    assert (
+        f"jurors.yaml, line 4, 1.id: an id may not start with {first!r}: a spreadsheet would "
+        "run it as a formula (in assignments.csv, scores.csv, ranking.csv); start it with a "
+        f"letter or digit; found '{first}J2'"
+    ) in refused(mini, tmp_path)
 
 
 def test_cyrillic_look_alike_submission_id(mini, tmp_path) -> None:
@@ -264,11 +325,226 @@ def test_scores_refused(mini, tmp_path, typed: str) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        (
+            "scores.csv",
+            "J1,C1,relevance,17",
+            "J1,c1,relevance,17",
+            "scores.csv, line 2, submission: unknown submission; found c1; expected a "
+            "submission id; did you mean C1? (ids are case-sensitive)",
+        ),
+        (
+            "conflicts.csv",
+            "J2,S1,",
+            "J2,s1,",
+            "conflicts.csv, line 2, submission: unknown submission; found s1; expected a "
+            "submission id; did you mean S1? (ids are case-sensitive)",
+        ),
+        (
+            "conflicts.csv",
+            "J2,S1,",
+            "j2,S1,",
+            "conflicts.csv, line 2, juror: unknown juror; found j2; expected a juror id from "
+            "the jurors file; did you mean J2? (ids are case-sensitive)",
+        ),
+    ],
+    ids=["scores", "conflicts-submission", "conflicts-juror"],
+)
+def test_an_id_typed_in_another_case_gets_a_suggestion(mini, tmp_path, name, old, new, message):
+    mini.replace(name, old, new)
+    assert message in refused(mini, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("panel", "line"),
+    [("  domains: [cultural, socail]", 8), ("  domains:\n    - cultural\n    - socail", 10)],
+    ids=["flow", "block"],
+)
+def test_a_domain_typo_in_a_panel_names_its_own_line(mini, tmp_path, panel, line) -> None:
+    mini.replace("jurors.yaml", "  domains: [cultural, social]", panel)
+    assert refused(mini, tmp_path) == [
+        f"jurors.yaml, line {line}, domains: unknown domain in the juror's panel; found socail; "
+        "expected one of cultural, social; did you mean social?"
+    ]
+
+
 def test_empty_juror_cell(mini, tmp_path) -> None:
     mini.replace("scores.csv", "J1,C1,relevance,17", ",C1,relevance,17")
     assert refused(mini, tmp_path) == [
         "scores.csv, line 2, juror: unknown juror; found ''; expected a juror id from jurors.yaml"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "where", "found"),
+    [
+        (
+            "rubric.yaml",
+            "max: 20, step",
+            "max: 1.0e309, step",
+            "line 7, criteria.0.scale.max",
+            "'1.0e309'",
+        ),
+        (
+            "rubric.yaml",
+            "min: 0, max: 20, step: 0.5",
+            "min: -.inf, max: 20, step: 0.5",
+            "line 7, criteria.0.scale.min",
+            "-inf",
+        ),
+        (
+            "rubric.yaml",
+            "step: 0.5}\n  - id: impact",
+            "step: .nan}\n  - id: impact",
+            "line 7, criteria.0.scale.step",
+            "nan",
+        ),
+        (
+            "rubric.yaml",
+            "    weight: 1\n",
+            "    weight: .inf\n",
+            "line 10, criteria.1.weight",
+            "inf",
+        ),
+        (
+            "rubric.yaml",
+            "    weight: 1\n",
+            "    weight: 1\n    threshold: .NaN\n",
+            "line 11, criteria.1.threshold",
+            "nan",
+        ),
+        (
+            "rubric.yaml",
+            "id: mini-rubric",
+            "id: mini-rubric\ntotal_threshold: .inf",
+            "line 2, total_threshold",
+            "inf",
+        ),
+        (
+            "submissions/C1.yaml",
+            "requested_amount: 10000",
+            "requested_amount: .inf",
+            "line 7, requested_amount",
+            "inf",
+        ),
+        (
+            "submissions/C1.yaml",
+            "requested_amount: 10000",
+            "attributes: {founded: -.inf}",
+            "line 7, attributes.founded",
+            "-inf",
+        ),
+        (
+            "competition.yaml",
+            "    winners: 1\n  - id: social",
+            "    winners: 1\n    budget: .inf\n  - id: social",
+            "line 11, domains.0.budget",
+            "inf",
+        ),
+        (
+            "competition.yaml",
+            "  seed: 7",
+            "  seed: 7\nselection: {cap: 1.5e999}",
+            "line 21, selection.cap",
+            "'1.5e999'",
+        ),
+    ],
+    ids=[
+        "scale-max-1e309",
+        "scale-min",
+        "step",
+        "weight",
+        "threshold",
+        "total-threshold",
+        "amount",
+        "attribute",
+        "budget",
+        "cap",
+    ],
+)
+def test_numbers_must_be_finite(mini, tmp_path, name, old, new, where, found) -> None:
+    mini.replace(name, old, new)
+    assert refused(mini, tmp_path) == [
+        f"{name}, {where}: not a finite number; found {found}; "
+        "expected a finite number such as 14 or 14.5"
+    ]
+
+
+def test_an_infinite_amount_in_a_submissions_csv_is_refused(mini, tmp_path) -> None:
+    rows = [
+        "id,domain,association_id,association_name_ar,association_name_fr,title_ar,title_fr,"
+        "requested_amount",
+    ]
+    for sub in ("C1", "C2", "C3", "S1", "S2"):
+        domain = "cultural" if sub.startswith("C") else "social"
+        amount = "1e309" if sub == "C2" else "1000"
+        rows.append(f"{sub},{domain},A{sub},a,a,t,t,{amount}")
+    mini.write("submissions.csv", "\n".join(rows) + "\n")
+    mini.replace("competition.yaml", "submissions: submissions/", "submissions: submissions.csv")
+    found = refused(mini, tmp_path)
+    assert found == [
+        "submissions.csv, line 3, requested_amount: not a finite number; found '1e309'; "
+        "expected a finite number such as 14 or 14.5"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "where", "character", "at"),
+    [
+        (
+            "submissions/C1.yaml",
+            "fr: Projet C1",
+            "fr: Prix \u202e81\u202c",
+            "line 6, title.fr",
+            "U+202E RIGHT-TO-LEFT OVERRIDE",
+            6,
+        ),
+        (
+            "jurors.yaml",
+            "name: Karim",
+            "name: Ka\u2067rim",
+            "line 5, 1.name",
+            "U+2067 RIGHT-TO-LEFT ISOLATE",
+            3,
+        ),
+        (
+            "competition.yaml",
+            "fr: Marrakech}",
+            "fr: \u202aMarrakech}",
+            "line 4, place.fr",
+            "U+202A LEFT-TO-RIGHT EMBEDDING",
+            1,
+        ),
+        (
+            "scores.csv",
+            "J1,C1,relevance,17",
+            "J1,C1\u2066,relevance,17",
+            "line 2, submission",
+            "U+2066 LEFT-TO-RIGHT ISOLATE",
+            3,
+        ),
+        (
+            "conflicts.csv",
+            "family: cousin",
+            "family: cou\u202dsin",
+            "line 2, reason",
+            "U+202D LEFT-TO-RIGHT OVERRIDE",
+            12,
+        ),
+    ],
+    ids=["title", "juror-name", "place", "scores-id", "conflict-reason"],
+)
+def test_bidirectional_controls_are_refused_with_their_place(
+    mini, tmp_path, name, old, new, where, character, at
+) -> None:
+    mini.replace(name, old, new)
+    assert (
+        f"{name}, {where}: a bidirectional control character, {character}, at character {at} "
+        "of the text: invisible, it changes the order in which the text reads; remove it; "
+        "expected text without bidirectional controls (U+202A–U+202E, U+2066–U+2069)"
+    ) in refused(mini, tmp_path)
 
 
 # --- Files the competition points at ----------------------------------------------------------
@@ -318,6 +594,56 @@ def test_submissions_folder_missing(mini, tmp_path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "special", "kind"),
+    [
+        ("scores.csv", "fifo", "a named pipe (FIFO)"),
+        ("conflicts.csv", "/dev/zero", "a device"),
+        ("submissions/C9.yaml", "fifo", "a named pipe (FIFO)"),
+        ("rubric.yaml", "/dev/null", "a device"),
+    ],
+    ids=["scores-fifo", "conflicts-dev-zero", "submission-fifo", "rubric-dev-null"],
+)
+def test_special_files_are_refused_without_reading_them(
+    mini, tmp_path, name: str, special: str, kind: str
+) -> None:
+    """A named pipe would block a reader for ever and /dev/zero never ends: both are refused
+    from the kind of the open file, before a byte is read."""
+    target = mini.path(name)
+    target.unlink(missing_ok=True)
+    if special == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to(special)  # a link is followed: what counts is what it points at
+    named = name if special == "fifo" else f"{name} (a link to {special})"
+    assert refused(mini, tmp_path) == [
+        f"{named}: this is not a regular file but {kind}; expected a regular file (save the "
+        "data into a file and name that file)"
+    ]
+
+
+def test_assignments_linked_to_a_folder_are_refused(mini, tmp_path) -> None:
+    mini.append("competition.yaml", "assignments: assignments.csv\n")
+    mini.path("assignments.csv").symlink_to(mini.path("submissions"))
+    assert refused(mini, tmp_path) == [
+        "competition.yaml, assignments: assignments must be a file, not a folder; "
+        "found assignments.csv"
+    ]
+
+
+@pytest.mark.parametrize("name", ["conflicts", "jurors", "submission"])
+def test_files_above_their_size_limit_are_refused_before_reading(
+    mini, tmp_path, monkeypatch, name: str
+) -> None:
+    from grantjury import loading
+
+    monkeypatch.setitem(loading.MAX_BYTES, name, 30)
+    label = {"conflicts": "conflicts.csv", "jurors": "jurors.yaml"}.get(name, "submissions/C1.yaml")
+    size = mini.path(label).stat().st_size
+    found = refused(mini, tmp_path)
+    assert f"{label}: the file is too large; found {size} bytes; expected at most 30 bytes" in found
+
+
 # --- Output folders -----------------------------------------------------------------------------
 
 
@@ -364,6 +690,58 @@ def test_foreign_output_folder_is_refused_before_any_work(mini, tmp_path) -> Non
     assert sorted(p.name for p in out.iterdir()) == ["budget.xlsx"]
 
 
+# --- Long cells -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("quoted", [True, False], ids=["quoted", "unquoted"])
+def test_a_cell_over_the_limit_is_refused_with_its_line(mini, tmp_path, quoted: bool) -> None:
+    from grantjury.loading import MAX_CELL_CHARS
+
+    comment = "x" * (MAX_CELL_CHARS + 1)
+    text = mini.read("scores.csv").splitlines()
+    rows = [text[0] + ",comment", *(f"{line},ok" for line in text[1:])]
+    rows[3] = rows[3].removesuffix(",ok") + (f',"{comment}"' if quoted else f",{comment}")
+    mini.write("scores.csv", "\n".join(rows) + "\n")
+    found = "" if quoted else f"; found {MAX_CELL_CHARS + 1} characters"
+    close = "; check that every opening quote is closed" if quoted else ""
+    assert refused(mini, tmp_path) == [
+        f"scores.csv, line 4: a cell is longer than 131072 characters{found}; expected at most "
+        f"131072 characters in a cell (a long text belongs in a document of its own{close})"
+    ]
+
+
+def test_a_long_unknown_id_is_shown_shortened(mini, tmp_path) -> None:
+    mini.replace("scores.csv", "J1,C1,relevance,17", "J1," + "C" * 5000 + ",relevance,17")
+    assert refused(mini, tmp_path) == [
+        "scores.csv, line 2, submission: unknown submission; found "
+        + "C" * 200
+        + "… (5000 characters); expected a submission id"
+    ]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory from /proc")
+def test_a_5_mb_line_is_refused_in_bounded_memory(mini, tmp_path) -> None:
+    text = mini.read("scores.csv").splitlines()
+    rows = [text[0] + ",comment", *(f"{line},ok" for line in text[1:])]
+    rows[1] = "J1," + "C" * (5 * 2**20) + ",relevance,17,ok"
+    mini.write("scores.csv", "\n".join(rows) + "\n")
+    child = (
+        "from grantjury.cli import main\ntry:\n    main()\nfinally:\n"
+        "    status = open('/proc/self/status').read().splitlines()\n"
+        "    print(next(s for s in status if s.startswith('VmHWM:')).split()[1])\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", child, "validate", str(mini.root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert process.returncode == 1, process.stderr
+    assert "line 2: a cell is longer than 131072 characters; found 5242880" in process.stderr
+    peak = int(process.stdout.split()[-1]) * 1024
+    assert peak < 300 * 2**20, f"peak memory {peak / 2**20:.0f} MB"
+
+
 # --- A 200 MB scores file with one bad row at the end ---------------------------------------
 
 
@@ -406,3 +784,89 @@ def test_large_scores_file_with_one_bad_row_at_the_end(tmp_path) -> None:
     )
     peak = int(process.stdout.decode().split()[-1]) * 1024  # VmHWM is in kB
     assert peak < 4 * size, f"peak memory {peak / 2**20:.0f} MB for a {size / 2**20:.0f} MB file"
+
+
+# --- The crash log ------------------------------------------------------------------------------
+
+
+def test_a_crash_log_is_a_new_private_file_never_a_shared_path(mini, tmp_path, monkeypatch) -> None:
+    import re
+    import stat
+    import tempfile
+
+    from grantjury import api
+
+    def broken(path):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "validate", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    planted = tmp_path / "grantjury-crash.log"  # a link an attacker left in the shared folder
+    planted.symlink_to(tmp_path / "victim")
+    result = invoke("validate", mini.root)
+    assert result.exit_code == 70, result.output
+    match = re.search(r"details in (\S+)\)", result.stderr)
+    assert match, result.stderr
+    log = Path(match.group(1))
+    assert log.parent == tmp_path and log.name.startswith("grantjury-crash-")
+    assert log.name.endswith(".log") and not log.is_symlink()
+    assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert not (tmp_path / "victim").exists()
+
+
+# --- What the outputs carry -------------------------------------------------------------------
+
+
+FORMULAS = {
+    "C1": '=HYPERLINK("http://x","click")',
+    "C2": "+1+1",
+    "S1": "-2+3+cmd|' /C calc'!A0",
+    "S2": "@SUM(A1)",
+}
+
+
+def test_formulas_in_titles_are_text_in_ranking_csv_and_kept_in_results(mini) -> None:
+    import csv
+    import io
+
+    from grantjury.pipeline import run
+    from grantjury.report import ranking_csv
+
+    for sub, formula in FORMULAS.items():
+        mini.replace(
+            f"submissions/{sub}.yaml",
+            f"fr: Projet {sub}",
+            "fr: '" + formula.replace("'", "''") + "'",
+        )
+    mini.write("rubric.yaml", mini.read("rubric.yaml").replace("min: 0,", "min: -20,"))
+    scores = mini.read("scores.csv").splitlines()
+    mini.write(
+        "scores.csv",
+        "\n".join(
+            line.replace(line.rsplit(",", 1)[1], "-" + line.rsplit(",", 1)[1])
+            if ",C3," in line
+            else line
+            for line in scores
+        )
+        + "\n",
+    )
+    results = run(mini.root, {"replicates": 0, "calibration": "raw"}).results
+    rows = list(csv.DictReader(io.StringIO(ranking_csv(results).decode("utf-8-sig"))))
+    titles = {row["submission"]: row["title_fr"] for row in rows}
+    for sub, formula in FORMULAS.items():
+        assert titles[sub] == "'" + formula
+        assert results.submissions[sub].title["fr"] == formula  # results.json: as given
+    scores = [row["score"] for row in rows]
+    assert any(score.startswith("-") for score in scores), "a negative score, as a number"
+    assert all(float(score) == float(score) for score in scores if score)
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("\tx", "'\tx"), ("\rx", "'\rx"), ("=1", "'=1"), ("a=1", "a=1"), ("", ""), ("C-1", "C-1")],
+)
+def test_spreadsheet_text_neutralises_only_formula_starts(text: str, written: str) -> None:
+    from grantjury.safe_text import spreadsheet_text
+
+    assert spreadsheet_text(text) == written

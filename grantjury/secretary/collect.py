@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..errors import GrantjuryError, Problem, ProblemLog
 from ..loading import read_csv
 from ..model import Competition, Criterion
+from ..safe_text import spreadsheet_text
 from ..validate import parse_number
 from .sheets import (
     COMMENT_KEY,
@@ -566,5 +567,7 @@ def scores_csv(rows: Iterable[ScoreRow]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(("juror", "submission", "criterion", "score", "comment"))
     for r in rows:
-        writer.writerow((r.juror, r.submission, r.criterion, score_text(r.score), r.comment))
+        writer.writerow(
+            (r.juror, r.submission, r.criterion, score_text(r.score), spreadsheet_text(r.comment))
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
