@@ -134,10 +134,10 @@ def aggregate_scores(
         sums = np.bincount(submission, weights=value, minlength=n_submissions)
         result[has] = sums[has] / count[has]
         return result, count
+    order = np.lexsort((value, submission))
+    sorted_values = value[order]
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
     if how == "median":
-        order = np.lexsort((value, submission))
-        sorted_values = value[order]
-        start = np.concatenate(([0], np.cumsum(count)[:-1]))
         low = sorted_values[(start + (count - 1) // 2)[has]]
         high = sorted_values[(start + count // 2)[has]]
         result[has] = (low + high) / 2

@@ -631,7 +631,7 @@ def test_same_bytes_from_any_working_directory(
 def test_every_random_draw_is_derived_from_the_recorded_seed() -> None:
     """Scoring draws (lots, bootstrap) come from ``ranking.derived_rng(seed, purpose…)`` only;
     ``simulate`` and ``assign`` make synthetic data and assignments from their own seeds."""
-    own_seed = {"rank.py", "simulate.py", "assign.py"}
+    own_seed = {"ranking.py", "simulate.py", "assign.py"}
     for path in sorted((ROOT / "grantjury").rglob("*.py")):
         if path.name in own_seed:
             continue
