@@ -21,7 +21,7 @@ from scipy.linalg import lapack
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
 
-MIN_SCORES = {"raw": 0, "zscore": 3, "percentile": 3, "additive": 2, "affine": 3}
+MIN_SCORES = {"raw": 0, "zscore": 3, "percentile": 3, "additive": 2, "affine": 3, "hetero": 3}
 """Fewest totals a juror needs for the method to estimate them; fewer leaves them neutral."""
 
 
@@ -37,6 +37,15 @@ class Calibration:
     for graph methods, the connected component of each submission in the juror–submission
     graph the method fitted (``None`` otherwise): biases are comparable only within one.
     ``converged`` is False when an iterative fit stopped at its iteration limit.
+
+    Precision-weighted methods (``hetero``) also fill ``noise_sd`` and ``weight`` per juror
+    (noise standard deviation in points; share of the domain's influence, summing to 1),
+    ``share`` per observation (its share of its submission's weight, summing to 1 per
+    submission) and ``shrunk`` and ``shrinkage`` per submission (the shrunk quality, i.e.
+    the mean of ``calibrated``, and the factor ``k`` that pulled it towards the domain
+    mean). Left unset they are NaN (``noise_sd``, ``weight`` per juror; ``share`` per
+    observation; ``shrunk``, ``shrinkage`` have one value per submission, unknown to other
+    methods, and stay ``None``).
     """
 
     method: str
@@ -48,11 +57,18 @@ class Calibration:
     scale_se: np.ndarray | None = None
     components: np.ndarray | None = None
     converged: bool = True
+    noise_sd: np.ndarray | None = None
+    weight: np.ndarray | None = None
+    share: np.ndarray | None = None
+    shrunk: np.ndarray | None = None
+    shrinkage: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        for name in ("bias_se", "scale_se"):
+        for name in ("bias_se", "scale_se", "noise_sd", "weight"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.full(self.bias.shape, np.nan))
+        if self.share is None:
+            object.__setattr__(self, "share", np.full(self.calibrated.shape, np.nan))
 
 
 def calibrate_raw(juror: np.ndarray, total: np.ndarray, n_jurors: int, **_: object) -> Calibration:
@@ -785,12 +801,309 @@ class _AffineFit:
         return a, d + m * (1.0 - a), scale_se, bias_se
 
 
+HETERO_NOISE_DF = 4.0
+"""Pseudo-totals of the prior that shrinks a juror's noise variance to the pooled one."""
+HETERO_MAX_ITER = 500
+HETERO_TOL = 1e-7
+
+
+def calibrate_hetero(
+    juror: np.ndarray,
+    total: np.ndarray,
+    n_jurors: int,
+    *,
+    submission: np.ndarray,
+    n_submissions: int,
+    min_scores: int = 3,
+    noise_df: float = HETERO_NOISE_DF,
+    tol: float = HETERO_TOL,
+    max_iter: int = HETERO_MAX_ITER,
+    **_: object,
+) -> Calibration:
+    r"""Per juror a bias, a scale and a noise variance; precision-weighted, shrunk qualities.
+
+    Model, with ``m`` the mean of the domain's totals:
+
+    .. math::
+
+        t_{js} = m + d_j + a_j (q_s - m) + \varepsilon_{js}, \quad
+        \varepsilon_{js} \sim N(0, \sigma_j^2), \quad q_s \sim N(m + \mu, \tau^2),
+
+        d_j \sim N(0, \tau_d^2), \quad \log a_j \sim N(0, \tau_a^2), \quad
+        \sigma_j^2 \sim \text{scaled-Inv-}\chi^2(\nu, \sigma_0^2),
+
+    the bias-and-precision model of reviewer calibration (H. Ge, M. Welling and
+    Z. Ghahramani 2013, "A Bayesian model for calibrating conference review scores", its
+    per-reviewer precision variant; J. Guiver and R. Herbrich 2009, the SIGKDD 2009 reviewer
+    model of Infer.NET's "Calibrating reviews of conference submissions"), with an affine
+    scale per juror (R. Paul 1981). The noise ``σ_j`` is in points and free per juror, so
+    noise that lives on the quality scale (``σ_j ∝ a_j``) is the special case the data
+    choose, not an assumption.
+
+    Fit: EM with the qualities as latent variables, deterministic from a neutral start.
+    E-step (normal–normal): with juror j's reading ``x_js = m + (t_js − m − d_j) / a_j``,
+    of precision ``w_j = a_j² / σ_j²`` about ``q_s``,
+
+    .. math::
+
+        P_s = 1/\tau^2 + \sum_j w_j, \quad
+        \hat q_s = \Big(\frac{m + \mu}{\tau^2} + \sum_j w_j x_{js}\Big) / P_s, \quad
+        V_s = 1 / P_s.
+
+    M-step, per juror (a 2 × 2 ridge regression of ``t − m`` on ``q̂ − m`` with
+    ``E[(q − m)²] = (q̂ − m)² + V``, closed form, no loop over jurors):
+    ``(d_j, a_j)`` maximise the expected log-posterior, then
+    ``σ_j² = (Σ_s E[r_js²] + ν σ_0²) / (n_j + ν)``, with ``σ_0²`` the pooled residual
+    variance; the hyper-parameters ``μ, τ², τ_d², τ_a²`` are their EM updates
+    (empirical Bayes; ``τ_d², τ_a²`` include the posterior variances of ``d, a`` so that
+    they do not collapse to 0). Every step is a few ``bincount`` passes over the totals.
+
+    Output: the published score is the posterior mean ``q̂_s``: a precision-weighted mean of
+    the jurors' readings pulled towards the domain mean by ``k_s = Σ_j w_j / P_s`` (a
+    submission with one remaining juror is pulled the most). So that the domain's ``mean``
+    aggregation gives ``q̂_s``, observation (j, s) is published as
+    ``c_js = m + μ + n_s π_js k_s (x_js − m − μ)`` with ``π_js = w_j / Σ_j' w_j'`` its
+    share of the submission's weight; ``median`` and ``trimmed`` over these values have no
+    meaning beyond the mean's. ``bias = d_j + m(1 − a_j)`` and ``scale = a_j`` give each
+    juror's reading ``x = (t − bias) / scale`` (used for the calibrated criteria).
+
+    Parameters
+    ----------
+    juror, total, n_jurors, submission, n_submissions
+        The domain's observations: parallel juror codes, totals and submission codes.
+    min_scores
+        Jurors with fewer totals (at least 3), or whose totals are all equal, are not
+        fitted (``fallback``): they keep bias 0, scale 1 and the pooled noise variance, and
+        enter every submission's weighted mean with those.
+    noise_df
+        ``ν``, the pseudo-totals of the prior that shrinks noise variances to the pooled one.
+    tol, max_iter
+        EM stops when no parameter moves by more than ``tol`` (relative to the totals'
+        spread) or after ``max_iter`` iterations (then ``converged`` is False).
+
+    Returns
+    -------
+    Calibration
+        ``noise_sd`` (``σ_j``, points), ``weight`` (each juror's share of the domain's
+        influence: ``Σ_s π_js`` over the domain's scored submissions, summing to 1),
+        ``share`` (``π_js`` per observation), ``shrunk`` (``q̂_s`` per submission) and
+        ``shrinkage`` (``k_s``), ``components`` of the graph of fitted jurors. Biases are
+        comparable within a component only; every component is fitted with its own
+        ``d, a`` but shares ``μ, τ²`` (jurors' biases average to about 0 in each).
+        ``bias_se`` and ``scale_se`` are the conditional posterior standard deviations of
+        the M-step (given the qualities), an under-estimate.
+    """
+    juror = np.asarray(juror, dtype=np.intp)
+    submission = np.asarray(submission, dtype=np.intp)
+    total = np.asarray(total, dtype=np.float64)
+    count = np.bincount(juror, minlength=n_jurors)
+    low = np.full(n_jurors, np.inf)
+    high = np.full(n_jurors, -np.inf)
+    if total.size:
+        np.minimum.at(low, juror, total)
+        np.maximum.at(high, juror, total)
+    fallback = (count < max(min_scores, 3)) | ~(high > low)
+    graph = _graph(juror, submission, total, fallback, n_jurors, n_submissions)
+    nan_j = np.full(n_jurors, np.nan)
+    if total.size == 0:
+        empty = np.full(n_submissions, np.nan)
+        return Calibration(
+            "hetero",
+            total.copy(),
+            np.zeros(n_jurors),
+            np.ones(n_jurors),
+            fallback,
+            components=graph.components,
+            noise_sd=nan_j,
+            weight=nan_j,
+            share=total.copy(),
+            shrunk=empty,
+            shrinkage=empty,
+        )
+    fit = _HeteroFit(juror, submission, total, n_jurors, n_submissions, fallback, noise_df)
+    converged = fit.solve(tol, max_iter)
+    a, d, sigma2 = fit.a, fit.d, fit.sigma2
+    w = a[juror] ** 2 / sigma2[juror]
+    per_submission = np.bincount(submission, minlength=n_submissions)
+    weight_sum = np.bincount(submission, weights=w, minlength=n_submissions)
+    scored = per_submission > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = w / weight_sum[submission]
+        shrinkage = np.where(scored, weight_sum / (weight_sum + 1.0 / fit.tau2), np.nan)
+    centre = fit.m + fit.mu
+    reading = fit.m + (total - fit.m - d[juror]) / a[juror]
+    calibrated = centre + per_submission[submission] * share * shrinkage[submission] * (
+        reading - centre
+    )
+    shrunk = np.where(scored, fit.quality, np.nan)
+    weight = np.bincount(juror, weights=share, minlength=n_jurors) / max(int(scored.sum()), 1)
+    return Calibration(
+        "hetero",
+        calibrated,
+        d + fit.m * (1.0 - a),
+        a,
+        fallback,
+        bias_se=fit.bias_se,
+        scale_se=fit.scale_se,
+        components=graph.components,
+        converged=converged,
+        noise_sd=np.where(count > 0, np.sqrt(sigma2), np.nan),
+        weight=np.where(count > 0, weight, np.nan),
+        share=share,
+        shrunk=shrunk,
+        shrinkage=shrinkage,
+    )
+
+
+class _HeteroFit:
+    """EM for ``calibrate_hetero``: every quantity a vector over jurors or submissions."""
+
+    def __init__(
+        self,
+        juror: np.ndarray,
+        submission: np.ndarray,
+        total: np.ndarray,
+        n_jurors: int,
+        n_submissions: int,
+        fallback: np.ndarray,
+        noise_df: float,
+    ) -> None:
+        self.j, self.s = juror, submission
+        self.n_j, self.n_s = n_jurors, n_submissions
+        self.fixed = fallback
+        self.free = ~fallback
+        self.nu = float(noise_df)
+        self.m = float(total.mean())
+        self.y = total - self.m
+        self.count = np.bincount(juror, minlength=n_jurors).astype(np.float64)
+        spread = float(self.y @ self.y) / self.y.size
+        # A floor on every variance, relative to the totals' own: keeps weights finite when a
+        # juror agrees exactly with the fitted qualities.
+        self.floor = 1e-6 * max(spread, 1e-12)
+        self.scale_unit = np.sqrt(max(spread, 1e-12))
+        self.d = np.zeros(n_jurors)
+        self.a = np.ones(n_jurors)
+        # Start: the additive model's picture, every juror with the pooled variance.
+        self.sigma2 = np.full(n_jurors, max(spread, self.floor))
+        self.pooled = float(self.sigma2[0])
+        self.mu = 0.0
+        self.tau2 = max(spread, self.floor)
+        self.tau2_d = max(spread, self.floor)
+        self.tau2_a = 0.25
+        self.quality = np.zeros(n_submissions)
+        self.variance = np.zeros(n_submissions)
+        self.bias_se = np.full(n_jurors, np.nan)
+        self.scale_se = np.full(n_jurors, np.nan)
+
+    def e_step(self) -> None:
+        j, s = self.j, self.s
+        a, d, sigma2 = self.a, self.d, self.sigma2
+        w = a[j] ** 2 / sigma2[j]
+        x = (self.y - d[j]) / a[j]
+        precision = 1.0 / self.tau2 + np.bincount(s, weights=w, minlength=self.n_s)
+        weighted = self.mu / self.tau2 + np.bincount(s, weights=w * x, minlength=self.n_s)
+        self.variance = 1.0 / precision
+        self.quality_c = weighted / precision  # q̂ − m
+        self.quality = self.m + self.quality_c
+
+    def m_step(self) -> None:
+        j, s, n = self.j, self.s, self.n_j
+        q, v, y = self.quality_c[s], self.variance[s], self.y
+        free = self.free
+        # Sufficient statistics per juror of the expected complete-data log-likelihood.
+        s_q = np.bincount(j, weights=q, minlength=n)
+        s_qq = np.bincount(j, weights=q * q + v, minlength=n)
+        s_y = np.bincount(j, weights=y, minlength=n)
+        s_yq = np.bincount(j, weights=y * q, minlength=n)
+        s_yy = np.bincount(j, weights=y * y, minlength=n)
+        sigma2 = self.sigma2
+        # The prior log a ~ N(0, τ_a²), linearised at the current a (log a ≈ log a₀ +
+        # (a − a₀)/a₀): a ~ N(a₀(1 − log a₀), (a₀ τ_a)²). Its gradient equals the exact
+        # prior's at a = a₀, so the fixed points are those of the log-normal prior.
+        a0 = self.a
+        prior_a = sigma2 / (a0 * a0 * self.tau2_a)
+        centre_a = a0 * (1.0 - np.log(a0))
+        # Normal equations of (d, a), multiplied through by σ²: prior precisions × σ².
+        h11 = self.count + sigma2 / self.tau2_d
+        h12 = s_q
+        h22 = s_qq + prior_a
+        g1 = s_y
+        g2 = s_yq + prior_a * centre_a
+        det = h11 * h22 - h12 * h12
+        d = (h22 * g1 - h12 * g2) / det
+        a = (h11 * g2 - h12 * g1) / det
+        # A juror whose totals run against the others' would get a ≤ 0: keep a small positive
+        # scale, which reads them as mostly noise (their weight a²/σ² is then small).
+        a = np.maximum(a, 0.05)
+        self.d = np.where(free, d, 0.0)
+        self.a = np.where(free, a, 1.0)
+        var_d = sigma2 * h22 / det
+        var_a = sigma2 * h11 / det
+        d, a = self.d, self.a
+        rss = s_yy - 2 * d * s_y - 2 * a * s_yq + self.count * d * d + 2 * a * d * s_q
+        rss = np.maximum(rss + a * a * s_qq, 0.0)
+        fitted = free & (self.count > 0)
+        if fitted.any():
+            self.pooled = max(float(rss[fitted].sum() / self.count[fitted].sum()), self.floor)
+        self.sigma2 = np.where(
+            free,
+            np.maximum((rss + self.nu * self.pooled) / (self.count + self.nu), self.floor),
+            self.pooled,
+        )
+        self.bias_se = np.where(free, np.sqrt(var_d), np.nan)
+        self.scale_se = np.where(free, np.sqrt(var_a), np.nan)
+        scored = np.bincount(s, minlength=self.n_s) > 0
+        qc, vv = self.quality_c[scored], self.variance[scored]
+        self.mu = float(qc.mean())
+        self.tau2 = max(float(np.mean((qc - self.mu) ** 2 + vv)), self.floor)
+        if free.sum() >= 2:
+            self.tau2_d = max(float(np.mean(d[free] ** 2 + var_d[free])), self.floor)
+            log_a = np.log(a[free])
+            self.tau2_a = max(float(np.mean(log_a**2 + var_a[free] / a[free] ** 2)), 1e-6)
+
+    def gauge(self) -> None:
+        """Move along the two directions that leave the marginal likelihood unchanged.
+
+        ``q → q + β, μ → μ + β, d → d − aβ`` and ``q − m → (q − m)/γ, μ → μ/γ, τ → τ/γ,
+        a → γa`` change only the priors on ``d`` and ``log a``; each move takes the best
+        ``β`` (``Σ a d / Σ a²``) and ``γ`` (``exp(−mean log a)``) for them. Plain EM
+        creeps along these directions (hundreds of iterations); the moves are exact and
+        keep the posterior rising (parameter-expanded EM, C. Liu, D. Rubin and Y. Wu 1998,
+        Biometrika 85).
+        """
+        free = self.free
+        if not free.any():
+            return
+        a, d = self.a[free], self.d[free]
+        beta = float(a @ d / (a @ a))
+        self.d = np.where(free, self.d - self.a * beta, 0.0)
+        self.mu += beta
+        gamma = float(np.exp(-np.log(a).mean()))
+        self.a = np.where(free, self.a * gamma, 1.0)
+        self.mu /= gamma
+        self.tau2 /= gamma**2
+
+    def solve(self, tol: float, max_iter: int) -> bool:
+        for _ in range(max_iter):
+            before = np.r_[self.d / self.scale_unit, self.a, np.sqrt(self.sigma2) / self.scale_unit]
+            self.e_step()
+            self.m_step()
+            self.gauge()
+            after = np.r_[self.d / self.scale_unit, self.a, np.sqrt(self.sigma2) / self.scale_unit]
+            if float(np.max(np.abs(after - before), initial=0.0)) <= tol:
+                self.e_step()
+                return True
+        self.e_step()
+        return False
+
+
 METHODS: dict[str, Callable[..., Calibration]] = {
     "raw": calibrate_raw,
     "zscore": calibrate_zscore,
     "percentile": calibrate_percentile,
     "additive": calibrate_additive,
     "affine": calibrate_affine,
+    "hetero": calibrate_hetero,
 }
 
 

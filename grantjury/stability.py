@@ -26,7 +26,7 @@ from .aggregate import aggregate_scores
 from .calibrate import calibrate
 from .ranking import derived_rng
 
-GRAPH_METHODS = ("additive", "affine")
+GRAPH_METHODS = ("additive", "affine", "hetero")
 INTERVAL = (0.05, 0.95)
 
 

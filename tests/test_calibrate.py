@@ -137,7 +137,18 @@ def affine_designs(draw: st.DrawFn) -> tuple[Design, np.ndarray, np.ndarray, np.
 
 
 def test_every_method_is_registered_with_a_minimum() -> None:
-    assert set(METHODS) == set(MIN_SCORES) == {"raw", "zscore", "percentile", "additive", "affine"}
+    assert (
+        set(METHODS)
+        == set(MIN_SCORES)
+        == {
+            "raw",
+            "zscore",
+            "percentile",
+            "additive",
+            "affine",
+            "hetero",
+        }
+    )
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
