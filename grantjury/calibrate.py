@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from scipy.linalg import lapack
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
+from scipy.stats import norm
 
 MIN_SCORES = {"raw": 0, "zscore": 3, "percentile": 3, "additive": 2, "affine": 3, "hetero": 3}
 """Fewest totals a juror needs for the method to estimate them; fewer leaves them neutral."""
@@ -45,7 +46,9 @@ class Calibration:
     the mean of ``calibrated``, and the factor ``k`` that pulled it towards the domain
     mean). Left unset they are NaN (``noise_sd``, ``weight`` per juror; ``share`` per
     observation; ``shrunk``, ``shrinkage`` have one value per submission, unknown to other
-    methods, and stay ``None``).
+    methods, and stay ``None``). ``ceiling``, ``floor`` and ``coarse`` flag jurors whose
+    totals pile up at an end of the scale or take at most 3 distinct values (``hetero``;
+    False for other methods).
     """
 
     method: str
@@ -62,8 +65,14 @@ class Calibration:
     share: np.ndarray | None = None
     shrunk: np.ndarray | None = None
     shrinkage: np.ndarray | None = None
+    ceiling: np.ndarray | None = None
+    floor: np.ndarray | None = None
+    coarse: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        for name in ("ceiling", "floor", "coarse"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.zeros(self.bias.shape, dtype=bool))
         for name in ("bias_se", "scale_se", "noise_sd", "weight"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.full(self.bias.shape, np.nan))
@@ -818,6 +827,7 @@ def calibrate_hetero(
     noise_df: float = HETERO_NOISE_DF,
     tol: float = HETERO_TOL,
     max_iter: int = HETERO_MAX_ITER,
+    censor: tuple[float, float] | None = None,
     **_: object,
 ) -> Calibration:
     r"""Per juror a bias, a scale and a noise variance; precision-weighted, shrunk qualities.
@@ -877,6 +887,13 @@ def calibrate_hetero(
         enter every submission's weighted mean with those.
     noise_df
         ``ν``, the pseudo-totals of the prior that shrinks noise variances to the pooled one.
+    censor
+        The scale's ends ``(low, high)``. Given, totals at an end are read as censored
+        there (the true total could lie beyond): in each iteration they are replaced by
+        their expectation under the fit beyond the end (the iterative estimator of
+        M. Schmee and G. Hahn 1979, "A simple method for regression analysis with censored
+        data", Technometrics 21). Off by default: the benchmark of docs/calibration.md
+        found it no better (see there).
     tol, max_iter
         EM stops when no parameter moves by more than ``tol`` (relative to the totals'
         spread) or after ``max_iter`` iterations (then ``converged`` is False).
@@ -884,6 +901,10 @@ def calibrate_hetero(
     Returns
     -------
     Calibration
+        ``ceiling``, ``floor`` and ``coarse`` flag jurors with at least a third of their
+        totals (and at least 2) at the top or the bottom end (``censor``, or else the
+        highest and the lowest total of the domain), and jurors with at least
+        ``COARSE_MIN_TOTALS`` totals taking at most ``COARSE_DISTINCT`` distinct values.
         ``noise_sd`` (``σ_j``, points), ``weight`` (each juror's share of the domain's
         influence: ``Σ_s π_js`` over the domain's scored submissions, summing to 1),
         ``share`` (``π_js`` per observation), ``shrunk`` (``q̂_s`` per submission) and
@@ -920,7 +941,10 @@ def calibrate_hetero(
             shrunk=empty,
             shrinkage=empty,
         )
+    ceiling, floor, coarse = juror_shapes(juror, total, n_jurors, censor)
     fit = _HeteroFit(juror, submission, total, n_jurors, n_submissions, fallback, noise_df)
+    if censor is not None:
+        fit.censor(*censor)
     converged = fit.solve(tol, max_iter)
     a, d, sigma2 = fit.a, fit.d, fit.sigma2
     w = a[juror] ** 2 / sigma2[juror]
@@ -952,7 +976,37 @@ def calibrate_hetero(
         share=share,
         shrunk=shrunk,
         shrinkage=shrinkage,
+        ceiling=ceiling,
+        floor=floor,
+        coarse=coarse,
     )
+
+
+END_SHARE = 1.0 / 3.0
+"""Share of a juror's totals at one end of the scale that flags them as a ceiling or floor
+juror."""
+COARSE_DISTINCT = 3
+COARSE_MIN_TOTALS = 5
+
+
+def juror_shapes(
+    juror: np.ndarray, total: np.ndarray, n_jurors: int, ends: tuple[float, float] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ceiling, floor and coarse jurors (see ``calibrate_hetero``), as boolean arrays."""
+    count = np.bincount(juror, minlength=n_jurors)
+    if total.size == 0:
+        none = np.zeros(n_jurors, dtype=bool)
+        return none, none.copy(), none.copy()
+    low, high = (float(total.min()), float(total.max())) if ends is None else ends
+    tolerance = 1e-9 * max(1.0, abs(low), abs(high))
+    at_top = np.bincount(juror, weights=total >= high - tolerance, minlength=n_jurors)
+    at_bottom = np.bincount(juror, weights=total <= low + tolerance, minlength=n_jurors)
+    ceiling = (at_top >= 2) & (at_top >= END_SHARE * count)
+    floor = (at_bottom >= 2) & (at_bottom >= END_SHARE * count)
+    pairs = np.unique(np.c_[juror, total], axis=0)
+    distinct = np.bincount(pairs[:, 0].astype(np.intp), minlength=n_jurors)
+    coarse = (count >= COARSE_MIN_TOTALS) & (distinct <= COARSE_DISTINCT)
+    return ceiling, floor, coarse
 
 
 class _HeteroFit:
@@ -975,6 +1029,9 @@ class _HeteroFit:
         self.nu = float(noise_df)
         self.m = float(total.mean())
         self.y = total - self.m
+        self.observed = self.y.copy()
+        self.above = np.zeros(self.y.size, dtype=bool)
+        self.below = np.zeros(self.y.size, dtype=bool)
         self.count = np.bincount(juror, minlength=n_jurors).astype(np.float64)
         spread = float(self.y @ self.y) / self.y.size
         # A floor on every variance, relative to the totals' own: keeps weights finite when a
@@ -994,6 +1051,28 @@ class _HeteroFit:
         self.variance = np.zeros(n_submissions)
         self.bias_se = np.full(n_jurors, np.nan)
         self.scale_se = np.full(n_jurors, np.nan)
+
+    def censor(self, low: float, high: float) -> None:
+        """Read totals at the scale's ends as censored there."""
+        tolerance = 1e-9 * max(1.0, abs(low), abs(high))
+        self.above = self.observed + self.m >= high - tolerance
+        self.below = self.observed + self.m <= low + tolerance
+
+    def impute(self) -> None:
+        """Censored totals → their expectation beyond the end under the current fit."""
+        if not (self.above.any() or self.below.any()):
+            return
+        j, s = self.j, self.s
+        mean = self.d[j] + self.a[j] * self.quality_c[s]
+        sd = np.sqrt(self.sigma2[j] + self.a[j] ** 2 * self.variance[s])
+        z = (self.observed - mean) / sd
+        y = self.observed.copy()
+        # Inverse Mills ratios; log-space forms keep them finite far in the tails.
+        up = self.above
+        y[up] = mean[up] + sd[up] * np.exp(norm.logpdf(z[up]) - norm.logsf(z[up]))
+        down = self.below
+        y[down] = mean[down] - sd[down] * np.exp(norm.logpdf(z[down]) - norm.logcdf(z[down]))
+        self.y = y
 
     def e_step(self) -> None:
         j, s = self.j, self.s
@@ -1087,6 +1166,7 @@ class _HeteroFit:
         for _ in range(max_iter):
             before = np.r_[self.d / self.scale_unit, self.a, np.sqrt(self.sigma2) / self.scale_unit]
             self.e_step()
+            self.impute()
             self.m_step()
             self.gauge()
             after = np.r_[self.d / self.scale_unit, self.a, np.sqrt(self.sigma2) / self.scale_unit]
