@@ -813,7 +813,13 @@ class _AffineFit:
 HETERO_NOISE_DF = 4.0
 """Pseudo-totals of the prior that shrinks a juror's noise variance to the pooled one."""
 HETERO_MAX_ITER = 500
-HETERO_TOL = 1e-7
+HETERO_TOL = 1e-6
+HYPER_DF = 2.0
+"""Pseudo-jurors of the hyper-priors on the spread of biases and of log-scales."""
+HYPER_BIAS_SD = 0.25
+"""Prior guess of the biases' sd, as a share of the totals' sd."""
+HYPER_LOG_SCALE_SD = 0.25
+"""Prior guess of the log-scales' sd."""
 
 
 def calibrate_hetero(
@@ -860,13 +866,15 @@ def calibrate_hetero(
         \hat q_s = \Big(\frac{m + \mu}{\tau^2} + \sum_j w_j x_{js}\Big) / P_s, \quad
         V_s = 1 / P_s.
 
-    M-step, per juror (a 2 × 2 ridge regression of ``t − m`` on ``q̂ − m`` with
-    ``E[(q − m)²] = (q̂ − m)² + V``, closed form, no loop over jurors):
+    (``μ`` is per connected component.) M-step, per juror (a 2 × 2 ridge regression of
+    ``t − m`` on ``q̂ − m`` with ``E[(q − m)²] = (q̂ − m)² + V``, closed form, no loop over
+    jurors):
     ``(d_j, a_j)`` maximise the expected log-posterior, then
     ``σ_j² = (Σ_s E[r_js²] + ν σ_0²) / (n_j + ν)``, with ``σ_0²`` the pooled residual
     variance; the hyper-parameters ``μ, τ², τ_d², τ_a²`` are their EM updates
-    (empirical Bayes; ``τ_d², τ_a²`` include the posterior variances of ``d, a`` so that
-    they do not collapse to 0). Every step is a few ``bincount`` passes over the totals.
+    (empirical Bayes; ``τ_d², τ_a²`` include the posterior variances of ``d, a`` and a weak
+    hyper-prior of 2 pseudo-jurors at sd 0.25, so that they do not collapse to 0). Every
+    step is a few ``bincount`` passes over the totals.
 
     Output: the published score is the posterior mean ``q̂_s``: a precision-weighted mean of
     the jurors' readings pulled towards the domain mean by ``k_s = Σ_j w_j / P_s`` (a
@@ -909,8 +917,9 @@ def calibrate_hetero(
         influence: ``Σ_s π_js`` over the domain's scored submissions, summing to 1),
         ``share`` (``π_js`` per observation), ``shrunk`` (``q̂_s`` per submission) and
         ``shrinkage`` (``k_s``), ``components`` of the graph of fitted jurors. Biases are
-        comparable within a component only; every component is fitted with its own
-        ``d, a`` but shares ``μ, τ²`` (jurors' biases average to about 0 in each).
+        comparable within a component only; each component has its own prior mean ``μ``
+        (so its jurors' biases are centred, ``Σ a_j d_j = 0``, as with the other graph
+        methods) and all share ``τ²`` and the jurors' priors.
         ``bias_se`` and ``scale_se`` are the conditional posterior standard deviations of
         the M-step (given the qualities), an under-estimate.
     """
@@ -942,7 +951,9 @@ def calibrate_hetero(
             shrinkage=empty,
         )
     ceiling, floor, coarse = juror_shapes(juror, total, n_jurors, censor)
-    fit = _HeteroFit(juror, submission, total, n_jurors, n_submissions, fallback, noise_df)
+    fit = _HeteroFit(
+        juror, submission, total, n_jurors, n_submissions, fallback, noise_df, graph.components
+    )
     if censor is not None:
         fit.censor(*censor)
     converged = fit.solve(tol, max_iter)
@@ -954,7 +965,7 @@ def calibrate_hetero(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = w / weight_sum[submission]
         shrinkage = np.where(scored, weight_sum / (weight_sum + 1.0 / fit.tau2), np.nan)
-    centre = fit.m + fit.mu
+    centre = fit.m + fit.mu[fit.comp_s[submission]]
     reading = fit.m + (total - fit.m - d[juror]) / a[juror]
     calibrated = centre + per_submission[submission] * share * shrinkage[submission] * (
         reading - centre
@@ -1021,8 +1032,16 @@ class _HeteroFit:
         n_submissions: int,
         fallback: np.ndarray,
         noise_df: float,
+        components: np.ndarray,
     ) -> None:
         self.j, self.s = juror, submission
+        # Each component of the graph of fitted jurors has its own prior mean of quality, so
+        # that, as with the other graph methods, its jurors' biases are centred on their own.
+        self.comp_s = np.asarray(components, dtype=np.intp)
+        self.n_c = int(self.comp_s.max()) + 1 if self.comp_s.size else 1
+        self.comp_j = np.zeros(n_jurors, dtype=np.intp)
+        fitted = ~fallback[juror]
+        self.comp_j[juror[fitted]] = self.comp_s[submission[fitted]]
         self.n_j, self.n_s = n_jurors, n_submissions
         self.fixed = fallback
         self.free = ~fallback
@@ -1034,6 +1053,7 @@ class _HeteroFit:
         self.below = np.zeros(self.y.size, dtype=bool)
         self.count = np.bincount(juror, minlength=n_jurors).astype(np.float64)
         spread = float(self.y @ self.y) / self.y.size
+        self.spread = spread
         # A floor on every variance, relative to the totals' own: keeps weights finite when a
         # juror agrees exactly with the fitted qualities.
         self.floor = 1e-6 * max(spread, 1e-12)
@@ -1043,7 +1063,7 @@ class _HeteroFit:
         # Start: the additive model's picture, every juror with the pooled variance.
         self.sigma2 = np.full(n_jurors, max(spread, self.floor))
         self.pooled = float(self.sigma2[0])
-        self.mu = 0.0
+        self.mu = np.zeros(self.n_c)
         self.tau2 = max(spread, self.floor)
         self.tau2_d = max(spread, self.floor)
         self.tau2_a = 0.25
@@ -1080,7 +1100,8 @@ class _HeteroFit:
         w = a[j] ** 2 / sigma2[j]
         x = (self.y - d[j]) / a[j]
         precision = 1.0 / self.tau2 + np.bincount(s, weights=w, minlength=self.n_s)
-        weighted = self.mu / self.tau2 + np.bincount(s, weights=w * x, minlength=self.n_s)
+        prior = self.mu[self.comp_s] / self.tau2
+        weighted = prior + np.bincount(s, weights=w * x, minlength=self.n_s)
         self.variance = 1.0 / precision
         self.quality_c = weighted / precision  # q̂ − m
         self.quality = self.m + self.quality_c
@@ -1132,31 +1153,40 @@ class _HeteroFit:
         self.bias_se = np.where(free, np.sqrt(var_d), np.nan)
         self.scale_se = np.where(free, np.sqrt(var_a), np.nan)
         scored = np.bincount(s, minlength=self.n_s) > 0
-        qc, vv = self.quality_c[scored], self.variance[scored]
-        self.mu = float(qc.mean())
-        self.tau2 = max(float(np.mean((qc - self.mu) ** 2 + vv)), self.floor)
-        if free.sum() >= 2:
-            self.tau2_d = max(float(np.mean(d[free] ** 2 + var_d[free])), self.floor)
-            log_a = np.log(a[free])
-            self.tau2_a = max(float(np.mean(log_a**2 + var_a[free] / a[free] ** 2)), 1e-6)
+        qc, vv, cs = self.quality_c[scored], self.variance[scored], self.comp_s[scored]
+        members = np.bincount(cs, minlength=self.n_c)
+        sums = np.bincount(cs, weights=qc, minlength=self.n_c)
+        self.mu = np.divide(sums, members, out=np.zeros(self.n_c), where=members > 0)
+        self.tau2 = max(float(np.mean((qc - self.mu[cs]) ** 2 + vv)), self.floor)
+        # EM updates of the jurors' prior variances, each with a weak scaled-inverse-χ²
+        # hyper-prior (HYPER_DF pseudo-jurors at HYPER_BIAS_SD, HYPER_LOG_SCALE_SD): without
+        # it EM creeps towards 0 for hundreds of iterations when jurors barely differ.
+        n_free, nu = float(free.sum()), HYPER_DF
+        sum_d = float(np.sum(d[free] ** 2 + var_d[free]))
+        self.tau2_d = (sum_d + nu * HYPER_BIAS_SD**2 * self.spread) / (n_free + nu)
+        log_a = np.log(a[free])
+        sum_a = float(np.sum(log_a**2 + var_a[free] / a[free] ** 2))
+        self.tau2_a = (sum_a + nu * HYPER_LOG_SCALE_SD**2) / (n_free + nu)
 
     def gauge(self) -> None:
         """Move along the two directions that leave the marginal likelihood unchanged.
 
-        ``q → q + β, μ → μ + β, d → d − aβ`` and ``q − m → (q − m)/γ, μ → μ/γ, τ → τ/γ,
-        a → γa`` change only the priors on ``d`` and ``log a``; each move takes the best
-        ``β`` (``Σ a d / Σ a²``) and ``γ`` (``exp(−mean log a)``) for them. Plain EM
-        creeps along these directions (hundreds of iterations); the moves are exact and
-        keep the posterior rising (parameter-expanded EM, C. Liu, D. Rubin and Y. Wu 1998,
-        Biometrika 85).
+        ``q → q + β, μ → μ + β, d → d − aβ`` (in each component) and
+        ``q − m → (q − m)/γ, μ → μ/γ, τ → τ/γ, a → γa`` change only the priors on ``d``
+        and ``log a``; each move takes the best ``β`` (``Σ a d / Σ a²``) and ``γ``
+        (``exp(−mean log a)``) for them. Plain EM creeps along these directions (hundreds
+        of iterations); the moves are exact and keep the posterior rising
+        (parameter-expanded EM, C. Liu, D. Rubin and Y. Wu 1998, Biometrika 85).
         """
         free = self.free
         if not free.any():
             return
-        a, d = self.a[free], self.d[free]
-        beta = float(a @ d / (a @ a))
-        self.d = np.where(free, self.d - self.a * beta, 0.0)
-        self.mu += beta
+        a, d, c = self.a[free], self.d[free], self.comp_j[free]
+        beta = np.bincount(c, weights=a * d, minlength=self.n_c)
+        norm2 = np.bincount(c, weights=a * a, minlength=self.n_c)
+        beta = np.divide(beta, norm2, out=np.zeros(self.n_c), where=norm2 > 0)
+        self.d = np.where(free, self.d - self.a * beta[self.comp_j], 0.0)
+        self.mu = self.mu + beta
         gamma = float(np.exp(-np.log(a).mean()))
         self.a = np.where(free, self.a * gamma, 1.0)
         self.mu /= gamma
