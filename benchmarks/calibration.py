@@ -126,6 +126,13 @@ model (every juror's bias, scale and noise known; rounding and clipping ignored,
 jurors' rounding counted as noise of variance L²/12)."""
 CENSORED = "hetero-censored"
 """``hetero`` with totals at the scale's ends read as censored (``censor=(0, 20)``)."""
+VARIANTS: dict[str, dict[str, Any]] = {
+    CENSORED: {"censor": (0.0, 20.0)},
+    "hetero-unscaled": {"scales": False},
+    "hetero-joint": {"joint_prior": True},
+}
+"""Variants of ``hetero`` (keyword options of ``calibrate_hetero``), fitted on the totals of
+the ``hetero`` run and selected by their shrunk scores."""
 
 
 @dataclass(frozen=True)
@@ -211,10 +218,9 @@ def posterior_scores(sim: Simulation, totals: Totals, codes: np.ndarray) -> np.n
     return np.where(count > 0, weighted / precision, np.nan)
 
 
-def censored_scores(scoring: Any, codes: np.ndarray, n: int) -> np.ndarray:
-    """``hetero`` with censoring at the rubric's ends, per domain, from a run's totals."""
+def variant_scores(scoring: Any, codes: np.ndarray, n: int, options: dict[str, Any]) -> np.ndarray:
+    """A variant of ``hetero`` per domain, from a run's totals: its shrunk scores."""
     from grantjury.calibrate import calibrate_hetero
-    from grantjury.simulate import SCALE_MAX, SCALE_MIN
 
     totals = scoring.totals.totals
     out = np.full(n, np.nan)
@@ -228,7 +234,7 @@ def censored_scores(scoring: Any, codes: np.ndarray, n: int) -> np.ndarray:
             len(jurors),
             submission=sub_local,
             n_submissions=len(subs),
-            censor=(SCALE_MIN, SCALE_MAX),
+            **options,
         )
         out[codes[subs]] = cal.shrunk
     return out
@@ -271,7 +277,7 @@ def replicate(task: tuple[str, int, str, tuple[str, ...]]) -> Replication:
         domain_code = {d: i for i, d in enumerate(sim.domain_ids)}
         oracle = np.full(len(ids), np.nan)
         posterior = np.full(len(ids), np.nan)
-        censored = None
+        variants: dict[str, np.ndarray] = {}
         for method in methods:
             start = time.perf_counter()
             chosen = effective_method(competition, {"calibration": method, "replicates": 0})
@@ -285,10 +291,12 @@ def replicate(task: tuple[str, int, str, tuple[str, ...]]) -> Replication:
             oracle = oracle_scores(sim, scoring.totals.totals, codes)
             posterior = posterior_scores(sim, scoring.totals.totals, codes)
             if method == "hetero":
-                censored = censored_scores(scoring, codes, len(ids))
+                variants = {
+                    name: variant_scores(scoring, codes, len(ids), options)
+                    for name, options in VARIANTS.items()
+                }
     extra = {ORACLE: oracle, POSTERIOR: posterior}
-    if censored is not None:
-        extra[CENSORED] = censored
+    extra.update(variants)
     for name, values in extra.items():
         measures[name] = (
             *recall_and_tau(sim, ids, values, top_winners(sim, ids, values)),
@@ -380,7 +388,7 @@ def main(argv: list[str] | None = None) -> None:
         for scenario in scenarios
         for r in range(replications)
     ]
-    extras = (ORACLE, POSTERIOR, *((CENSORED,) if "hetero" in methods else ()))
+    extras = (ORACLE, POSTERIOR, *(VARIANTS if "hetero" in methods else ()))
     tallies = {s: {m: Tally() for m in (*methods, *extras)} for s in scenarios}
     problems: set[str] = set()
     start = time.perf_counter()
@@ -410,7 +418,9 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(table(tallies, scenarios, rows, "exact")))
     pairs = [(m, POSTERIOR) for m in methods]
     if "hetero" in methods:
-        pairs += [("hetero", m) for m in methods if m != "hetero"] + [(CENSORED, "hetero")]
+        pairs += [("hetero", m) for m in methods if m != "hetero"] + [
+            (v, "hetero") for v in VARIANTS
+        ]
     print("\nPaired differences of top-k recall (same draws):\n")
     print("\n".join(paired(tallies, scenarios, pairs)))
     print("\nScenarios:\n")
