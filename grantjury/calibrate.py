@@ -928,7 +928,8 @@ def calibrate_hetero(
     -------
     Calibration
         ``ceiling``, ``floor`` and ``coarse`` flag jurors with at least a third of their
-        totals (and at least 2) at the top or the bottom end (``censor``, or else the
+        totals (and at least 2) at the top or the bottom end (within ``END_BAND`` = 5% of
+        the range from it) (``censor``, or else the
         highest and the lowest total of the domain), and jurors with at least
         ``COARSE_MIN_TOTALS`` totals taking at most ``COARSE_DISTINCT`` distinct values.
         ``noise_sd`` (``σ_j``, points), ``weight`` (each juror's share of the domain's
@@ -1016,6 +1017,8 @@ def calibrate_hetero(
 END_SHARE = 1.0 / 3.0
 """Share of a juror's totals at one end of the scale that flags them as a ceiling or floor
 juror."""
+END_BAND = 0.05
+"""Share of the scale's range from an end within which a total counts as at that end."""
 COARSE_DISTINCT = 3
 COARSE_MIN_TOTALS = 5
 
@@ -1029,7 +1032,9 @@ def juror_shapes(
         none = np.zeros(n_jurors, dtype=bool)
         return none, none.copy(), none.copy()
     low, high = (float(total.min()), float(total.max())) if ends is None else ends
-    tolerance = 1e-9 * max(1.0, abs(low), abs(high))
+    # A total is "at" an end when within END_BAND of the range from it: totals are weighted
+    # means of criteria, so a juror at the ceiling rarely has every criterion at the maximum.
+    tolerance = max(END_BAND * (high - low), 1e-9 * max(1.0, abs(low), abs(high)))
     at_top = np.bincount(juror, weights=total >= high - tolerance, minlength=n_jurors)
     at_bottom = np.bincount(juror, weights=total <= low + tolerance, minlength=n_jurors)
     ceiling = (at_top >= 2) & (at_top >= END_SHARE * count)
