@@ -129,7 +129,7 @@ CENSORED = "hetero-censored"
 VARIANTS: dict[str, dict[str, Any]] = {
     CENSORED: {"censor": (0.0, 20.0)},
     "hetero-unscaled": {"scales": False},
-    "hetero-joint": {"joint_prior": True},
+    "hetero-flat": {"joint_prior": False},
 }
 """Variants of ``hetero`` (keyword options of ``calibrate_hetero``), fitted on the totals of
 the ``hetero`` run and selected by their shrunk scores."""

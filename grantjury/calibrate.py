@@ -836,7 +836,7 @@ def calibrate_hetero(
     max_iter: int = HETERO_MAX_ITER,
     censor: tuple[float, float] | None = None,
     scales: bool = True,
-    joint_prior: bool = False,
+    joint_prior: bool = True,
     **_: object,
 ) -> Calibration:
     r"""Per juror a bias, a scale and a noise variance; precision-weighted, shrunk qualities.
@@ -914,12 +914,14 @@ def calibrate_hetero(
     scales
         False holds every scale at 1 (bias and noise per juror only).
     joint_prior
-        True fits the jurors under the prior on quality too (full EM). By default the
-        jurors are fitted with a flat prior on quality (fixed effects: a submission's
-        quality is not pulled towards the mean while it is used to judge its jurors) and the
-        prior, estimated by the method of moments, only shrinks the final qualities: the
-        benchmark found the joint fit mistakes harsh jurors for average ones when they mostly
-        read strong submissions (``specialised``).
+        True (default) fits the jurors under the prior on quality (full EM). False fits
+        them with a flat prior on quality (fixed effects: a submission's quality is not
+        pulled towards the mean while it is used to judge its jurors), and the prior,
+        estimated by the method of moments, only shrinks the final qualities. In the
+        benchmark of docs/calibration.md the joint fit finds more true winners with 2 jurors
+        per submission (+0.046 ± 0.015 top-k recall) and as many elsewhere; the flat fit
+        orders the whole field slightly better when harsh jurors mostly read strong
+        submissions (``specialised``, Kendall's τ 0.710 against 0.689).
     tol, max_iter
         EM stops when no parameter moves by more than ``tol`` (relative to the totals'
         spread) or after ``max_iter`` iterations (then ``converged`` is False).
