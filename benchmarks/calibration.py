@@ -12,6 +12,12 @@ error over replications):
 * Kendall's τ between the submissions' scores and their true qualities (unranked
   submissions, left without a juror by conflicts, are left out).
 
+A second, strong oracle (``posterior``) scores each submission by its posterior mean quality
+under the true observation model (true bias, scale and noise of every juror); variants of
+``hetero`` (``VARIANTS``) are fitted on the same totals. Also reported: the share of domains
+whose selected set is exactly the true top k, and paired differences of top-k recall.
+``--method`` restricts the methods run (the variants run with ``hetero``).
+
 Every method sees the same draws (common random numbers), so differences between methods are
 measured more precisely than their standard errors suggest.
 
