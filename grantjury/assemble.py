@@ -245,7 +245,14 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
     )
 
 
-CALIBRATION_PARAMETERS = {"raw": 0, "additive": 1, "zscore": 2, "percentile": 2, "affine": 2}
+CALIBRATION_PARAMETERS = {
+    "raw": 0,
+    "additive": 1,
+    "zscore": 2,
+    "percentile": 2,
+    "affine": 2,
+    "hetero": 3,
+}
 """Parameters each calibration method fits per juror (beyond one overall constraint)."""
 
 
@@ -256,9 +263,17 @@ def _selection_reliability(
     eligible ranked submissions, among which the winners were chosen)."""
     totals = scoring.totals.totals
     candidates = [e for e in entries if e.rank is not None and e.eligible]
+    cal = ds.calibration
+    if cal.method == "hetero":
+        # hetero's calibrated values encode its shrunk, precision-weighted mean; each juror's
+        # own reading of the quality is (t − bias) / scale.
+        _, juror_local = np.unique(totals.juror[ds.observations], return_inverse=True)
+        values = (totals.total[ds.observations] - cal.bias[juror_local]) / cal.scale[juror_local]
+    else:
+        values = cal.calibrated
     found = domain_selection(
         totals.submission[ds.observations],
-        ds.calibration.calibrated,
+        values,
         np.array([e.n_jurors for e in candidates], dtype=np.int64),
         sum(1 for e in candidates if e.submission in set(winners)),
         fitted=CALIBRATION_PARAMETERS[scoring.method.calibration] * max(len(ds.jurors) - 1, 0),

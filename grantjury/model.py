@@ -40,7 +40,7 @@ Text = dict[str, Annotated[str, StringConstraints(strip_whitespace=True, min_len
 """Multilingual text: language code -> text."""
 
 CONFLICT_CATEGORIES = ("governance", "employment", "family", "financial", "collaboration", "other")
-CALIBRATIONS = ("raw", "zscore", "percentile", "additive", "affine")
+CALIBRATIONS = ("raw", "zscore", "percentile", "additive", "affine", "hetero")
 AGGREGATES = ("mean", "median", "trimmed")
 TIE_BREAK_KEYS = ("raw_mean", "n_jurors", "lot")
 TIE_BREAK_FORMS = (
@@ -220,7 +220,7 @@ class Selection(Frozen):
 class Method(Frozen):
     """Options of a run; the competition file sets them, the command line may override them."""
 
-    calibration: Literal["raw", "zscore", "percentile", "additive", "affine"] = "additive"
+    calibration: Literal["raw", "zscore", "percentile", "additive", "affine", "hetero"] = "additive"
     """Default chosen by the benchmark in docs/calibration.md."""
     aggregate: Literal["mean", "median", "trimmed"] = "mean"
     seed: int = Field(default=20130418, ge=0, lt=2**63)

@@ -495,7 +495,7 @@ SENSITIVITY_MAX_TOTALS = 100_000
 """Above this many totals (about 500,000 score rows of 5 criteria), ``winners_by_method``
 leaves out the methods whose fit is iterative (affine), unless the run uses one: at a million
 score rows the affine fit alone takes longer than the whole ranking. The results say so."""
-ITERATIVE_METHODS = ("affine",)
+ITERATIVE_METHODS = ("affine", "hetero")
 
 
 def sensitivity_methods(scoring: Scoring) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ from .calibrate import calibrate
 from .figures import published
 from .ranking import derived_rng
 
-GRAPH_METHODS = ("additive", "affine")
+GRAPH_METHODS = ("additive", "affine", "hetero")
 INTERVAL = (0.05, 0.95)
 
 

@@ -21,9 +21,11 @@ from grantjury.calibrate import (
     calibrate,
     calibrate_additive,
     calibrate_affine,
+    calibrate_hetero,
     calibrate_percentile,
     calibrate_raw,
     calibrate_zscore,
+    juror_shapes,
 )
 
 EXACT = 1e-9
@@ -137,7 +139,18 @@ def affine_designs(draw: st.DrawFn) -> tuple[Design, np.ndarray, np.ndarray, np.
 
 
 def test_every_method_is_registered_with_a_minimum() -> None:
-    assert set(METHODS) == set(MIN_SCORES) == {"raw", "zscore", "percentile", "additive", "affine"}
+    assert (
+        set(METHODS)
+        == set(MIN_SCORES)
+        == {
+            "raw",
+            "zscore",
+            "percentile",
+            "additive",
+            "affine",
+            "hetero",
+        }
+    )
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
@@ -658,3 +671,181 @@ def test_a_fallback_total_dilutes_the_additive_standing() -> None:
     assert_array_equal(before.fallback, [True, False, False])
     assert_allclose(design.means(before.calibrated), [9.5, 29 / 3, 14.5], atol=EXACT)
     assert_allclose(design.means(after.calibrated), [13, 12, 11], atol=EXACT)
+
+
+# Heteroscedastic (hetero) -----------------------------------------------------------------
+
+RECOVERY = 0.2
+"""Relative tolerance on a juror's recovered scale and noise sd from about 150 noisy totals
+(their sampling error is about 1/√(2·150) ≈ 6% for the noise, 8% for the scale)."""
+
+
+def simulated_jury(
+    seed: int = 2013, noise: np.ndarray | None = None, n_jurors: int = 20, n_submissions: int = 600
+) -> tuple[Design, dict[str, np.ndarray]]:
+    """``t = 10 + d_j + a_j (q_s − 10) + σ_j ε`` with 5 random jurors per submission."""
+    rng = np.random.default_rng(seed)
+    quality = rng.normal(10, 2, n_submissions)
+    offset = rng.normal(0, 1.5, n_jurors)
+    scale = np.exp(rng.normal(0, 0.3, n_jurors))
+    sd = np.ones(n_jurors) if noise is None else noise
+    juror = np.concatenate([rng.choice(n_jurors, 5, replace=False) for _ in range(n_submissions)])
+    submission = np.repeat(np.arange(n_submissions), 5)
+    total = (
+        10
+        + offset[juror]
+        + scale[juror] * (quality[submission] - 10)
+        + sd[juror] * rng.standard_normal(juror.size)
+    )
+    truth = {"quality": quality, "offset": offset, "scale": scale, "noise": sd}
+    return Design(juror, submission, total, n_jurors, n_submissions), truth
+
+
+def test_hetero_recovers_known_biases_scales_and_noise() -> None:
+    noise = np.r_[np.full(4, 2.5), np.ones(16)]
+    design, truth = simulated_jury(noise=noise)
+    result = design.run("hetero")
+    assert result.converged and not result.fallback.any()
+    # Scales are identified up to one common factor (the quality scale's unit); the
+    # geometric mean of the fitted scales is held at 1.
+    ratio = result.scale / truth["scale"]
+    assert_allclose(ratio / np.exp(np.log(ratio).mean()), 1, rtol=RECOVERY)
+    assert_allclose(result.noise_sd, noise, rtol=RECOVERY)
+    # Biases up to the same gauge: each juror's reading of a common total matches the truth's
+    # up to one increasing affine map.
+    fitted = (12.0 - result.bias) / result.scale
+    true_reading = 10 + (12.0 - 10 - truth["offset"]) / truth["scale"]
+    slope, intercept = np.polyfit(true_reading, fitted, 1)
+    # About 3 standard errors of a noisy juror's offset (2.5 / √150 points, over its scale).
+    assert_allclose(fitted, slope * true_reading + intercept, atol=0.75)
+    assert slope == pytest.approx(1, rel=RECOVERY)
+
+
+def test_hetero_weighs_a_noisier_juror_less() -> None:
+    noise = np.ones(20)
+    noise[0] = 3.0
+    design, _ = simulated_jury(seed=7, noise=noise)
+    result = design.run("hetero")
+    assert result.weight.sum() == pytest.approx(1)
+    assert result.weight[0] < 0.3 * np.median(result.weight)
+    shares = result.share[design.juror == 0]
+    others = result.share[design.juror != 0]
+    assert shares.mean() < 0.3 * others.mean()
+
+
+def test_hetero_score_is_the_mean_of_its_calibrated_totals_and_shares_sum_to_one() -> None:
+    design, _ = simulated_jury(seed=3, n_submissions=200)
+    result = design.run("hetero")
+    assert_allclose(design.means(result.calibrated), result.shrunk, atol=EXACT)
+    share_sums = np.bincount(design.submission, weights=result.share)
+    assert_allclose(share_sums, 1, atol=EXACT)
+    assert np.all((result.shrinkage > 0) & (result.shrinkage < 1))
+
+
+def test_hetero_ranks_better_than_additive_with_noisy_jurors() -> None:
+    noise = np.r_[np.full(5, 3.0), np.ones(15)]
+    design, truth = simulated_jury(seed=11, noise=noise)
+    hetero = design.run("hetero").shrunk
+    additive = design.means(design.run("additive").calibrated)
+    oracle_error = np.abs(hetero - truth["quality"]).mean()
+    assert oracle_error < np.abs(additive - truth["quality"]).mean()
+
+
+def test_hetero_shrinks_a_submission_left_with_one_juror() -> None:
+    design, _ = simulated_jury(seed=5, n_submissions=200)
+    # Submission 0 loses all but its first juror; submission 1 keeps its five.
+    drop = (design.submission == 0) & (np.arange(design.juror.size) > 0)
+    keep = ~drop
+    thin = Design(design.juror[keep], design.submission[keep], design.total[keep].copy(), 20, 200)
+    thin.total[thin.submission == 0] = 19.0
+    thin.total[thin.submission == 1] = 19.0
+    result = thin.run("hetero")
+    centre = float(np.mean(result.shrunk))
+    single = float(thin.means((thin.total - result.bias[thin.juror]) / result.scale[thin.juror])[0])
+    assert result.shrinkage[0] < result.shrinkage[1]
+    assert centre < result.shrunk[0] < single
+
+
+def test_hetero_disconnected_design_gives_one_component_per_group() -> None:
+    design, _ = simulated_jury(seed=8, n_jurors=6, n_submissions=40)
+    other = Design(
+        np.r_[design.juror, design.juror + 6],
+        np.r_[design.submission, design.submission + 40],
+        np.r_[design.total, design.total - 3],
+        12,
+        80,
+    )
+    result = other.run("hetero")
+    assert_array_equal(result.components, np.repeat([0, 1], 40))
+    assert result.converged
+    # The second group scores 3 points lower throughout. Severities compare only within a
+    # group, so, as with the other graph methods, each group's biases are centred on their
+    # own and the difference stays in its submissions' scores (not exactly 3: the scales
+    # act about the domain's mean total, which the two groups sit on either side of).
+    assert_allclose(result.shrunk[40:], result.shrunk[:40] - 3, atol=0.3)
+    order = np.corrcoef(
+        np.argsort(np.argsort(result.shrunk[40:])), np.argsort(np.argsort(result.shrunk[:40]))
+    )
+    assert order[0, 1] > 0.99
+
+
+def test_hetero_falls_back_for_few_or_constant_totals() -> None:
+    design, _ = simulated_jury(seed=4, n_jurors=6, n_submissions=30)
+    juror = np.r_[design.juror, 6, 6, 7, 7, 7]
+    submission = np.r_[design.submission, 0, 1, 2, 3, 4]
+    total = np.r_[design.total, 15.0, 9.0, 11.0, 11.0, 11.0]
+    result = calibrate_hetero(juror, total, 8, submission=submission, n_submissions=30)
+    assert_array_equal(result.fallback, [False] * 6 + [True, True])
+    assert_array_equal(result.bias[6:], 0)
+    assert_array_equal(result.scale[6:], 1)
+    # A fallback juror still counts, with the pooled noise variance, so its weight is that of
+    # an average juror.
+    assert np.all(result.weight[6:] > 0)
+    assert_allclose(result.noise_sd[6], result.noise_sd[7])
+    # Their submissions are scored by fitted jurors too: no component of their own.
+    assert np.unique(result.components).size == 1
+
+
+def test_hetero_flags_ceiling_floor_and_three_value_jurors() -> None:
+    juror = np.repeat([0, 1, 2, 3], 6)
+    total = np.r_[
+        [20, 20, 20, 18, 17, 19],  # ceiling
+        [0, 0, 3, 5, 0, 2],  # floor
+        [7, 10, 13, 10, 7, 13],  # three values
+        [4, 8, 11, 12, 15, 16],
+    ].astype(np.float64)
+    ceiling, floor, coarse = juror_shapes(juror, total, 4, (0.0, 20.0))
+    assert_array_equal(ceiling, [True, False, False, False])
+    assert_array_equal(floor, [False, True, False, False])
+    assert_array_equal(coarse, [False, False, True, False])
+
+
+def test_hetero_censoring_reads_ceiling_totals_beyond_the_end() -> None:
+    design, truth = simulated_jury(seed=12, n_submissions=300)
+    clipped = np.clip(design.total, 5.0, 15.0)
+    plain = design.run("hetero", total=clipped)
+    censored = design.run("hetero", total=clipped, censor=(5.0, 15.0))
+    assert censored.converged
+    error = {
+        name: np.abs(np.corrcoef(result.shrunk, truth["quality"])[0, 1])
+        for name, result in (("plain", plain), ("censored", censored))
+    }
+    assert error["censored"] >= error["plain"]
+
+
+def test_hetero_on_a_jury_of_agreeing_jurors_is_nearly_the_plain_mean() -> None:
+    """A worked case with a closed form: jurors who differ only by noise of one variance get
+    equal weights, so the score is the plain mean shrunk by ``k = nτ²/(nτ² + σ²)`` (the
+    normal–normal posterior mean; Ge, Welling & Ghahramani 2013 with equal precisions)."""
+    rng = np.random.default_rng(42)
+    juror, submission = complete(8, 60)
+    quality = rng.normal(12, 2, 60)
+    total = quality[submission] + rng.normal(0, 1, juror.size)
+    result = calibrate_hetero(juror, total, 8, submission=submission, n_submissions=60)
+    # Each juror's noise variance is estimated from 60 totals (about ±20%).
+    assert_allclose(result.weight, 1 / 8, rtol=0.35)
+    means = np.bincount(submission, weights=total) / 8
+    k = float(np.median(result.shrinkage))
+    expected = means.mean() + k * (means - means.mean())
+    assert_allclose(result.shrunk, expected, atol=0.15)
+    assert 0.9 < k < 1

@@ -34,6 +34,14 @@ circle (every juror on at least one panel). ``random`` deals each submission ``k
 panel jurors with loads differing by at most one (``deal``); ``specialised`` sends the
 harshest jurors mostly to the strongest submissions (``assign_specialised``).
 
+Hard jurors (all off by default; drawn from a generator of their own, so they change no
+other draw): ``noisy_jurors`` have ``noisy_factor`` × the noise; ``ceiling_jurors`` and
+``floor_jurors`` have bias ``±end_shift`` (about 4 sd: their scores pile up at the scale's
+ends and are clipped there); ``coarse_jurors`` use three values only: their latent score
+(quality, bias and mean error) is read to the nearest of ``−L, 0, L`` (``L = coarse_step``)
+and every criterion gets that value, so their totals take three distinct values.
+``Simulation.noise`` records each juror's noise sd and ``kind`` their type (``JUROR_KINDS``).
+
 Conflicts: each assignment is declared a conflict with probability ``conflict_rate`` *after*
 the assignment was made, and the conflicted juror scored anyway. Their rows are in
 ``scores.csv`` and the engine excludes them, so some submissions keep fewer jurors and
@@ -79,6 +87,8 @@ FILES = (
     "truth.json",
 )
 LANGUAGE_SETS = (("fr",), ("ar", "fr"))
+JUROR_KINDS = ("plain", "noisy", "ceiling", "floor", "coarse")
+"""Codes of ``Simulation.kind``."""
 
 
 class SimulationOptions(BaseModel):
@@ -112,6 +122,17 @@ class SimulationOptions(BaseModel):
     """Score (on the 0–20 scale) of an average submission from a neutral juror."""
     spread: float = Field(default=2.0, gt=0, allow_inf_nan=False)
     """Points on the 0–20 scale per unit of the latent scale (one true-quality sd)."""
+    noisy_jurors: int = Field(default=0, ge=0)
+    """Jurors whose noise is ``noisy_factor`` times the others'."""
+    noisy_factor: float = Field(default=3.0, gt=0, allow_inf_nan=False)
+    ceiling_jurors: int = Field(default=0, ge=0)
+    """Jurors with bias ``+end_shift``: their scores pile up at the scale's maximum."""
+    floor_jurors: int = Field(default=0, ge=0)
+    """Jurors with bias ``−end_shift``: their scores pile up at the scale's minimum."""
+    end_shift: float = Field(default=4.0, ge=0, allow_inf_nan=False)
+    coarse_jurors: int = Field(default=0, ge=0)
+    """Jurors who use three values only (``centre`` and ``centre ± spread·coarse_step``)."""
+    coarse_step: float = Field(default=1.5, gt=0, allow_inf_nan=False)
 
     @field_validator("languages")
     @classmethod
@@ -150,6 +171,12 @@ class SimulationOptions(BaseModel):
         if self.per_submission > panel:
             raise ValueError(
                 f"{self.per_submission} jurors per submission is more than the panel size {panel}"
+            )
+        special = self.noisy_jurors + self.ceiling_jurors + self.floor_jurors + self.coarse_jurors
+        if special > self.jurors:
+            raise ValueError(
+                f"{special} noisy, ceiling, floor and coarse jurors are more than the "
+                f"{self.jurors} jurors"
             )
         if panel * self.domains < self.jurors:
             raise ValueError(
@@ -208,6 +235,15 @@ class Simulation:
     """(assignments, criteria) criterion scores on the rubric's scale, as written."""
     clipped_low: int
     clipped_high: int
+    noise: np.ndarray
+    """(jurors,) noise sd of each juror's errors, latent units."""
+    kind: np.ndarray
+    """(jurors,) index into ``JUROR_KINDS``."""
+
+    @property
+    def special(self) -> bool:
+        """Whether any juror is other than plain (truth.json then records their noise)."""
+        return bool((self.kind != 0).any())
 
     @property
     def submission_ids(self) -> list[str]:
@@ -253,6 +289,9 @@ def simulate(options: SimulationOptions) -> Simulation:
         [len(block) for block in np.array_split(np.arange(n_subs), options.domains)],
     )
     panels = draw_panels(rng, n_jurors, options.domains, options.panel)
+    kind = draw_kinds(options)
+    noise = np.where(kind == 1, options.noisy_factor, 1.0) * options.criterion_error_sd
+    bias = np.where(kind == 2, options.end_shift, np.where(kind == 3, -options.end_shift, bias))
 
     assigned = np.empty((n_subs, k), dtype=np.int64)
     load = np.zeros(n_jurors, dtype=np.int64)
@@ -277,11 +316,14 @@ def simulate(options: SimulationOptions) -> Simulation:
     shared = rng.standard_normal(n_pairs)
     own = rng.standard_normal((n_pairs, len(CRITERIA)))
     rho = options.halo
-    error = options.criterion_error_sd * (
-        math.sqrt(rho) * shared[:, None] + math.sqrt(1 - rho) * own
-    )
+    error = noise[pair_juror, None] * (math.sqrt(rho) * shared[:, None] + math.sqrt(1 - rho) * own)
     latent = scale[pair_juror] * quality[pair_submission] + bias[pair_juror]
     points = options.centre + options.spread * (latent[:, None] + error)
+    coarse = kind[pair_juror] == 4
+    if coarse.any():
+        level = np.clip(np.rint((latent + error.mean(axis=1)) / options.coarse_step), -1, 1)
+        read = options.centre + options.spread * options.coarse_step * level
+        points[coarse] = read[coarse, None]
     steps = np.rint((points - SCALE_MIN) / SCALE_STEP)
     top_step = round((SCALE_MAX - SCALE_MIN) / SCALE_STEP)
     clipped_low, clipped_high = int((steps < 0).sum()), int((steps > top_step).sum())
@@ -300,7 +342,25 @@ def simulate(options: SimulationOptions) -> Simulation:
         scores,
         clipped_low,
         clipped_high,
+        noise,
+        kind,
     )
+
+
+def draw_kinds(options: SimulationOptions) -> np.ndarray:
+    """Each juror's kind (``JUROR_KINDS``), from a generator of its own: with no hard jurors
+    asked for, every juror is plain and no draw of ``simulate`` changes."""
+    kind = np.zeros(options.jurors, dtype=np.int64)
+    counts = (options.noisy_jurors, options.ceiling_jurors, options.floor_jurors)
+    counts += (options.coarse_jurors,)
+    if not any(counts):
+        return kind
+    order = np.random.default_rng([options.seed, 1]).permutation(options.jurors)
+    start = 0
+    for code, n in enumerate(counts, start=1):
+        kind[order[start : start + n]] = code
+        start += n
+    return kind
 
 
 def draw_panels(rng: np.random.Generator, n_jurors: int, n_domains: int, size: int) -> np.ndarray:
@@ -608,10 +668,24 @@ def _truth_json(
         f'  "{i}": {{"domain": "{domain_ids[d]}", "quality": {q!r}}}'
         for i, d, q in zip(sub_ids, sim.domain.tolist(), sim.quality.tolist(), strict=True)
     )
-    jurors = ",\n".join(
-        f'  "{i}": {{"bias": {b!r}, "scale": {a!r}}}'
-        for i, b, a in zip(juror_ids, sim.bias.tolist(), sim.scale.tolist(), strict=True)
-    )
+    if sim.special:
+        jurors = ",\n".join(
+            f'  "{i}": {{"bias": {b!r}, "scale": {a!r}, "noise": {e!r}, '
+            f'"kind": "{JUROR_KINDS[k]}"}}'
+            for i, b, a, e, k in zip(
+                juror_ids,
+                sim.bias.tolist(),
+                sim.scale.tolist(),
+                sim.noise.tolist(),
+                sim.kind.tolist(),
+                strict=True,
+            )
+        )
+    else:
+        jurors = ",\n".join(
+            f'  "{i}": {{"bias": {b!r}, "scale": {a!r}}}'
+            for i, b, a in zip(juror_ids, sim.bias.tolist(), sim.scale.tolist(), strict=True)
+        )
     parts = [f" {json.dumps(key)}: {_compact(value)}" for key, value in head.items()]
     parts.append(f' "submissions": {{\n{submissions}\n }}')
     parts.append(f' "jurors": {{\n{jurors}\n }}')
