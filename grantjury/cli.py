@@ -274,6 +274,41 @@ def rank(
     help="Sd of each criterion score's error, in true-quality sds.",
 )
 @click.option(
+    "--noisy-jurors",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Jurors whose error is --noisy-factor times the others'.",
+)
+@click.option(
+    "--noisy-factor", type=click.FloatRange(0, min_open=True), default=3.0, show_default=True
+)
+@click.option(
+    "--ceiling-jurors",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Jurors biased by +--end-shift: their scores pile up at the maximum.",
+)
+@click.option(
+    "--floor-jurors",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Jurors biased by −--end-shift: their scores pile up at the minimum.",
+)
+@click.option("--end-shift", type=click.FloatRange(0), default=4.0, show_default=True)
+@click.option(
+    "--coarse-jurors",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Jurors who use three values only (centre and centre ± spread × --coarse-step).",
+)
+@click.option(
+    "--coarse-step", type=click.FloatRange(0, min_open=True), default=1.5, show_default=True
+)
+@click.option(
     "--icc",
     type=click.FloatRange(0, 1, min_open=True),
     help="One juror's reliability (ICC) on their total; sets the error in place of --noise-sd.",
