@@ -182,7 +182,9 @@ def winners_of(results: Results) -> list[Winner]:
 def options_of(results: Results, spec: PartnersFile) -> SiteOptions:
     languages = results.competition.languages
     data_language = spec.data_language or ("fr" if "fr" in languages else languages[0])
-    prefix = spec.identifier_prefix or "360G-" + re.sub(r"[^A-Za-z0-9_.-]", "-", results.competition.id)
+    prefix = spec.identifier_prefix or "360G-" + re.sub(
+        r"[^A-Za-z0-9_.-]", "-", results.competition.id
+    )
     organiser = spec.organiser
     return SiteOptions(
         prefix=prefix,
@@ -319,9 +321,7 @@ def monetary_grant(results: Results, w: Winner, spec: PartnersFile, opts: SiteOp
         data["description"] = plain(w.summary, lang, 2000)
     sponsors = [p for p in spec.partners if w.submission in p.projects]
     if sponsors:
-        data["sponsor"] = [
-            {"@type": "Organization", "name": plain(p.name, lang)} for p in sponsors
-        ]
+        data["sponsor"] = [{"@type": "Organization", "name": plain(p.name, lang)} for p in sponsors]
     return data
 
 
@@ -456,15 +456,21 @@ def build_site(
             }
             if template == "project.html":
                 context["ld"] = monetary_grant(results, extra["w"], spec, opts, lang)
-                context["sponsors"] = [p for p in spec.partners if extra["w"].submission in p.projects]
+                context["sponsors"] = [
+                    p for p in spec.partners if extra["w"].submission in p.projects
+                ]
             files[f"{lang}/{path}"] = env.get_template(template).render(context).encode()
-    files["index.html"] = env.get_template("landing.html").render(
-        {**common, "lang": languages[0], "dir": direction(languages[0]), "root": ""}
-    ).encode()
+    files["index.html"] = (
+        env.get_template("landing.html")
+        .render({**common, "lang": languages[0], "dir": direction(languages[0]), "root": ""})
+        .encode()
+    )
     return files
 
 
-def write_site(files: dict[str, bytes | Path], out_dir: Path, results: Results, force: bool) -> None:
+def write_site(
+    files: dict[str, bytes | Path], out_dir: Path, results: Results, force: bool
+) -> None:
     """Write the files into a temporary folder beside ``out_dir``, then move it into place."""
     check_site_folder(out_dir, force)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -529,18 +535,7 @@ def make_site(
     spec, base = PartnersFile(), None
     if partners_file is not None:
         log = ProblemLog()
-        read = read_partners(partners_file, log, str(partners_file))
-        if read is not None:
-            known = set(results.submissions)
-            for index, partner in enumerate(read.partners):
-                for project in partner.projects:
-                    if project not in known:
-                        log.error(
-                            str(partners_file),
-                            "the partner supports a project the results do not know",
-                            field=f"partners.{index}.projects", found=repr(project),
-                            expected="a submission id of the competition",
-                        )  # fmt: skip
+        read = read_partners(partners_file, log, str(partners_file), set(results.submissions))
         log.raise_if_any()
         assert read is not None
         spec, base = read, partners_file.parent

@@ -5,10 +5,11 @@ problem names the file, the line and the field, like the competition's files."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..errors import ProblemLog
 from ..loading import model_from_yaml, read_yaml
@@ -23,7 +24,13 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"']+$", max_length=500)]
+def _web_link(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s<>\"'`]+", value) or len(value) > 500:
+        raise ValueError("a link must be a web address starting with https:// or http://")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_web_link)]
 
 
 class Partner(Frozen):
@@ -68,8 +75,14 @@ class PartnersFile(Frozen):
     partners: tuple[Partner, ...] = ()
 
 
-def read_partners(path: Path, log: ProblemLog, label: str | None = None) -> PartnersFile | None:
-    """Read and check a partners file; problems go to ``log`` (with line and field)."""
+def read_partners(
+    path: Path,
+    log: ProblemLog,
+    label: str | None = None,
+    submissions: Collection[str] | None = None,
+) -> PartnersFile | None:
+    """Read and check a partners file; problems go to ``log`` (with line and field).
+    ``submissions``: the ids a partner's ``projects`` may name."""
     label = label or path.name
     if not path.is_file():
         log.error(label, "the partners file cannot be read", expected="a YAML file")
@@ -92,6 +105,14 @@ def read_partners(path: Path, log: ProblemLog, label: str | None = None) -> Part
                 field=f"partners.{index}.id", found=repr(partner.id), expected="unique ids",
             )  # fmt: skip
         seen.add(partner.id)
+        for position, project in enumerate(partner.projects):
+            if submissions is not None and project not in submissions:
+                log.error(
+                    label, "the partner supports a project the results do not know",
+                    line=doc.line_of((*where, "projects", position)),
+                    field=f"partners.{index}.projects", found=repr(project),
+                    expected="a submission id of the competition",
+                )  # fmt: skip
         if partner.logo is not None:
             _check_logo(path.parent, partner.logo, label, log, doc.line_of((*where, "logo")), index)
     return spec
@@ -117,5 +138,6 @@ def _check_logo(base: Path, logo: str, label: str, log: ProblemLog, line, index:
         log.error(label, "the logo file does not exist", line=line, field=field,
                   found=repr(logo), expected="an existing image file")  # fmt: skip
     elif target.stat().st_size > MAX_LOGO_BYTES:
+        size = target.stat().st_size
         log.error(label, "the logo file is too large", line=line, field=field,
-                  found=f"{target.stat().st_size} bytes", expected=f"at most {MAX_LOGO_BYTES}")  # fmt: skip
+                  found=f"{size} bytes", expected=f"at most {MAX_LOGO_BYTES} bytes")  # fmt: skip

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (a catalog of sentences: one line each reads and diffs best)
 """The site's words in each language. A language without its own words uses French."""
 
 from __future__ import annotations
