@@ -444,7 +444,7 @@ def test_site_command(reports: Path, tmp_path: Path) -> None:
     result = invoke("site", reports, "--out", tmp_path / "web")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"wrote {tmp_path / 'web'}: 27 pages, 40 files; open {tmp_path / 'web' / 'index.html'}\n"
+        f"wrote {tmp_path / 'web'}: 27 pages, 41 files; open {tmp_path / 'web' / 'index.html'}\n"
     )
     assert "grantjury site reports/ --out reports/site/" in invoke("site", "--help").stdout
 

@@ -406,6 +406,7 @@ def build_site(
         if licence.is_file():
             files[f"assets/fonts/{package}-copyright.txt"] = licence
     files["assets/site.css"] = (ASSETS / "site.css").read_bytes()
+    files["assets/favicon.svg"] = (ASSETS / "favicon.svg").read_bytes()
     files["data/winners.csv"] = winners_csv(results, opts).encode()
     if spec.publish.ranking:
         files["data/ranking.csv"] = ranking_csv(results).encode()
