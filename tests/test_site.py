@@ -455,3 +455,17 @@ def test_site_command_reports_a_foreign_folder(reports: Path, tmp_path: Path) ->
     result = invoke("site", reports, "--out", tmp_path / "web")
     assert result.exit_code == 1
     assert "use --force to replace it" in result.stderr
+
+
+def test_a_report_folder_holding_its_site_can_be_ranked_into_again(
+    reports: Path, tmp_path: Path
+) -> None:
+    from grantjury.report import check_not_foreign
+
+    folder = tmp_path / "reports"
+    shutil.copytree(reports, folder)
+    api.site(folder, folder / "site")
+    check_not_foreign(folder, force=False)  # make demo, twice
+    (folder / "site" / MARKER).unlink()
+    with pytest.raises(OutputError, match=r"not a grantjury report \(site\)"):
+        check_not_foreign(folder, force=False)
