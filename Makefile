@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 demo: $(STAMP)
 	$(VENV)/bin/grantjury rank sample_submissions/ --out reports/
 	$(VENV)/bin/grantjury render reports/
+	$(VENV)/bin/grantjury site reports/ --out reports/site/
 
 test: $(STAMP) lint
 	$(PY) -m pytest

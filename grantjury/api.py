@@ -292,3 +292,28 @@ def write_plan_chart(plan: Plan, target: PathLike) -> None:
 
     figure = plan_chart(plan.rows, plan.icc_single, plan.winners, plan.submissions)
     write_chart(figure, Path(target))
+
+
+def site(
+    results_dir: PathLike,
+    out_dir: PathLike,
+    *,
+    partners: PathLike | None = None,
+    competition: PathLike | None = None,
+    force: bool = False,
+) -> list[str]:
+    """Write the public site of a results folder (docs/site.md); returns the files written.
+
+    ``partners``: the partners file (default: the competition's ``partners:`` key, the
+    competition being ``competition`` or the one recorded in the results' manifest).
+    ``force`` replaces a folder that does not hold a previous site."""
+    from .site import make_site
+
+    files = make_site(
+        Path(results_dir),
+        Path(out_dir),
+        partners=None if partners is None else Path(partners),
+        competition=None if competition is None else Path(competition),
+        force=force,
+    )
+    return sorted(files)

@@ -209,6 +209,7 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
                 requested_amount=s.requested_amount,
                 eligible=s.eligible,
                 reason=s.reason,
+                summary=s.summary,
             )
             for s in competition.submissions
         },

@@ -736,6 +736,40 @@ def plan(
         click.echo(f"wrote {chart}", err=form == "json")
 
 
+@cli.command()
+@results_dir_argument
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder of the site (replaced if it holds a previous site).",
+)
+@click.option(
+    "--partners",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The partners file (default: the competition's `partners:` key).",
+)
+@moved_competition_option
+@click.option("--force", is_flag=True, help="Replace a folder that holds no previous site.")
+def site(
+    results_dir: Path, out_dir: Path, partners: Path | None, competition: Path | None, force: bool
+) -> None:
+    """Write the public site: bilingual pages, partners, open data (docs/site.md).
+
+    Static files only (no JavaScript, no external request): open OUT/index.html from the
+    disk or copy the folder to any web host. Juror names are published only when the
+    partners file says so (`publish: {jurors: true}`).
+
+    \b
+    Example:
+        grantjury site reports/ --out reports/site/
+    """
+    files = api.site(results_dir, out_dir, partners=partners, competition=competition, force=force)
+    pages = sum(1 for name in files if name.endswith(".html"))
+    click.echo(f"wrote {out_dir}: {pages} pages, {len(files)} files; open {out_dir / 'index.html'}")
+
+
 def main() -> None:
     """Entry point of the ``grantjury`` command."""
     cli(prog_name="grantjury")

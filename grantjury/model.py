@@ -291,6 +291,8 @@ class CompetitionFile(Frozen):
     method: Method = Method()
     selection: Selection = Selection()
     currency: str = "MAD"
+    partners: str | None = None
+    """Path to the partners and donors file of the public site (``grantjury site``)."""
 
 
 class Association(Frozen):
@@ -307,6 +309,8 @@ class Submission(Frozen):
     eligible: bool = True
     reason: str | None = None
     """Why the submission is not eligible (e.g. an incomplete file)."""
+    summary: Text | None = None
+    """A short public description of the project (the public site prints it)."""
     attributes: dict[str, bool | int | float | str] = Field(default_factory=dict)
     """Free attributes that tie-break keys may use (``attribute:NAME``)."""
 

@@ -245,7 +245,9 @@ def check_not_foreign(out_dir: Path, force: bool) -> None:
         return
     known = OUR_FILES | previous_outputs(out_dir)
     foreign = sorted(
-        p.name for p in out_dir.iterdir() if p.name not in known and not p.name.startswith(".")
+        p.name
+        for p in out_dir.iterdir()
+        if p.name not in known and not p.name.startswith(".") and not _is_site(p)
     )
     if foreign:
         listed = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
@@ -253,6 +255,15 @@ def check_not_foreign(out_dir: Path, force: bool) -> None:
             f"{out_dir}: this folder holds files that are not a grantjury report ({listed}); "
             "choose an empty or new folder with --out, or pass --force to write there anyway"
         )
+
+
+def _is_site(path: Path) -> bool:
+    """A public site written by ``grantjury site`` (``make demo`` writes reports/site/)."""
+    try:
+        marker = json.loads((path / "site.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(marker, dict) and marker.get("generator") == "grantjury site"
 
 
 @dataclass(frozen=True)

@@ -250,6 +250,7 @@ class SubmissionRecord(Frozen):
     requested_amount: float | None
     eligible: bool
     reason: str | None
+    summary: Text | None = None
 
 
 class JurorCalibration(Frozen):

@@ -895,6 +895,8 @@ selection:
   reserve: 2
 # Monnaie des montants demandés / currency of the requested amounts
 currency: MAD
+# Partenaires et donateurs du site public / partners and donors of the public site
+partners: partners.yaml
 """
 
 
@@ -904,6 +906,31 @@ INELIGIBLE = {
 """Submissions the secretariat declared not eligible, with the reason."""
 RELEVANCE_THRESHOLD = 8
 """Least mean relevance (unweighted, uncalibrated) a project needs to be eligible."""
+
+
+SUMMARIES: dict[str, Text] = {
+    "CUL-25": {
+        "ar": "مهرجان سنوي يقدم فيه شباب المدينة العتيقة عروضا مسرحية من تأليفهم، بعد ستة أشهر من الورشات مع فنانين محترفين.",  # noqa: E501
+        "fr": "Un festival annuel où les jeunes de la Médina jouent des pièces qu'ils ont écrites, après six mois d'ateliers avec des artistes professionnels.",  # noqa: E501
+    },
+    "CUL-04": {
+        "ar": "ورشات أسبوعية للمسرح لفائدة أطفال حي سعادة، تختتم بعرض مفتوح للعائلات.",
+        "fr": "Des ateliers de théâtre hebdomadaires pour les enfants de Sâada, clôturés par un spectacle ouvert aux familles.",  # noqa: E501
+    },
+    "SPO-20": {
+        "ar": "مدرسة لألعاب القوى تستقبل مئة شاب من المدينة العتيقة ثلاث مرات في الأسبوع، بتأطير مدربين معتمدين.",  # noqa: E501
+        "fr": "Une école d'athlétisme qui accueille cent jeunes de la Médina trois fois par semaine, encadrés par des entraîneurs diplômés.",  # noqa: E501
+    },
+    "SOC-24": {
+        "ar": "حملات نظافة شهرية ينظمها شباب المدينة العتيقة مع السكان والتجار، وتوعية بفرز النفايات.",  # noqa: E501
+        "fr": "Des campagnes de propreté mensuelles menées par les jeunes de la Médina avec les habitants et les commerçants, et une sensibilisation au tri des déchets.",  # noqa: E501
+    },
+    "SOC-02": {
+        "ar": "مركز استماع يقدم الدعم القانوني والنفسي للنساء ضحايا العنف بحي الداوديات.",
+        "fr": "Un centre d'écoute qui offre un soutien juridique et psychologique aux femmes victimes de violence à Daoudiate.",  # noqa: E501
+    },
+}
+"""Short public descriptions of some winners (printed on the public site's project pages)."""
 
 
 def submission_yaml(sub: Submission) -> str:
@@ -918,6 +945,8 @@ def submission_yaml(sub: Submission) -> str:
     }
     if sub.id in INELIGIBLE:
         record |= {"eligible": False, "reason": INELIGIBLE[sub.id]}
+    if sub.id in SUMMARIES:
+        record["summary"] = dict(SUMMARIES[sub.id])
     return dump_yaml(record)
 
 

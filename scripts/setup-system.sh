@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the system packages grantjury needs (Debian/Ubuntu): fonts with Arabic and Latin
-# coverage and HarfBuzz's subsetter (fast, byte-reproducible PDF font subsets).
+# coverage and HarfBuzz's subsetter (fast, byte-reproducible PDF font subsets); Chromium for
+# the public site's browser tests (tests/test_site_browser.py, driven by Playwright).
 set -euo pipefail
-packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-hosny-amiri fonts-dejavu-core fontconfig poppler-utils)
+packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-hosny-amiri fonts-dejavu-core fontconfig poppler-utils chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
