@@ -421,7 +421,7 @@ class DomainResults(Frozen):
     too_close: list[str]
     """Submissions the engine's rule (``stability.too_close_rule``) calls too close to call."""
     warnings: list[DomainNote]
-    selection_reliability: SelectionReliability | None
+    selection_reliability: SelectionReliability | None = None
     """None when it cannot be estimated (fewer than 2 candidates, no winner, no
     submission with two jurors)."""
 
@@ -531,7 +531,7 @@ class Results(Frozen):
     budget: BudgetRecord | None
     """Selection mode ``overall`` with a budget: the overall envelope."""
     reliability: dict[str, Reliability]
-    selection_reliability: SelectionReliability | None
+    selection_reliability: SelectionReliability | None = None
     """The domains' figures combined: expected true winners and shares summed over the
     domains that have one (intervals added end to end, a conservative combination)."""
     stability: Stability | None
