@@ -117,7 +117,8 @@ def test_conflict_register_says_which_scores_were_set_aside(results: Results) ->
 
 
 def test_a_results_file_of_the_first_format_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ResultsFileError, match=r"format_version: written in format 1 \(it has no format_version\)"):
+    written_in_format_1 = r"format_version: written in format 1 \(it has no format_version\)"
+    with pytest.raises(ResultsFileError, match=written_in_format_1):
         documents.load_run(SMALL)
 
 
