@@ -530,8 +530,8 @@ def test_explain_text(mini: CompetitionDir, tmp_path: Path) -> None:
             "7. Stability",
             "   selected in 96.4% of 1000 bootstrap replicates of the jury",
             "   90% rank interval: 1 to 1",
-            "   a winner under every calibration method (additive, affine, percentile, raw and "
-            "zscore)",
+            "   a winner under every calibration method (additive, affine, hetero, percentile, "
+            "raw and zscore)",
             "   no single juror's absence would change whether it wins",
             "",
             "Published in results.json: score 15.333333, rank 1 — reproduced by this derivation.",

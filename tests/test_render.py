@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -290,7 +291,9 @@ def sample_results(keep: frozenset[str] | None = None) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder) / "sample"
         work.mkdir()
-        (Path(folder) / "rubrics").symlink_to(ROOT / "rubrics")
+        # A copy, not a link: inputs are recorded by their resolved path, which must not
+        # depend on where the repository is checked out.
+        shutil.copytree(ROOT / "rubrics", Path(folder) / "rubrics")
         for name in ("competition.yaml", "jurors.yaml"):
             (work / name).write_bytes((SAMPLE / name).read_bytes())
         for name in ("scores.csv", "conflicts.csv"):

@@ -70,8 +70,11 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        # The PDF renderer points fontconfig at its own folders (FONTCONFIG_FILE) in this
+        # process; the browser gets the machine's own configuration, whatever ran before.
+        env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, env=env
         )
         yield chromium
         chromium.close()
