@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -36,6 +36,9 @@ from .report import build_outputs, check_not_foreign, check_output_dir, replace_
 from .results import Results, load_results
 from .selection_reliability import PlanRow
 from .selection_reliability import plan as selection_plan
+
+if TYPE_CHECKING:
+    from .audit import VerifyReport
 
 PathLike = str | os.PathLike[str]
 
@@ -187,7 +190,7 @@ def render(
     return written
 
 
-def verify(results_dir: PathLike, competition: PathLike | None = None) -> Any:
+def verify(results_dir: PathLike, competition: PathLike | None = None) -> VerifyReport:
     """Re-run a report from its recorded inputs and say whether every byte is the same, and
     if not, what differs (``grantjury.audit.VerifyReport``)."""
     from .audit import verify as verify_report
