@@ -465,8 +465,33 @@ def verify(results_dir: Path, competition: Path | None = None) -> VerifyReport:
     return report
 
 
+def _check_unrecorded(record: Record, report: VerifyReport) -> None:
+    """Files in the results folder that the manifest does not record: a document left there
+    by another run (``rank --force`` into a folder of other PDFs) is named, never taken as
+    verified. A public site (``grantjury site``) carries its own record."""
+    recorded = {entry["path"].split("/")[0] for entry in record.manifest.get("outputs", [])}
+    for path in sorted(record.results_dir.iterdir()):
+        if (
+            path.name.startswith(".")
+            or path.name in recorded
+            or path.name in (MANIFEST, "README.md")
+        ):
+            continue
+        if path.is_dir() and (path / "site.json").is_file():
+            report.notes.append(
+                f"{path.name}/: a public site (grantjury site), not recorded by {MANIFEST}: "
+                "build it again after a new ranking"
+            )
+        else:
+            report.notes.append(
+                f"{path.name}: in the folder but not recorded by {MANIFEST}, so not part of "
+                "this run and not verified"
+            )
+
+
 def _check_outputs_on_disk(record: Record, report: VerifyReport) -> None:
     """Outputs edited, replaced or removed after the run: their digests no longer match."""
+    _check_unrecorded(record, report)
     for entry in record.manifest.get("outputs", []):
         path = record.results_dir / entry["path"]
         try:

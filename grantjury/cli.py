@@ -34,8 +34,8 @@ def resolve_competition(path: Path | None) -> Path:
         if candidate.is_file():
             return candidate
     raise click.UsageError(
-        "no competition given and no competition.yaml here; "
-        "pass the competition file or folder, e.g. grantjury rank sample_submissions/"
+        "no competition given and no competition.yaml here; pass the competition file or "
+        "folder (e.g. grantjury rank sample_submissions/), or start one with grantjury init DIR"
     )
 
 

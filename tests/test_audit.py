@@ -79,6 +79,23 @@ def test_verify_passes_right_after_rank(mini: CompetitionDir, tmp_path: Path) ->
     )
 
 
+def test_verify_names_files_the_manifest_does_not_record(
+    mini: CompetitionDir, tmp_path: Path
+) -> None:
+    """A PDF left by another run (rank --force into its folder) is named, not verified."""
+    out = tmp_path / "out"
+    results = rank(mini.root, out)
+    (out / "minutes.pdf").write_bytes(b"%PDF-1.7 of another run")
+    result = invoke("verify", out)
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"{out.as_posix()}: verified — ranking.csv, results.json and manifest.json reproduced "
+        f"byte for byte (run {run_id(results)})\n"
+        "  note: minutes.pdf: in the folder but not recorded by manifest.json, so not part of "
+        "this run and not verified\n"
+    )
+
+
 def test_verify_passes_on_the_sample(ranked_sample: Path) -> None:
     result = invoke("verify", ranked_sample)
     assert result.exit_code == 0, result.stdout

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from openpyxl import load_workbook
 
 from grantjury.cli import cli
+from grantjury.model import Method
 from grantjury.pipeline import load_competition
 from grantjury.secretary.collect import read_returns
 from tests.conftest import CompetitionDir, invoke, problems
@@ -752,3 +754,14 @@ def test_read_returns_is_usable_without_the_command_line(
     assert collected.rows == ()
     assert collected.jurors == ("J1", "J2", "J3")
     assert len(collected.warnings) == 3
+
+
+def test_the_starter_uses_the_engines_default_method(tmp_path: Path) -> None:
+    """A new competition starts from the defaults the benchmark chose (docs/calibration.md)."""
+    assert invoke("init", tmp_path / "new").exit_code == 0
+    starter = yaml.safe_load((tmp_path / "new" / "competition.yaml").read_text(encoding="utf-8"))
+    assert starter["method"]["calibration"] == "additive"
+    defaults = Method()
+    for key, value in starter.get("method", {}).items():
+        if key in ("calibration", "aggregate", "replicates", "uncertainty"):
+            assert value == getattr(defaults, key), key
