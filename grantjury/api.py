@@ -28,6 +28,7 @@ from .pipeline import (
     Progress,
     RunResult,
     cycle_collector_paused,
+    effective_method,
     inspect,
     load_competition,
     score,
@@ -110,9 +111,8 @@ def method_for(competition: Competition, options: dict[str, Any]) -> Method:
             f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"the options of a run are {', '.join(OPTIONS)}"
         )
-    given = {k: v for k, v in options.items() if v is not None}
     try:
-        return Method.model_validate({**competition.spec.method.model_dump(), **given})
+        return effective_method(competition, options)
     except ValidationError as error:
         problems = []
         for item in error.errors():
@@ -257,9 +257,9 @@ def plan(
         raise OptionError("jurors per submission must be whole numbers of at least 1")
     if (icc is None) == (previous is None):
         raise OptionError(
-            "give one juror's ICC either as a value (icc, e.g. 0.3; grant panels report "
-            f"{PUBLISHED_ICC_RANGE[0]}–{PUBLISHED_ICC_RANGE[1]}) or as an earlier edition's "
-            "results folder (previous), not both"
+            "give one juror's ICC either as a value (--icc, or icc= from Python; e.g. 0.3, "
+            f"grant panels report {PUBLISHED_ICC_RANGE[0]}–{PUBLISHED_ICC_RANGE[1]}) or as an "
+            "earlier edition's results folder (--from, or previous=): exactly one of the two"
         )
     if previous is not None:
         icc, source = icc_of_results(load_results(Path(previous))), str(previous)

@@ -276,7 +276,7 @@ def _selection_reliability(
         totals.submission[ds.observations],
         values,
         np.array([e.n_jurors for e in candidates], dtype=np.int64),
-        sum(1 for e in candidates if e.submission in set(winners)),
+        len(set(winners) & {e.submission for e in candidates}),
         fitted=CALIBRATION_PARAMETERS[scoring.method.calibration] * max(len(ds.jurors) - 1, 0),
     )
     if found is None:
