@@ -10,19 +10,40 @@ from __future__ import annotations
 import numpy as np
 
 from .figures import published, rounded
-from .model import Competition
-from .results import DeclaredIneligible, Reason, ThresholdNotMet, TotalThresholdNotMet
+from .model import Competition, Method
+from .results import (
+    DeclaredIneligible,
+    Reason,
+    ThresholdNotMet,
+    TooFewJurors,
+    TotalThresholdNotMet,
+)
 
 
 def ineligibility_reasons(
-    competition: Competition, criterion_means: np.ndarray
+    competition: Competition,
+    criterion_means: np.ndarray,
+    jurors_per_submission: np.ndarray | None = None,
+    method: Method | None = None,
 ) -> list[list[Reason]]:
-    """For each submission (global code), the reasons it cannot be selected (empty = eligible)."""
+    """For each submission (global code), the reasons it cannot be selected (empty = eligible).
+
+    ``jurors_per_submission`` counts each submission's jurors without conflict (with a
+    complete set of scores); under ``method.min_jurors_rule == "gate"`` a submission with at
+    least one but fewer than ``method.min_jurors`` cannot be selected: one juror's view is
+    not a jury's decision. A submission with none is left to the ranking (it is unranked).
+    """
+    gated = method is not None and method.min_jurors_rule == "gate"
+    needed = method.min_jurors if gated and method is not None else 0
+    counts = jurors_per_submission if jurors_per_submission is not None else ()
     reasons: list[list[Reason]] = []
     for s, submission in enumerate(competition.submissions):
         found: list[Reason] = []
         if not submission.eligible:
             found.append(DeclaredIneligible(reason=submission.reason))
+        jurors = int(counts[s]) if len(counts) else 0
+        if 0 < jurors < needed:
+            found.append(TooFewJurors(jurors=jurors, min_jurors=needed))
         rubric = competition.rubrics[submission.domain]
         means = criterion_means[s, : len(rubric.criteria)]
         if np.all(np.isfinite(means)):

@@ -17,6 +17,7 @@ ENGLISH: dict[str, str] = {
     "declared_ineligible": "declared not eligible{reason_part}",
     "threshold_not_met": "{criterion}: mean {mean:.2f}, needs {bound} {threshold:g}",
     "total_threshold_not_met": "sum of criterion means {total:.2f}, needs {bound} {threshold:g}",
+    "too_few_jurors": "scored by {jurors} juror(s) without conflict, needs at least {min_jurors}",
     # decisions
     "place_in_domain": "place {place} of {places} in the domain",
     "reserve": "reserve list, position {position}",

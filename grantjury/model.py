@@ -225,6 +225,11 @@ class Method(Frozen):
     aggregate: Literal["mean", "median", "trimmed"] = "mean"
     seed: int = Field(default=20130418, ge=0, lt=2**63)
     min_jurors: int = Field(default=2, ge=1)
+    """Fewest jurors without conflict a submission needs (docs/format.md, "Method")."""
+    min_jurors_rule: Literal["gate", "flag"] = "gate"
+    """``gate``: a submission scored by fewer than ``min_jurors`` jurors without conflict is
+    ranked but cannot be selected (reason ``too_few_jurors``); ``flag``: it can be selected,
+    and the domain's notes name it (``few_jurors``)."""
     tie_break: tuple[str, ...] = ("raw_mean", "lot")
     replicates: int = Field(default=1000, ge=0, le=100_000)
     """Bootstrap replicates of the stability analysis (0 turns it off)."""

@@ -225,7 +225,8 @@ def score_all(
     totals_result = juror_totals(competition, exclusions.excluded)
     totals = totals_result.totals
     means = criterion_means(totals, len(competition.submissions))
-    ineligible = ineligibility_reasons(competition, means)
+    jurors_per_submission = np.bincount(totals.submission, minlength=len(competition.submissions))
+    ineligible = ineligibility_reasons(competition, means, jurors_per_submission, method)
     obs_domain = observation_domains(competition, totals)
     domains = tuple(
         score_domain(competition, totals, d, method, np.flatnonzero(obs_domain == d))

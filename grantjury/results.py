@@ -69,8 +69,18 @@ class TotalThresholdNotMet(Frozen):
     direction: Direction
 
 
+class TooFewJurors(Frozen):
+    """Fewer jurors without conflict scored the submission than ``min_jurors`` asks
+    (with ``min_jurors_rule: gate``, the default)."""
+
+    code: Literal["too_few_jurors"] = "too_few_jurors"
+    jurors: int
+    min_jurors: int
+
+
 Reason = Annotated[
-    DeclaredIneligible | ThresholdNotMet | TotalThresholdNotMet, Field(discriminator="code")
+    DeclaredIneligible | ThresholdNotMet | TotalThresholdNotMet | TooFewJurors,
+    Field(discriminator="code"),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import messages
 from .languages import pick
-from .results import DomainResults, Results, SelectionReliability
+from .results import DomainResults, Entry, Results, SelectionReliability
 
 
 def summary(results: Results) -> str:
@@ -47,7 +47,7 @@ def summary(results: Results) -> str:
                 f"{mark} {_shown(entry.rank, 'd'):>4}  {entry.submission:<10} "
                 f"{_shown(entry.score, '.2f'):>7} {_shown(entry.raw_mean, '.2f'):>7} "
                 f"{entry.n_jurors:>6} {shown:>6}  {_clip(title, 46)}"
-                + ("" if entry.eligible else "  (not eligible)")
+                + ("" if entry.eligible else f"  (not eligible: {_why_not(entry)})")
             )
         total_winners += len(domain.winners)
         for tie in domain.ties:
@@ -124,3 +124,8 @@ def _shown(value: float | int | None, form: str) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _why_not(entry: Entry) -> str:
+    """The reasons an entry cannot be selected, in one short English phrase."""
+    return "; ".join(messages.of(reason) for reason in entry.ineligible_reasons) or "see results"

@@ -14,6 +14,7 @@ from grantjury.results import (
     DeclaredIneligible,
     NotEligible,
     ThresholdNotMet,
+    TooFewJurors,
     TotalThresholdNotMet,
 )
 from tests.conftest import CompetitionDir, invoke, problems
@@ -230,3 +231,49 @@ def test_a_rubric_mixing_directions_is_refused(mini: CompetitionDir) -> None:
         "every criterion of a rubric must have the same scale direction "
         "(all higher-is-better or all lower-is-better)"
     )
+
+
+def one_juror_leader(root: Path, rule: str | None = None) -> Path:
+    """S1 has the best mean but only one juror; S2 and S3 have two each."""
+    method = {"calibration": "raw", "seed": 1, "replicates": 0}
+    if rule is not None:
+        method["min_jurors_rule"] = rule
+    return write_handmade(
+        root,
+        criteria=[{"id": "q", "scale": {"min": 0, "max": 20}}],
+        domains=[{"id": "d", "winners": 1}],
+        submissions=[{"id": "S1"}, {"id": "S2"}, {"id": "S3"}],
+        scores={"S1": [[19]], "S2": [[15], [16]], "S3": [[12], [13]]},
+        method=method,
+    )
+
+
+def test_a_submission_scored_by_one_juror_cannot_win_by_default(tmp_path: Path) -> None:
+    results = run(one_juror_leader(tmp_path / "c")).results
+    (d,) = results.domains
+    s1 = by_id(d)["S1"]
+    assert (s1.rank, s1.eligible, s1.decision) == (1, False, NotEligible())
+    assert s1.ineligible_reasons == [TooFewJurors(jurors=1, min_jurors=2)]
+    assert messages.of(s1.ineligible_reasons[0]) == (
+        "scored by 1 juror(s) without conflict, needs at least 2"
+    )
+    assert d.winners == ["S2"]
+    assert results.options.min_jurors_rule == "gate"
+    assert [n.model_dump() for n in d.warnings if n.code == "few_jurors"] == [
+        {"code": "few_jurors", "submissions": ["S1"], "min_jurors": 2}
+    ]
+
+
+def test_the_flag_rule_lets_it_win_and_names_it(tmp_path: Path) -> None:
+    (d,) = run(one_juror_leader(tmp_path / "c", rule="flag")).results.domains
+    assert by_id(d)["S1"].eligible and d.winners == ["S1"]
+    assert [n.code for n in d.warnings] == ["few_jurors"]
+
+
+def test_the_summary_says_why_a_submission_is_not_eligible(tmp_path: Path) -> None:
+    result = invoke("rank", str(one_juror_leader(tmp_path / "c")), "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert (
+        "(not eligible: scored by 1 juror(s) without conflict, needs at least 2)" in result.output
+    )
+    assert "note: S1: scored by fewer than 2 jurors without conflict" in result.output

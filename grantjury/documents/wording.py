@@ -52,6 +52,7 @@ from grantjury.results import (
     Stability,
     ThresholdNotMet,
     Tie,
+    TooFewJurors,
     Unranked,
 )
 
@@ -854,16 +855,25 @@ REASONS: dict[str, dict[str, str]] = {
         "declared_ineligible": "dossier déclaré non éligible{reason_part}",
         "threshold_not_met": "{criterion}\u00a0: moyenne {mean}, {bound} {threshold}",
         "total_threshold_not_met": "somme des moyennes {total}, {bound} {threshold}",
+        "too_few_jurors": (
+            "noté par {jurors} juré(s) sans conflit, il en faut au moins {min_jurors}"
+        ),
     },
     "ar": {
         "declared_ineligible": "ملف مصرح بعدم أهليته{reason_part}",
         "threshold_not_met": "{criterion}: المعدل {mean}، {bound} {threshold}",
         "total_threshold_not_met": "مجموع المعدلات {total}، {bound} {threshold}",
+        "too_few_jurors": (
+            "قيّمه {jurors} من أعضاء اللجنة دون تضارب مصالح، والحد الأدنى {min_jurors}"
+        ),
     },
     "en": {
         "declared_ineligible": "declared not eligible{reason_part}",
         "threshold_not_met": "{criterion}: mean {mean}, {bound} {threshold}",
         "total_threshold_not_met": "sum of criterion means {total}, {bound} {threshold}",
+        "too_few_jurors": (
+            "scored by {jurors} juror(s) without conflict, needs at least {min_jurors}"
+        ),
     },
 }
 """Why a submission cannot be selected (`Entry.ineligible_reasons`)."""
@@ -1422,6 +1432,10 @@ def ineligibility(reason: Reason, criteria: Sequence[Criterion], lang: str) -> M
         values["reason_part"] = (
             escape(word("colon", lang)) + note(reason.reason) if reason.reason else Markup("")
         )
+    elif isinstance(reason, TooFewJurors):
+        values["jurors"] = ltr(format_number(reason.jurors, lang))
+        values["min_jurors"] = ltr(format_number(reason.min_jurors, lang))
+        return fill(catalog(REASONS, lang)[reason.code], lang, values)
     elif isinstance(reason, ThresholdNotMet):
         values["criterion"] = criterion_name(criteria, reason.criterion, lang)
         values["mean"] = ltr(format_decimal(reason.mean, lang))
