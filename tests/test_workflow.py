@@ -597,8 +597,9 @@ def test_a_workbook_of_an_unknown_juror_is_refused(
     result = invoke("collect", comp.root, tmp_path / "returned")
     assert problems(result) == [
         "J1.xlsx, Scores!A2: 'J9' is not a juror of this competition",
-        "broken.xlsx: cannot be read as an .xlsx workbook (BadZipFile); ask the juror to send "
-        "it again",
+        "broken.xlsx: this is not an .xlsx workbook (an .xlsx file is a zip archive, this file "
+        "is not: another file renamed, or one cut off in transfer); ask the juror to send the "
+        ".xlsx file again",
     ]
 
 
@@ -765,3 +766,142 @@ def test_the_starter_uses_the_engines_default_method(tmp_path: Path) -> None:
     for key, value in starter.get("method", {}).items():
         if key in ("calibration", "aggregate", "replicates", "uncertainty"):
             assert value == getattr(defaults, key), key
+
+
+# --- collect: what a returned file may really be ---------------------------------------------
+
+
+def all_scores(comp: CompetitionDir) -> Cells:
+    """A score of 12 in every cell of the mini's rubric (relevance, impact)."""
+    pairs = read_pairs(comp.path("assignments.csv"))
+    return {(j, s, c): 12 for j, s in pairs for c in ("relevance", "impact")}
+
+
+def test_a_formula_in_a_score_cell_is_an_error_naming_the_cell(
+    sent: tuple[CompetitionDir, Path], tmp_path: Path
+) -> None:
+    comp, sheets = sent
+
+    cells: list[str] = []
+
+    def formulas(juror: str, book: object) -> None:
+        if juror == "J1":
+            ws = book["Scores"]  # type: ignore[index]
+            keys = {ws.cell(row=3, column=c).value: c for c in range(1, ws.max_column + 1)}
+            for row, (key, formula) in enumerate([("relevance", "=A2"), ("impact", "=1/0")], 5):
+                cell = ws.cell(row=row, column=keys[key], value=formula)
+                cells.append(cell.coordinate)
+
+    fill(sheets, tmp_path / "returned", all_scores(comp), edit=formulas)
+    result = invoke("collect", comp.root, tmp_path / "returned")
+    assert result.exit_code == 1
+    assert problems(result) == [
+        f"J1.xlsx, Scores!{cells[0]}: holds a formula (=A2) where a score is expected; type the "
+        "value itself (grantjury reads what is typed, not what a formula computes)",
+        f"J1.xlsx, Scores!{cells[1]}: holds a formula (=1/0) where a score is expected; type the "
+        "value itself (grantjury reads what is typed, not what a formula computes)",
+    ]
+    assert not comp.path("scores.csv").exists() or "=A2" not in comp.read("scores.csv")
+
+
+def test_a_stray_cell_at_the_last_row_costs_nothing(
+    sent: tuple[CompetitionDir, Path], tmp_path: Path
+) -> None:
+    """Read-only streaming reads the rows a sheet stores, not every row up to the last one
+    (the old reader walked 1,048,576 rows with ``ws.cell``: 45 s and 350 MB). Memory is
+    measured in a child process, so the bound holds whatever this process holds."""
+    comp, sheets = sent
+
+    def stray(juror: str, book: object) -> None:
+        book["Scores"]["A1048576"] = " "  # type: ignore[index]
+        book["Scores"]["XFD1048575"] = "x"  # type: ignore[index]
+
+    fill(sheets, tmp_path / "returned", all_scores(comp), edit=stray)
+    script = (
+        "import resource, sys\n"
+        "from grantjury.cli import cli\n"
+        "try:\n"
+        f"    cli.main(['collect', {str(comp.root)!r}, {str(tmp_path / 'returned')!r}])\n"
+        "except SystemExit as exit:\n"
+        "    code = exit.code\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+        "print('peak', peak, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, done.stderr  # text outside the table is not a score
+    assert read_scores(comp.path("scores.csv")) == all_scores(comp)
+    peak = int(re.search(r"peak (\d+)", done.stderr).group(1))  # type: ignore[union-attr]
+    assert peak < 400, f"collect peaked at {peak} MB"
+
+
+def zip_of(parts: dict[str, bytes]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
+            "an Excel 97–2003 (.xls) file renamed .xlsx, or a workbook protected by a password",
+        ),
+        (
+            zip_of({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}),
+            "an OpenDocument spreadsheet (.ods) renamed .xlsx",
+        ),
+        (zip_of({"word/document.xml": b"<w/>"}), "a zip archive but not an Excel workbook"),
+        (b"PK\x03\x04" + bytes(40), "the workbook is damaged (its zip archive is broken"),
+        (
+            zip_of({"xl/workbook.xml": b"<workbook", "[Content_Types].xml": b"<"}),
+            "the workbook is damaged (a part of it cannot be read)",
+        ),
+        (
+            zip_of({"xl/workbook.xml": b"<w/>", "xl/big.bin": bytes(300 * 2**20)}),
+            "the workbook unpacks to 300 MB, more than the 256 MB a score sheet could need",
+        ),
+    ],
+    ids=["xls", "ods", "docx", "truncated", "damaged", "zip-bomb"],
+)
+def test_a_file_that_is_not_a_workbook_is_named_for_what_it_is(
+    sent: tuple[CompetitionDir, Path], tmp_path: Path, content: bytes, expected: str
+) -> None:
+    comp, sheets = sent
+    fill(sheets, tmp_path / "returned", all_scores(comp))
+    (tmp_path / "returned" / "J4.xlsx").write_bytes(content)
+    result = invoke("collect", comp.root, tmp_path / "returned")
+    assert result.exit_code == 1
+    (problem,) = problems(result)
+    assert problem.startswith("J4.xlsx: " + expected), problem
+    assert "Error" not in problem  # no internal exception name
+
+
+def test_a_score_sheet_saved_as_csv_is_recognised(
+    sent: tuple[CompetitionDir, Path], tmp_path: Path
+) -> None:
+    comp, sheets = sent
+    fill(sheets, tmp_path / "returned", all_scores(comp))
+    book = load_workbook(tmp_path / "returned" / "J2.xlsx")
+    ws = book["Scores"]
+    rows = [[("" if v is None else str(v)) for v in row] for row in ws.iter_rows(values_only=True)]
+    (tmp_path / "returned" / "J2.xlsx").unlink()
+    with (tmp_path / "returned" / "J2.csv").open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
+    result = invoke("collect", comp.root, tmp_path / "returned")
+    assert result.exit_code == 1
+    assert problems(result) == [
+        "J2.csv: this looks like a grantjury score sheet saved as CSV (a spreadsheet saves one "
+        "sheet that way and drops its checks); send back the .xlsx file itself, filled in, and "
+        "collect again"
+    ]

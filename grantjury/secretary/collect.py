@@ -14,16 +14,17 @@ import io
 import itertools
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
 from ..errors import GrantjuryError, Problem, ProblemLog
-from ..loading import read_csv
+from ..loading import read_bounded, read_csv
 from ..model import Competition, Criterion
 from ..safe_text import spreadsheet_text
 from ..validate import parse_number
@@ -179,23 +180,144 @@ def _sheet_ref(sheet: str, cell: str) -> str:
     return f"{quoted}!{cell}"
 
 
-def _open_workbook(reading: _Reading, path: Path) -> Any:
-    try:
-        with warnings.catch_warnings():
-            # Workbooks saved by Excel carry extensions openpyxl does not read; the scores
-            # do not depend on them.
-            warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(path.read_bytes()), data_only=True)
-    except Exception as exc:  # a damaged or foreign file: zip, XML or openpyxl errors
-        reading.problems.append(
-            SheetProblem(
-                path.name,
-                None,
-                f"cannot be read as an .xlsx workbook ({type(exc).__name__}); "
-                "ask the juror to send it again",
-            )
+MAX_WORKBOOK_BYTES = 32 * 2**20
+"""The largest returned workbook read: a score sheet is a few tens of kilobytes."""
+MAX_UNPACKED_BYTES = 256 * 2**20
+"""The most a returned workbook may unpack to (a zip bomb is refused before it is opened)."""
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""The first bytes of an Excel 97–2003 file (and of a password-protected .xlsx)."""
+
+
+DAMAGED = (
+    "the workbook is damaged (a part of it cannot be read); ask the juror to open it, save it "
+    "again as “Excel 2007-365 (.xlsx)” and send it again"
+)
+
+
+def _not_a_workbook(raw: bytes) -> str | None:
+    """Why ``raw`` cannot be an .xlsx workbook, in words a juror can act on; None if it may be."""
+    if raw.startswith(_OLE2):
+        return (
+            "an Excel 97–2003 (.xls) file renamed .xlsx, or a workbook protected by a "
+            "password: open it, remove any password, save it as “Excel 2007-365 (.xlsx)” "
+            "and collect again"
         )
+    if not raw.startswith(b"PK"):
+        return (
+            "this is not an .xlsx workbook (an .xlsx file is a zip archive, this file is not: "
+            "another file renamed, or one cut off in transfer); ask the juror to send the "
+            ".xlsx file again"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            parts = archive.infolist()
+            names = {part.filename for part in parts}
+            mimetype = archive.read("mimetype")[:64] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        return (
+            "the workbook is damaged (its zip archive is broken, as when a file is cut off "
+            "in transfer); ask the juror to send it again"
+        )
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        return (
+            "an OpenDocument spreadsheet (.ods) renamed .xlsx: open it and save it as "
+            "“Excel 2007-365 (.xlsx)”, then collect again"
+        )
+    if "xl/workbook.xml" not in names:
+        return (
+            "a zip archive but not an Excel workbook (it has no xl/workbook.xml); ask the "
+            "juror to send the score sheet they received"
+        )
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_UNPACKED_BYTES:
+        return (
+            f"the workbook unpacks to {unpacked // 2**20} MB, more than the "
+            f"{MAX_UNPACKED_BYTES // 2**20} MB a score sheet could need; it is not read"
+        )
+    return None
+
+
+def _open_workbook(reading: _Reading, path: Path) -> Any:
+    """The workbook, opened read-only with formulas as written; None with the problem logged.
+
+    Read-only mode streams each sheet's rows as they are stored, so a stray cell far down a
+    sheet costs nothing; formulas are kept as written (not their cached values) so that a
+    formula in a score cell is found and refused.
+    """
+    log = ProblemLog()
+    raw = read_bounded(path, path.name, MAX_WORKBOOK_BYTES, log)
+    reading.problems.extend(log.errors)
+    if raw is None:
         return None
+    why = _not_a_workbook(raw)
+    if why is None:
+        try:
+            with warnings.catch_warnings():
+                # Workbooks saved by Excel carry extensions openpyxl does not read; the
+                # scores do not depend on them.
+                warnings.simplefilter("ignore")
+                return load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+        except Exception:  # any parse failure of a foreign file is its damage
+            why = DAMAGED
+    reading.problems.append(SheetProblem(path.name, None, why))
+    return None
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The non-empty cells of one sheet: value by (row, column), and which hold formulas."""
+
+    title: str
+    cells: dict[tuple[int, int], Any]
+    formulas: frozenset[tuple[int, int]]
+
+    def at(self, coordinate: str) -> Any:
+        return self.cells.get(coordinate_to_tuple(coordinate))
+
+    def value(self, row: int, column: int) -> Any:
+        return self.cells.get((row, column))
+
+    def row_values(self, row: int) -> dict[int, Any]:
+        return {c: v for (r, c), v in self.cells.items() if r == row}
+
+    def column_rows(self, column: int, first_row: int) -> list[int]:
+        return sorted(r for (r, c) in self.cells if c == column and r >= first_row)
+
+    def formula(self, row: int, column: int) -> bool:
+        return (row, column) in self.formulas
+
+
+def _grid(ws: Any) -> _Grid:
+    """Read a read-only worksheet's stored cells once, skipping the rows it does not store."""
+    cells: dict[tuple[int, int], Any] = {}
+    formulas: set[tuple[int, int]] = set()
+    previous: Any = None
+    for row in ws.iter_rows():
+        if row is previous:
+            continue  # openpyxl fills a run of missing rows with one shared empty row
+        previous = row
+        for cell in row:
+            value = cell.value
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            cells[(cell.row, cell.column)] = value
+            if cell.data_type == "f":
+                formulas.add((cell.row, cell.column))
+    return _Grid(ws.title, cells, frozenset(formulas))
+
+
+def _coordinate(row: int, column: int) -> str:
+    return f"{get_column_letter(column)}{row}"
+
+
+def _formula_problem(file: str, grid: _Grid, row: int, column: int, what: str) -> SheetProblem:
+    formula = str(grid.value(row, column))[:80]
+    return SheetProblem(
+        file,
+        _sheet_ref(grid.title, _coordinate(row, column)),
+        f"holds a formula ({formula}) where {what} is expected; type the value itself "
+        "(grantjury reads what is typed, not what a formula computes)",
+    )
 
 
 def _read_workbook(reading: _Reading, path: Path) -> None:
@@ -213,7 +335,18 @@ def _read_workbook(reading: _Reading, path: Path) -> None:
             )
         )
         return
-    value = book[names[0]][JUROR_CELL].value
+    try:  # read-only sheets are parsed here, as their rows are read
+        grids = {name: _grid(book[name]) for name in names}
+    except Exception:
+        problems.append(SheetProblem(file, None, DAMAGED))
+        return
+    first = grids[names[0]]
+    if coordinate_to_tuple(JUROR_CELL) in first.formulas:
+        problems.append(
+            _formula_problem(file, first, *coordinate_to_tuple(JUROR_CELL), "a juror id")
+        )
+        return
+    value = first.at(JUROR_CELL)
     juror_id = "" if value is None else str(value).strip()
     where = _sheet_ref(names[0], JUROR_CELL)
     codes = {j.id: i for i, j in enumerate(competition.jurors)}
@@ -259,28 +392,27 @@ def _read_workbook(reading: _Reading, path: Path) -> None:
     reading.files.append(file)
     reading.returned.add(juror)
     for sheet in expected:
-        _read_scores_sheet(reading, file, book[sheet.name], sheet, juror)
+        _read_scores_sheet(reading, file, grids[sheet.name], sheet, juror)
 
 
 def _read_scores_sheet(
-    reading: _Reading, file: str, ws: Worksheet, sheet: ScoreSheet, juror: int
+    reading: _Reading, file: str, grid: _Grid, sheet: ScoreSheet, juror: int
 ) -> None:
     competition = reading.competition
     problems = reading.problems
     juror_id = competition.jurors[juror].id
-    found = str(ws[JUROR_CELL].value or "").strip()
+    found = str(grid.at(JUROR_CELL) or "").strip()
     if found != juror_id:
         problems.append(
             SheetProblem(
                 file,
-                _sheet_ref(ws.title, JUROR_CELL),
+                _sheet_ref(grid.title, JUROR_CELL),
                 f"names juror {found!r}, but this workbook is juror {juror_id}'s",
             )
         )
         return
     columns: dict[str, int] = {}
-    for column in range(1, ws.max_column + 1):
-        key = ws.cell(row=KEY_ROW, column=column).value
+    for column, key in sorted(grid.row_values(KEY_ROW).items()):
         if isinstance(key, str) and key.strip():
             columns.setdefault(key.strip(), column)
     criteria = sheet.rubric.criteria
@@ -289,7 +421,7 @@ def _read_scores_sheet(
         problems.append(
             SheetProblem(
                 file,
-                _sheet_ref(ws.title, f"{KEY_ROW}:{KEY_ROW}"),
+                _sheet_ref(grid.title, f"{KEY_ROW}:{KEY_ROW}"),
                 f"no column for {', '.join(missing)}: the sheet does not match the rubric "
                 "(changed since the sheets were made?); make the sheets again",
             )
@@ -300,17 +432,19 @@ def _read_scores_sheet(
     expected = {s.id for s in sheet.submissions}
     rows: dict[str, int] = {}
     mismatched = False
-    for row in range(FIRST_ROW, ws.max_row + 1):
-        cell = ws.cell(row=row, column=sub_column)
-        sub_id = "" if cell.value is None else str(cell.value).strip()
-        if not sub_id:
+    for row in grid.column_rows(sub_column, FIRST_ROW):
+        here = _sheet_ref(grid.title, _coordinate(row, sub_column))
+        if grid.formula(row, sub_column):
+            mismatched = True
+            problems.append(_formula_problem(file, grid, row, sub_column, "a submission id"))
             continue
+        sub_id = str(grid.value(row, sub_column)).strip()
         if sub_id not in expected:
             mismatched = True
             problems.append(
                 SheetProblem(
                     file,
-                    _sheet_ref(ws.title, cell.coordinate),
+                    here,
                     f"{sub_id} is not assigned to juror {juror_id} in {reading.assignments_label}",
                 )
             )
@@ -319,7 +453,7 @@ def _read_scores_sheet(
             problems.append(
                 SheetProblem(
                     file,
-                    _sheet_ref(ws.title, cell.coordinate),
+                    here,
                     f"{sub_id} is listed twice (first on row {rows[sub_id]})",
                 )
             )
@@ -331,7 +465,7 @@ def _read_scores_sheet(
         problems.append(
             SheetProblem(
                 file,
-                ws.title,
+                grid.title,
                 f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} assigned to juror "
                 f"{juror_id} in {reading.assignments_label} but missing from the sheet",
             )
@@ -344,34 +478,42 @@ def _read_scores_sheet(
         s = wanted[sub_id]
         scored = False
         for c, criterion in enumerate(criteria):
-            cell = ws.cell(row=row, column=columns[criterion.id])
-            ref = _sheet_ref(ws.title, cell.coordinate)
-            if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
+            column = columns[criterion.id]
+            coordinate = _coordinate(row, column)
+            ref = _sheet_ref(grid.title, coordinate)
+            content = grid.value(row, column)
+            if grid.formula(row, column):
+                problems.append(_formula_problem(file, grid, row, column, "a score"))
+                continue
+            if content is None:
                 empty.append(
                     _EmptyCell(
                         (juror, s, c),
-                        ws.title,
+                        grid.title,
                         row,
-                        cell.coordinate,
+                        coordinate,
                         sub_id,
                         criterion.id,
                         len(criteria),
                     )
                 )
                 continue
-            value = _cell_score(reading.problems, file, ref, cell.value, criterion)
+            value = _cell_score(reading.problems, file, ref, content, criterion)
             if value is not None:
                 reading.give((juror, s, c), value, file, ref)
                 scored = True
         if comment_column is not None:
-            note = ws.cell(row=row, column=comment_column)
-            text = "" if note.value is None else str(note.value).strip()
+            if grid.formula(row, comment_column):
+                problems.append(_formula_problem(file, grid, row, comment_column, "a comment"))
+                continue
+            note = grid.value(row, comment_column)
+            text = "" if note is None else str(note).strip()
             if text:
                 reading.comments[(juror, s)] = text
                 if not scored:
                     reading.warnings.append(
-                        f"{file}, {_sheet_ref(ws.title, note.coordinate)}: a comment on "
-                        f"{sub_id} without any score: {text!r}"
+                        f"{file}, {_sheet_ref(grid.title, _coordinate(row, comment_column))}: "
+                        f"a comment on {sub_id} without any score: {text!r}"
                     )
 
 
@@ -440,6 +582,17 @@ def _read_scores_csv(reading: _Reading, path: Path) -> None:
     """A CSV file in the scores format: every row must be an assigned pair of the rubric."""
     log = ProblemLog()
     file = path.name
+    if _saved_score_sheet(reading.competition, path):
+        reading.problems.append(
+            SheetProblem(
+                file,
+                None,
+                "this looks like a grantjury score sheet saved as CSV (a spreadsheet saves one "
+                "sheet that way and drops its checks); send back the .xlsx file itself, filled "
+                "in, and collect again",
+            )
+        )
+        return
     table = read_csv(path, file, ("juror", "submission", "criterion", "score"), log)
     reading.problems.extend(log.errors)
     if table is None:
@@ -493,6 +646,33 @@ def _read_scores_csv(reading: _Reading, path: Path) -> None:
             note = "" if comments is None else str(comments[row]).strip()
             if note:
                 reading.comments[(j, s)] = note
+
+
+def _saved_score_sheet(competition: Competition, path: Path) -> bool:
+    """Whether a CSV file is a score sheet saved as CSV rather than a file in the scores format.
+
+    Such a file has no ``juror,submission,criterion,score`` header but holds what a sheet
+    holds: its hidden key row (``submission`` then criterion ids) or the competition's title.
+    Only the start of the file is looked at.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(256 * 1024).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    lines = head.splitlines()
+    if not lines:
+        return False
+    header = {cell.strip().lower() for cell in re.split(r"[,;\t]", lines[0])}
+    if {"juror", "submission", "criterion", "score"} <= header:
+        return False
+    criteria = {c.id for rubric in competition.rubrics.values() for c in rubric.criteria}
+    for line in lines[:50]:
+        cells = {cell.strip().strip('"') for cell in re.split(r"[,;\t]", line)}
+        if SUBMISSION_KEY in cells and cells & criteria:
+            return True
+    titles = [title for title in competition.spec.title.values() if len(title) >= 8]
+    return any(title in head for title in titles)
 
 
 def _collected(reading: _Reading) -> Collected:
