@@ -405,12 +405,19 @@ def init(folder: Path) -> None:
     help="File to write (default: the competition's assignments file, else assignments.csv "
     "beside competition.yaml).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Assign again although score sheets were made from the current assignments (the "
+    "current file is kept beside the new one).",
+)
 def assign(
     competition: Path | None,
     per_submission: int,
     max_load: int | None,
     seed: int | None,
     out: Path | None,
+    force: bool,
 ) -> None:
     """Assign jurors to every eligible submission, from its domain's panel, around conflicts.
 
@@ -422,6 +429,7 @@ def assign(
 
     Writes assignments.csv (juror,submission), replacing a previous one, and prints a
     summary per domain. When no assignment exists, prints exactly why and writes nothing.
+    Once score sheets were made from the current assignments, assigning again needs --force.
 
     \b
     Example:
@@ -429,7 +437,9 @@ def assign(
     """
     from .secretary import workflow
 
-    outcome = workflow.assign(resolve_competition(competition), per_submission, max_load, seed, out)
+    outcome = workflow.assign(
+        resolve_competition(competition), per_submission, max_load, seed, out, force=force
+    )
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
     click.echo("\n".join(outcome.lines))

@@ -905,3 +905,49 @@ def test_a_score_sheet_saved_as_csv_is_recognised(
         "sheet that way and drops its checks); send back the .xlsx file itself, filled in, and "
         "collect again"
     ]
+
+
+# --- re-assigning after the sheets went out --------------------------------------------------
+
+
+def test_assigning_again_after_the_sheets_went_out_needs_force(
+    sent: tuple[CompetitionDir, Path], tmp_path: Path
+) -> None:
+    comp, _sheets = sent
+    before = comp.read("assignments.csv")
+    again = invoke("assign", comp.root, "--per-submission", "2", "--seed", "99")
+    assert again.exit_code == 1
+    assert "score sheets were made from these assignments" in again.stderr
+    assert "--force" in again.stderr
+    assert comp.read("assignments.csv") == before  # nothing replaced
+
+    same = invoke("assign", comp.root, "--per-submission", "2")  # the same assignment
+    assert same.exit_code == 0, same.stderr
+
+    forced = invoke("assign", comp.root, "--per-submission", "2", "--seed", "99", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    kept = sorted(comp.root.glob("assignments.replaced-*.csv"))
+    assert [p.read_text(encoding="utf-8") for p in kept] == [before]
+    assert f"it is kept as {kept[0].name}" in forced.stderr
+    assert comp.read("assignments.csv") != before
+
+
+def test_collect_names_a_reassignment_as_the_cause(
+    sent: tuple[CompetitionDir, Path], tmp_path: Path
+) -> None:
+    comp, sheets = sent
+    fill(sheets, tmp_path / "returned", all_scores(comp))
+    forced = invoke("assign", comp.root, "--per-submission", "2", "--seed", "99", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    (kept,) = comp.root.glob("assignments.replaced-*.csv")
+    result = invoke("collect", comp.root, tmp_path / "returned")
+    assert result.exit_code == 1
+    found = problems(result)
+    assert len(found) == 3  # one line per workbook, not one per differing submission
+    assert found[0].startswith(
+        "J1.xlsx: was made from other assignments than the current assignments.csv: the sheets "
+        f"came from the assignments with digest {kept.stem.rsplit('-', 1)[1]} (kept by "
+        f"grantjury assign as {kept.name}), and assignments.csv was assigned again"
+    )
+    kept.replace(comp.path("assignments.csv"))  # put back the file the sheets came from
+    assert invoke("collect", comp.root, tmp_path / "returned").exit_code == 0

@@ -29,6 +29,7 @@ from ..model import Competition, Criterion
 from ..safe_text import spreadsheet_text
 from ..validate import parse_number
 from .sheets import (
+    ASSIGNMENTS_MARK,
     COMMENT_KEY,
     FIRST_ROW,
     JUROR_CELL,
@@ -37,9 +38,11 @@ from .sheets import (
     SUBMISSION_KEY,
     ScoreSheet,
     assigned_by_juror,
+    assignments_digest,
     juror_name,
     layout,
     number_text,
+    replaced_assignments,
     score_text,
 )
 
@@ -118,6 +121,9 @@ class _Reading:
     """Empty score cells of each workbook."""
     workbook_of: dict[int, str] = field(default_factory=dict)
     returned: set[int] = field(default_factory=set)
+    assignments_digest: str | None = None
+    """Digest of the assignments file as it is now (sheets record the one they came from)."""
+    assignments_path: Path | None = None
     files: list[str] = field(default_factory=list)
 
     def give(self, key: tuple[int, int, int], value: float, file: str, where: str) -> None:
@@ -150,6 +156,9 @@ def read_returns(competition: Competition, folder: Path, assignments_label: str)
     warnings.
     """
     reading = _Reading(competition, assignments_label, assigned_by_juror(competition))
+    reading.assignments_digest = assignments_digest(competition)
+    if competition.spec.assignments is not None:
+        reading.assignments_path = Path(competition.path).parent / competition.spec.assignments
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         name = path.name
         if name.startswith((".", "~$")) or not path.is_file():
@@ -306,6 +315,25 @@ def _grid(ws: Any) -> _Grid:
     return _Grid(ws.title, cells, frozenset(formulas))
 
 
+def _other_assignments(reading: _Reading, file: str, digest: str) -> SheetProblem:
+    """A workbook made from assignments other than the current file: say so, and where the
+    file it was made from is, rather than list every submission that differs."""
+    label = reading.assignments_label
+    kept = ""
+    if reading.assignments_path is not None:
+        copy = replaced_assignments(reading.assignments_path, digest)
+        if copy.is_file():
+            kept = f" (kept by grantjury assign as {copy.name})"
+    return SheetProblem(
+        file,
+        None,
+        f"was made from other assignments than the current {label}: the sheets came from the "
+        f"assignments with digest {digest.removeprefix('sha256:')[:12]}{kept}, and {label} was "
+        "assigned again after they went out. Put back the assignments the sheets were made "
+        "from and collect again, or make new sheets (grantjury sheets) and send them",
+    )
+
+
 def _coordinate(row: int, column: int) -> str:
     return f"{get_column_letter(column)}{row}"
 
@@ -334,6 +362,14 @@ def _read_workbook(reading: _Reading, path: Path) -> None:
                 file, None, f"no sheet named {SCORES}: this is not a grantjury score sheet"
             )
         )
+        return
+    made_from = str(book.properties.identifier or "")
+    if (
+        made_from.startswith(ASSIGNMENTS_MARK)
+        and reading.assignments_digest is not None
+        and made_from.removeprefix(ASSIGNMENTS_MARK) != reading.assignments_digest
+    ):
+        problems.append(_other_assignments(reading, file, made_from.removeprefix(ASSIGNMENTS_MARK)))
         return
     try:  # read-only sheets are parsed here, as their rows are read
         grids = {name: _grid(book[name]) for name in names}

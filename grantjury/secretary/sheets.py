@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -284,8 +285,40 @@ def workbook_name(juror_id: str) -> str:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def build_workbook(competition: Competition, juror: Juror, sheets: tuple[ScoreSheet, ...]) -> bytes:
-    """The bytes of one juror's workbook: instructions per language, then the scores sheets."""
+ASSIGNMENTS_MARK = "assignments "
+"""Start of the workbook's identifier property, followed by the digest of the assignments
+file the sheets were made from (``collect`` compares it with the current file)."""
+
+
+def assignments_digest(competition: Competition) -> str | None:
+    """``sha256:…`` of the competition's assignments file as loaded; None without one."""
+    if competition.spec.assignments is None or competition.assignments is None:
+        return None
+    target = (Path(competition.path).parent / competition.spec.assignments).resolve()
+    for record in competition.inputs:
+        if (Path(competition.path).parent / record.path).resolve() == target:
+            return record.sha256
+    return None
+
+
+def replaced_assignments(path: Path, digest: str) -> Path:
+    """Where ``assign --force`` keeps an assignments file that sheets were made from."""
+    return path.with_name(
+        f"{path.stem}.replaced-{digest.removeprefix('sha256:')[:12]}{path.suffix}"
+    )
+
+
+def build_workbook(
+    competition: Competition,
+    juror: Juror,
+    sheets: tuple[ScoreSheet, ...],
+    assignments: str | None = None,
+) -> bytes:
+    """The bytes of one juror's workbook: instructions per language, then the scores sheets.
+
+    ``assignments`` (the digest of the assignments file) is recorded in the workbook's
+    identifier property, so that a sheet returned after a re-assignment is recognised.
+    """
     spec = competition.spec
     book = Workbook()
     first = book.worksheets[0]  # a new workbook comes with one sheet
@@ -303,6 +336,8 @@ def build_workbook(competition: Competition, juror: Juror, sheets: tuple[ScoreSh
     props.creator = props.lastModifiedBy = GENERATOR
     props.title = f"{spec.title[spec.languages[0]]} — {juror.id}"
     props.created = props.modified = moment
+    if assignments is not None:
+        props.identifier = ASSIGNMENTS_MARK + assignments
     return _save(book, moment)
 
 

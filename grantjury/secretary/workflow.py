@@ -8,6 +8,7 @@ so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -25,7 +26,14 @@ from ..pipeline import load_competition
 from ..ranking import derived_rng
 from .assign import Assignment, AssignmentInfeasible, assign_jurors
 from .collect import Collected, read_returns, scores_csv
-from .sheets import assigned_by_juror, build_workbook, layout, workbook_name
+from .sheets import (
+    assigned_by_juror,
+    assignments_digest,
+    build_workbook,
+    layout,
+    replaced_assignments,
+    workbook_name,
+)
 
 STARTER_FILES = ("competition.yaml", "rubric.yaml", "jurors.yaml", "README.md")
 """Files ``init`` writes (from ``grantjury/starter/``), besides an empty submissions folder."""
@@ -328,20 +336,53 @@ class AssignOutcome:
     notes: list[str]
 
 
+def sheets_record_path(assignments: Path) -> Path:
+    """The record ``sheets`` leaves beside the assignments file it made sheets from."""
+    return assignments.with_name(f"{assignments.stem}.sheets.json")
+
+
+def issued_sheets(assignments: Path) -> dict | None:
+    """What ``sheets`` recorded for the assignments file as it is now; None when no sheets
+    were made from its current content (or it does not exist)."""
+    record_path = sheets_record_path(assignments)
+    if not assignments.is_file() or not record_path.is_file():
+        return None
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    current = "sha256:" + hashlib.sha256(assignments.read_bytes()).hexdigest()
+    return record if isinstance(record, dict) and record.get("sha256") == current else None
+
+
 def assign(
     path: Path,
     per_submission: int,
     max_load: int | None = None,
     seed: int | None = None,
     out: Path | None = None,
+    force: bool = False,
 ) -> AssignOutcome:
-    """Load the competition, assign every domain, then write the assignments file."""
+    """Load the competition, assign every domain, then write the assignments file.
+
+    Once score sheets were made from the assignments file as it is (``sheets`` recorded
+    it), replacing it would make every returned sheet disagree with it: that needs
+    ``force``, and the previous file is kept beside it (``replaced_assignments``).
+    """
     competition = load_competition(path, require_scores=False)
     plan = plan_assignments(competition, per_submission, max_load, seed)
     pairs = plan.pairs
     target = out or default_assignments_path(competition)
-    write_file(target, assignments_csv(pairs))
+    data = assignments_csv(pairs)
+    kept = _keep_issued(target, data, force)
+    write_file(target, data)
     notes = []
+    if kept is not None:
+        notes.append(
+            f"score sheets were made from the previous {target.name}: it is kept as "
+            f"{kept.name}; make the sheets again and send them, or put it back to collect "
+            "the sheets already sent"
+        )
     if out is None and competition.spec.assignments is None:
         notes.append(
             f"add `assignments: {target.name}` to {Path(competition.path).name} so that "
@@ -352,6 +393,25 @@ def assign(
         f"wrote {target}: {len(pairs)} assignments (seed {plan.seed})",
     ]
     return AssignOutcome(plan, target, summary, notes)
+
+
+def _keep_issued(target: Path, data: bytes, force: bool) -> Path | None:
+    """Refuse (or, with ``force``, keep a copy of) an assignments file sheets were made from."""
+    record = issued_sheets(target)
+    if record is None or target.read_bytes() == data:
+        return None
+    if not force:
+        where = record.get("sheets") or "a sheets folder"
+        raise OutputError(
+            f"{target}: score sheets were made from these assignments ({where}, "
+            f"{len(record.get('workbooks', []))} workbooks); assigning again now would make "
+            "every returned sheet disagree with the file. Collect the sheets first, or pass "
+            "--force to assign again (the current file is kept beside it, and the sheets "
+            "must be made and sent again)"
+        )
+    kept = replaced_assignments(target, record["sha256"])
+    write_file(kept, target.read_bytes())
+    return kept
 
 
 # --- sheets ----------------------------------------------------------------------------------
@@ -402,6 +462,7 @@ def make_sheets(competition: Competition) -> dict[str, bytes]:
                 ]
             )
         )
+    digest = assignments_digest(competition)
     files: dict[str, bytes] = {}
     owners: dict[str, str] = {}
     for j, subs in sorted(assigned_by_juror(competition).items()):
@@ -414,7 +475,7 @@ def make_sheets(competition: Competition) -> dict[str, bytes]:
                 "give them ids that differ in letters or digits"
             )
         owners[key] = juror.id
-        files[name] = build_workbook(competition, juror, layout(competition, subs))
+        files[name] = build_workbook(competition, juror, layout(competition, subs), digest)
     return files
 
 
@@ -429,6 +490,7 @@ def sheets(path: Path, out: Path, force: bool = False) -> SheetsOutcome:
     competition = _with_assignments(path, "grantjury sheets")
     files = make_sheets(competition)
     written = write_folder(out, files, force=force)
+    _record_sheets(competition, out, sorted(files))
     assigned = assigned_by_juror(competition)
     idle = [j.id for i, j in enumerate(competition.jurors) if i not in assigned]
     names = sorted(files)
@@ -437,6 +499,27 @@ def sheets(path: Path, out: Path, force: bool = False) -> SheetsOutcome:
     if idle:
         lines.append(f"no sheet for {', '.join(idle)}: no assigned submissions")
     return SheetsOutcome(written, lines)
+
+
+def _record_sheets(competition: Competition, out: Path, workbooks: list[str]) -> None:
+    """Leave beside the assignments file a record that sheets were made from it (``assign``
+    then refuses to replace it without ``--force``)."""
+    digest = assignments_digest(competition)
+    if digest is None:
+        return
+    assignments = default_assignments_path(competition)
+    try:
+        shown = os.path.relpath(out.resolve(), assignments.parent.resolve())
+    except ValueError:  # another drive (Windows)
+        shown = str(out.resolve())
+    record = {
+        "assignments": assignments.name,
+        "sha256": digest,
+        "sheets": Path(shown).as_posix(),
+        "workbooks": workbooks,
+    }
+    text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    write_file(sheets_record_path(assignments), text.encode("utf-8"))
 
 
 # --- collect ---------------------------------------------------------------------------------
