@@ -178,16 +178,12 @@ def render(
     all when None) into ``out_dir`` (default: the results folder). Rendered into the results
     folder, the documents are recorded in its manifest so that ``verify`` checks them."""
     from .documents.build import render_documents
-    from .report import record_documents
 
     source = Path(results_dir)
     target = Path(out_dir) if out_dir is not None else source
     check_output_dir(target)
     only = set(kinds) if kinds is not None else None
-    written = render_documents(source, target, only, progress=progress, workers=workers)
-    if target.resolve() == source.resolve():
-        record_documents(source, written)
-    return written
+    return render_documents(source, target, only, progress=progress, workers=workers)
 
 
 def verify(results_dir: PathLike, competition: PathLike | None = None) -> VerifyReport:

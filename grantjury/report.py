@@ -16,6 +16,7 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
@@ -217,15 +218,29 @@ def _existing_parent(path: Path) -> Path:
 
 
 def record_documents(results_dir: Path, documents: list[Path]) -> None:
-    """Add rendered documents to the results folder's manifest, so ``verify`` checks them."""
+    """Add documents already in the results folder to its manifest, so ``verify`` checks
+    them; the manifest is replaced in one step (``replace_report``)."""
+    manifest = documents_manifest(results_dir, documents)
+    if manifest is not None:
+        replace_report(results_dir, {MANIFEST: manifest}, force=True, keep=True)
+
+
+def documents_manifest(results_dir: Path, documents: list[Path]) -> bytes | None:
+    """The results folder's manifest with ``documents`` recorded (by name, digest and size);
+    None when the folder has no manifest (then nothing is recorded)."""
     path = results_dir / MANIFEST
     if not path.is_file():
-        return
+        return None
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    updated = record_outputs(manifest, {d.name: d.read_bytes() for d in documents})
-    staging = path.with_name(f".{MANIFEST}.tmp")
-    staging.write_bytes(manifest_json(updated))
-    os.replace(staging, path)
+    return manifest_json(record_outputs(manifest, {d.name: d.read_bytes() for d in documents}))
+
+
+def staging_folder(target: Path, role: str = "build") -> Path:
+    """A new private folder beside ``target`` (same file system, so its files can be moved
+    into a report by renames), named so that the next run removes it if this one is killed."""
+    target = Path(os.path.realpath(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=_temporary_prefix(target) + role + "-", dir=target.parent))
 
 
 def previous_outputs(out_dir: Path) -> set[str]:
@@ -277,13 +292,25 @@ class Replaced:
     hold (PDFs of the replaced results), sorted: the command line names them."""
 
 
-def write_outputs(out_dir: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:
+def write_outputs(out_dir: Path, files: Mapping[str, bytes], force: bool = False) -> list[Path]:
     """Write every file into ``out_dir`` at once (``replace_report``); the paths written."""
     return replace_report(out_dir, files, force).written
 
 
-def replace_report(out_dir: Path, files: dict[str, bytes], force: bool = False) -> Replaced:
+def replace_report(
+    out_dir: Path,
+    files: Mapping[str, bytes | Path],
+    force: bool = False,
+    keep: bool = False,
+    spare: Path | None = None,
+) -> Replaced:
     """Replace the report in ``out_dir`` by ``files`` in one step.
+
+    A file is given as its bytes, or as the path of a file already written beside the
+    folder (in a ``staging_folder``): that one is moved, not copied. With ``keep`` every
+    file of the previous folder not in ``files`` is kept (``render`` adds documents and the
+    updated manifest this way); ``spare`` is a temporary folder of this run that must
+    survive the clean-up of killed runs' folders.
 
     The whole new folder is built beside the old one (``.<name>.grantjury-<pid>-…``): the new
     files, and links to (or copies of) every file of the old folder that is not part of a
@@ -299,9 +326,9 @@ def replace_report(out_dir: Path, files: dict[str, bytes], force: bool = False) 
     check_not_foreign(out_dir, force)
     target = Path(os.path.realpath(out_dir))  # a link to the folder stays a link
     target.parent.mkdir(parents=True, exist_ok=True)
-    _clean_temporaries(target)
+    _clean_temporaries(target, spare)
     exists = target.is_dir()
-    stale = sorted(previous_outputs(target) - set(files)) if exists else []
+    stale = sorted(previous_outputs(target) - set(files)) if exists and not keep else []
     staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), dir=target.parent))
     try:
         if exists:
@@ -315,7 +342,10 @@ def replace_report(out_dir: Path, files: dict[str, bytes], force: bool = False) 
             os.umask(umask)
             os.chmod(staging, 0o777 & ~umask)
         for name, data in files.items():
-            _write_synced(staging / name, data)
+            if isinstance(data, Path):
+                _move_synced(data, staging / name)
+            else:
+                _write_synced(staging / name, data)
         _sync_folder(staging)
         if exists:
             previous = _swap(staging, target)
@@ -338,7 +368,7 @@ def _temporary_prefix(target: Path) -> str:
     return f".{target.name}.grantjury-{os.getpid()}-"
 
 
-def _clean_temporaries(target: Path) -> None:
+def _clean_temporaries(target: Path, spare: Path | None = None) -> None:
     """Remove the temporary folders of runs that were killed (their process is gone).
 
     With two renames (no ``RENAME_EXCHANGE``), a kill between them leaves no ``target`` and
@@ -356,6 +386,8 @@ def _clean_temporaries(target: Path) -> None:
         if not pid.isdigit() or _alive(int(pid)):
             continue
         path = target.parent / name
+        if spare is not None and path == Path(os.path.realpath(spare)):
+            continue
         if "-old-" in name and not os.path.lexists(target):
             os.rename(path, target)
         else:
@@ -397,6 +429,13 @@ def _write_synced(path: Path, data: bytes) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _move_synced(source: Path, path: Path) -> None:
+    """Move a file written by another writer (WeasyPrint) into place, on disk first."""
+    with open(source, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.rename(source, path)
 
 
 def _sync_folder(path: Path) -> None:

@@ -30,9 +30,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,8 +46,9 @@ from grantjury.documents.record import MAX_LANGUAGE, iter_numbers
 from grantjury.documents.safety import MAX_NAME, MAX_TITLE, make_environment, pick, sanitize_text
 from grantjury.documents.wording import FILTERS as RECORD_FILTERS
 from grantjury.documents.wording import ordinal
-from grantjury.manifest import SHORT_DIGEST, short
+from grantjury.manifest import MANIFEST, SHORT_DIGEST, short
 from grantjury.model import Text
+from grantjury.report import documents_manifest, replace_report, staging_folder
 from grantjury.results import (
     CompetitionRecord,
     DomainResults,
@@ -452,30 +453,42 @@ def render_documents(
     """Write the PDF documents made from `results_dir/results.json` into `out_dir`.
 
     Every requested kind (all of `KINDS` when `only` is None) is rendered into a temporary
-    folder first; the PDFs are moved into `out_dir` only when all succeeded, so a failure
-    leaves the previous documents untouched. `progress`, if given, receives one line per
-    document. Kinds printed in parts (the letters) use up to `workers` processes (default:
-    two, or one on a single CPU); the PDF is the same whatever the number. Returns the paths
-    written, in `KINDS` order.
+    folder beside `out_dir` first, so a failure leaves the previous documents untouched.
+    Rendered into the results folder itself, the PDFs and the manifest that records them
+    replace the folder's contents in one step (`grantjury.report.replace_report`): a kill at any
+    moment leaves the previous report or the new one, each verified, never a mix. Into
+    another folder the PDFs are moved in one by one. `progress`, if given, receives one line
+    per document. Kinds printed in parts (the letters) use up to `workers` processes
+    (default: two, or one on a single CPU); the PDF is the same whatever the number.
+    Returns the paths written, in `KINDS` order.
     """
     from grantjury.documents import parallel, pdf  # WeasyPrint is loaded only when needed
 
     kinds = select_kinds(only)
     run = load_run(results_dir / RESULTS_FILE)
     pdf.ensure_fonts()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".render-"))
+    into_report = os.path.realpath(out_dir) == os.path.realpath(results_dir)
+    if not into_report:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    staging = staging_folder(out_dir, "render")
     try:
         staged = []
         for kind in kinds:
             target = staging / kind.filename
             if kind.pages is not None:
-                report = parallel.write_in_parts(kind, run, target, render_part, workers=workers)
+                made = parallel.write_in_parts(kind, run, target, render_part, workers=workers)
             else:
-                report = pdf.write_pdf(build_html(kind, run), target, day=run.event.date)
+                made = pdf.write_pdf(build_html(kind, run), target, day=run.event.date)
             staged.append(target)
             if progress is not None:
-                progress(f"{kind.filename}: {report.pages} page{'s' if report.pages != 1 else ''}")
+                progress(f"{kind.filename}: {made.pages} page{'s' if made.pages != 1 else ''}")
+        if into_report:
+            files: dict[str, bytes | Path] = {path.name: path for path in staged}
+            manifest = documents_manifest(results_dir, staged)
+            if manifest is not None:
+                files[MANIFEST] = manifest
+            replace_report(out_dir, files, force=True, keep=True, spare=staging)
+            return [out_dir / path.name for path in staged]
         written = []
         for target in staged:
             final = out_dir / target.name
