@@ -924,7 +924,16 @@ def read_bounded(path: Path, label: str, limit: int, log: ProblemLog) -> bytes |
                 expected=f"at most {_size(limit)}",
             )
             return None
-        raw = file.read(limit + 1)
+        raw = file.read(info.st_size + 1)  # one buffer of the file's size, not the limit's
+        if len(raw) > info.st_size:  # it grows as it is read: take the rest in steps
+            parts, total = [raw], len(raw)
+            while total <= limit:
+                chunk = file.read(min(2**20, limit + 1 - total))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                total += len(chunk)
+            raw = b"".join(parts)
     if len(raw) > limit:
         log.error(
             label,
