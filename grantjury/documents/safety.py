@@ -30,6 +30,8 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from grantjury.figures import shown_figure
+
 # The documents read a language's direction and a text's fallback from the one rule for
 # every layer (``grantjury.languages``); ``language_direction`` is its name in templates.
 from grantjury.languages import direction as language_direction
@@ -170,6 +172,7 @@ def format_decimal(value: float, lang: str, digits: int = 2) -> str:
     if not math.isfinite(value):
         raise ValueError(f"cannot print the figure {value!r}")
     thousands, decimal = for_language(_NUMBER_SEPARATORS, lang)
+    value = shown_figure(value, digits)
     text = f"{abs(value):,.{digits}f}"
     text = text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
     negative = value < 0 and text.strip("0" + decimal + thousands) != ""

@@ -28,6 +28,7 @@ from grantjury.documents.safety import (
     ltr,
     sanitize_text,
 )
+from grantjury.figures import shown_share
 from grantjury.languages import direction as language_direction
 from grantjury.languages import pick
 from grantjury.model import Criterion
@@ -1275,12 +1276,9 @@ def percent(value: float | None, lang: str) -> Markup:
     if value is None:
         return Markup("—")
     space = "\u202f" if lang == "fr" else ""
-    share = value * 100
-    if 0 < share < 1:
-        return say(lang, "under", p=ltr(f"1{space}%"))
-    if 99 < share < 100:
-        return say(lang, "over", p=ltr(f"99{space}%"))
-    return ltr(f"{round(share)}{space}%")
+    shown = shown_share(value)
+    figure = ltr(f"{shown.percent}{space}%")
+    return figure if shown.bound == "exact" else say(lang, shown.bound, p=figure)
 
 
 def money(value: float | None, currency: str, lang: str) -> Markup:
