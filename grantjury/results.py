@@ -45,8 +45,9 @@ class DeclaredIneligible(Frozen):
     """The submission file says the submission is not eligible (e.g. an incomplete file)."""
 
     code: Literal["declared_ineligible"] = "declared_ineligible"
-    reason: str | None = None
-    """The reason as the submission file gives it (untrusted text)."""
+    reason: str | dict[str, str] | None = None
+    """The reason as the submission file gives it (untrusted text): one text, or one per
+    language."""
 
 
 class ThresholdNotMet(Frozen):
@@ -249,7 +250,7 @@ class SubmissionRecord(Frozen):
     title: Text
     requested_amount: float | None
     eligible: bool
-    reason: str | None
+    reason: str | dict[str, str] | None
     summary: Text | None = None
 
 

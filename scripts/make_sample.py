@@ -900,8 +900,11 @@ partners: partners.yaml
 """
 
 
-INELIGIBLE = {
-    "SOC-31": "dossier incomplet : budget prévisionnel non joint (incomplete file: no budget)"
+INELIGIBLE: dict[str, Text] = {
+    "SOC-31": {
+        "ar": "ملف غير مكتمل: الميزانية التقديرية غير مرفقة",
+        "fr": "dossier incomplet : budget prévisionnel non joint",
+    }
 }
 """Submissions the secretariat declared not eligible, with the reason."""
 RELEVANCE_THRESHOLD = 8
@@ -944,7 +947,7 @@ def submission_yaml(sub: Submission) -> str:
         "requested_amount": sub.requested_amount,
     }
     if sub.id in INELIGIBLE:
-        record |= {"eligible": False, "reason": INELIGIBLE[sub.id]}
+        record |= {"eligible": False, "reason": dict(INELIGIBLE[sub.id])}
     if sub.id in SUMMARIES:
         record["summary"] = dict(SUMMARIES[sub.id])
     return dump_yaml(record)

@@ -12,6 +12,8 @@ from babel.messages.frontend import parse_mapping_cfg
 
 from grantjury import catalogs
 from grantjury.documents import wording
+from grantjury.model import Criterion
+from grantjury.results import DeclaredIneligible
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ar", "en", "fr")
@@ -132,3 +134,23 @@ def test_figures_follow_cldr_with_the_moroccan_overrides() -> None:
     assert catalogs.format_decimal(-12345.678, "fr", 2) == "\u221212\u202f345,68"
     assert catalogs.format_decimal(12345.678, "en", 2) == "12,345.68"
     assert catalogs.format_decimal(-0.001, "fr", 2) == "0,00"
+
+
+def test_a_reason_given_per_language_is_printed_in_each_side_of_the_letter() -> None:
+    reason = DeclaredIneligible(reason={"ar": "ملف غير مكتمل", "fr": "dossier incomplet"})
+    assert "ملف غير مكتمل" in wording.ineligibility(reason, (), "ar")
+    assert "dossier incomplet" not in wording.ineligibility(reason, (), "ar")
+    assert "dossier incomplet" in wording.ineligibility(reason, (), "fr")
+
+
+def test_a_tie_break_key_and_a_quantity_are_worded_not_printed_raw() -> None:
+    name = {"fr": "Impact", "ar": "الأثر"}
+    criteria = (Criterion(id="impact", name=name, weight=1, scale={"min": 0, "max": 20}),)
+    assert wording.option_value("tie_break", ["criterion:impact", "lot"], "fr", criteria) == (
+        "moyenne calibrée du critère «\u00a0Impact\u00a0», puis tirage au sort"
+    )
+    assert "criterion:" not in wording.option_value(
+        "tie_break", ["criterion:impact"], "ar", criteria
+    )
+    assert wording.option_value("replicates", 1000, "fr") == "1\u202f000"
+    assert wording.option_value("seed", 20130418, "fr") == "20130418"

@@ -208,12 +208,31 @@ def source(value: str, lang: str) -> str:
     return _known("src", value, lang) or sanitize_text(value, MAX_ID)
 
 
-def conflict_note(conflict: ConflictRecord, lang: str) -> Markup:
-    """A register note: a detected conflict is worded from its association, a juror's own
-    words are kept as they are."""
+def conflict_note(conflict: ConflictRecord, lang: str, results: Results | None = None) -> Markup:
+    """A register note: a detected conflict is worded from its association (named in `lang`
+    when `results` has it), a juror's own words are kept as they are."""
     if conflict.source == "detected" and conflict.association:
-        return say(lang, "member_of", association=code(conflict.association))
+        name = association(conflict.association, results, lang)
+        key = "member_of" if name == code(conflict.association) else "member_of_named"
+        return say(lang, key, association=name)
     return note(conflict.note)
+
+
+def association(association_id: str, results: Results | None, lang: str) -> Markup:
+    """An association by its name in `lang` when a submission of `results` gives it (the
+    results hold the names of the associations that applied), else by its id."""
+    if results is not None:
+        for filed in results.submissions.values():
+            if filed.association.id == association_id and filed.association.name:
+                name = sanitize_text(pick(filed.association.name, lang), MAX_NAME)
+                return escape(isolate(name))
+    return code(association_id)
+
+
+def associations(ids: Iterable[str], results: Results | None, lang: str) -> Markup:
+    """Associations by name (see `association`), separated by the language's list separator."""
+    parts = [association(i, results, lang) for i in ids]
+    return Markup(escape(word("list_sep", lang))).join(parts) or Markup("—")
 
 
 def criterion_name(criteria: Sequence[Criterion], criterion_id: str, lang: str) -> str:
@@ -228,7 +247,8 @@ def exclusion_reason(exclusion: Exclusion, results: Results, lang: str) -> Marku
     """Why a juror's scores for a submission were set aside."""
     if isinstance(exclusion, ConflictExclusion):
         detail = [category(exclusion.category, lang), source(exclusion.source, lang)]
-        text = say(lang, "reason_conflict") + Markup(" (%s)") % ", ".join(d for d in detail if d)
+        details = word("list_sep", lang).join(d for d in detail if d)
+        text = say(lang, "reason_conflict") + Markup(" (%s)") % details
         if exclusion.via and exclusion.via != exclusion.submission:
             text += Markup(" ") + say(lang, "via", via=code(exclusion.via))
         return text
@@ -297,7 +317,9 @@ def ineligibility(reason: Reason, criteria: Sequence[Criterion], lang: str) -> M
     values: dict[str, Any] = {}
     if isinstance(reason, DeclaredIneligible):
         values["reason_part"] = (
-            escape(word("colon", lang)) + note(reason.reason) if reason.reason else Markup("")
+            escape(word("colon", lang)) + note(pick(reason.reason, lang))
+            if reason.reason
+            else Markup("")
         )
     elif isinstance(reason, ThresholdNotMet):
         values["criterion"] = criterion_name(criteria, reason.criterion, lang)
@@ -438,12 +460,61 @@ def stability_calibration(value: str, lang: str) -> str:
     return family_text("stability_calibration", value, lang) or sanitize_text(value, MAX_ID)
 
 
-def option_value(key: str, value: Any, lang: str) -> str:
-    """An option's value in words (`z-score : …`, `moyenne brute, puis tirage au sort`)."""
+def tie_key(key: str, criteria: Sequence[Criterion], lang: str) -> str:
+    """A tie-break key in words: `moyenne brute`, `moyenne calibrée du critère « Impact »`,
+    `montant demandé le plus faible`, `attribut women_led égal à true`; an unknown key as
+    it is."""
+    known = _known("val", key, lang)
+    if known is not None:
+        return known
+    kind, _, rest = key.partition(":")
+    if kind == "criterion" and rest:
+        return word("key_criterion", lang).format(criterion=criterion_name(criteria, rest, lang))
+    if kind == "requested_amount" and rest in ("higher", "lower"):
+        return word(f"key_requested_amount_{rest}", lang)
+    if kind == "attribute" and rest:
+        if "=" in rest:
+            name, _, target = rest.partition("=")
+            return word("key_attribute_is", lang).format(
+                attribute=sanitize_text(name, MAX_ID), value=sanitize_text(target, MAX_ID)
+            )
+        name, _, direction = rest.rpartition(":")
+        if direction in ("higher", "lower") and name:
+            return word(f"key_attribute_{direction}", lang).format(
+                attribute=sanitize_text(name, MAX_ID)
+            )
+    return sanitize_text(key, MAX_ID)
+
+
+def _all_criteria(results: Results) -> tuple[Criterion, ...]:
+    """Every criterion of the run's rubrics, first rubric first (to name a tie-break key)."""
+    found: dict[str, Criterion] = {}
+    for domain in results.domains:
+        for criterion in record.criteria(results, domain.id):
+            found.setdefault(criterion.id, criterion)
+    return tuple(found.values())
+
+
+_NOT_GROUPED = frozenset({"seed"})
+"""Whole-number options printed as they are: a seed is an identifier, not a quantity."""
+_AMOUNTS = frozenset({"budget", "cap"})
+
+
+def option_value(
+    key: str,
+    value: Any,
+    lang: str,
+    criteria: Sequence[Criterion] = (),
+    currency: str = "",
+) -> str:
+    """An option's value in words (`z-score : …`, `moyenne brute, puis tirage au sort`);
+    quantities as figures of `lang` (`1 000`), amounts with their currency."""
     if isinstance(value, list | tuple):
         return word("then" if key == "tie_break" else "list_sep", lang).join(
-            option_value(key, v, lang) for v in value
+            option_value(key, v, lang, criteria, currency) for v in value
         ) or word("val_none", lang)
+    if key == "tie_break" and isinstance(value, str):
+        return tie_key(value, criteria, lang)
     if value is None:
         return word("val_none", lang)
     if isinstance(value, bool):
@@ -453,7 +524,13 @@ def option_value(key: str, value: Any, lang: str) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {option_value(k, v, lang)}" for k, v in sorted(value.items()))
+        return "; ".join(
+            f"{k}: {option_value(k, v, lang, criteria, currency)}" for k, v in sorted(value.items())
+        )
+    if isinstance(value, int | float) and key not in _NOT_GROUPED:
+        figures = format_number(float(value), lang)
+        unit = (family_text("currency", currency, lang) or currency) if currency else ""
+        return f"{figures}\u00a0{sanitize_text(unit, 20)}" if key in _AMOUNTS and unit else figures
     return str(value)
 
 
@@ -496,6 +573,7 @@ def option_rows(results: Results, lang: str) -> list[tuple[str, str]]:
     budgeted = values.get("budget") is not None or any(d.budget for d in results.domains)
     bayes = values.get("uncertainty") == "bayes"
     rank = {key: i for i, key in enumerate(OPTION_ORDER)}
+    criteria = _all_criteria(results)
     rows: list[tuple[str, str]] = []
     for key in sorted(values, key=lambda k: (rank.get(k, len(rank)), k)):
         if values[key] is None and key not in _SHOWN_WHEN_NONE:
@@ -513,7 +591,12 @@ def option_rows(results: Results, lang: str) -> list[tuple[str, str]]:
                 (label, word("list_sep", lang).join(stability_calibration(h, lang) for h in how))
             )
             continue
-        rows.append((label, option_value(key, values[key], lang)))
+        rows.append(
+            (
+                label,
+                option_value(key, values[key], lang, criteria, results.competition.currency or ""),
+            )
+        )
     return rows
 
 
@@ -553,7 +636,7 @@ def shown(value: Any, limit: int = MAX_NOTE) -> str:
     return sanitize_text(value, limit)
 
 
-def tie_keys(tie: Tie, lang: str) -> Markup:
+def tie_keys(tie: Tie, lang: str, criteria: Sequence[Criterion] = ()) -> Markup:
     """How a tie was settled: the keys applied, the lot with its seed and order."""
     keys = [step.key for step in tie.steps] or ([tie.settled_by] if tie.settled_by else [])
     lot = next((step for step in tie.steps if isinstance(step, LotStep)), None)
@@ -569,11 +652,11 @@ def tie_keys(tie: Tie, lang: str) -> Markup:
                 )
             )
         else:
-            parts.append(escape(_known("val", key, lang) or sanitize_text(key, MAX_ID)))
+            parts.append(escape(tie_key(key, criteria, lang)))
     return Markup(escape(word("then", lang))).join(parts) or Markup("—")
 
 
-def tie_sentence(tie: Tie, lang: str) -> Markup:
+def tie_sentence(tie: Tie, lang: str, criteria: Sequence[Criterion] = ()) -> Markup:
     """`CUL-04, CUL-15 : même score 15,11 (rangs 3 à 4), départagés par moyenne brute.`"""
     first, last = tie.ranks
     text = say(
@@ -583,7 +666,7 @@ def tie_sentence(tie: Tie, lang: str) -> Markup:
         score=fixed(tie.score, lang),
         first=ltr(str(first)),
         last=ltr(str(last)),
-        keys=tie_keys(tie, lang),
+        keys=tie_keys(tie, lang, criteria),
     )
     if not tie.mattered:
         text += Markup(" ") + say(lang, "tie_no_effect")
@@ -615,6 +698,7 @@ FILTERS = {
     "category": category,
     "source": source,
     "conflict_note": conflict_note,
+    "associations": associations,
     "criterion_name": criterion_name,
     "exclusion_reason": exclusion_reason,
     "decision": decision,
