@@ -329,7 +329,9 @@ class DeclaredConflict:
     juror: str
     submission: str
     category: str
-    note: str
+    note: str | tuple[tuple[str, str], ...]
+    """The free-text note after the category, or (language, note) pairs from ``note_<lang>``
+    columns (a tuple, so that conflicts stay hashable and ordered)."""
     line: int
 
 

@@ -485,8 +485,9 @@ class ConflictRecord(Frozen):
     submission: str
     category: str
     source: Literal["declared", "detected"]
-    note: str | None
-    """The juror's declared note (untrusted text); None for detected conflicts."""
+    note: str | dict[str, str] | None
+    """The juror's declared note (untrusted text), one text or one per language; None for
+    detected conflicts."""
     association: str | None
     """Detected conflicts: the association both the juror and the submission belong to."""
 

@@ -13,6 +13,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from grantjury import catalogs
 from grantjury.documents import wording
 from grantjury.model import Criterion
+from grantjury.pipeline import run
 from grantjury.results import DeclaredIneligible
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,3 +155,21 @@ def test_a_tie_break_key_and_a_quantity_are_worded_not_printed_raw() -> None:
     )
     assert wording.option_value("replicates", 1000, "fr") == "1\u202f000"
     assert wording.option_value("seed", 20130418, "fr") == "20130418"
+
+
+def test_a_conflict_note_given_per_language_reaches_each_side_of_the_minutes(mini) -> None:
+    mini.write(
+        "conflicts.csv",
+        "juror,submission,reason,note_ar,note_fr\nJ2,S1,family,ابن عمه,son cousin\n",
+    )
+    results = run(mini.root, {"replicates": 0}).results
+    (conflict,) = [c for c in results.conflicts if c.source == "declared"]
+    assert conflict.note == {"ar": "ابن عمه", "fr": "son cousin"}
+    assert "ابن عمه" in wording.conflict_note(conflict, "ar")
+    assert "son cousin" in wording.conflict_note(conflict, "fr")
+
+
+def test_a_conflict_note_in_the_reason_column_stays_one_text(mini) -> None:
+    results = run(mini.root, {"replicates": 0}).results
+    (conflict,) = [c for c in results.conflicts if c.source == "declared"]
+    assert conflict.note == "cousin"

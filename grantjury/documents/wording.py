@@ -215,7 +215,7 @@ def conflict_note(conflict: ConflictRecord, lang: str, results: Results | None =
         name = association(conflict.association, results, lang)
         key = "member_of" if name == code(conflict.association) else "member_of_named"
         return say(lang, key, association=name)
-    return note(conflict.note)
+    return note(pick(conflict.note, lang) if conflict.note else None)
 
 
 def association(association_id: str, results: Results | None, lang: str) -> Markup:
