@@ -179,7 +179,15 @@ def test_a_detected_conflict_is_worded_from_its_association(results: Results) ->
     assert plain_text(wording.conflict_note(detected, "fr")) == "membre de l'association A-086"
     assert plain_text(wording.conflict_note(detected, "ar")) == "عضو في الجمعية A-086"
     declared = next(c for c in results.conflicts if c.source == "declared")
-    assert plain_text(wording.conflict_note(declared, "fr")) == declared.note
+    assert plain_text(wording.conflict_note(declared, "fr")) == declared.note["fr"]
+    assert plain_text(wording.conflict_note(declared, "ar")) == declared.note["ar"]
+    named = wording.conflict_note(detected, "fr", results)  # the association's name, when known
+    name = next(
+        s.association.name["fr"]
+        for s in results.submissions.values()
+        if s.association.id == detected.association
+    )
+    assert plain_text(named) == f"membre de «\u00a0{name}\u00a0»"
 
 
 def test_run_warnings_are_worded_in_each_language(results: Results) -> None:
