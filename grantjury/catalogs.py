@@ -77,6 +77,7 @@ def catalog_path(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+@functools.cache
 def languages() -> tuple[str, ...]:
     """The languages grantjury has a catalog for, sorted."""
     return tuple(
@@ -84,6 +85,7 @@ def languages() -> tuple[str, ...]:
     )
 
 
+@functools.cache
 def catalog_language(lang: str | None) -> str:
     """The catalog used for ``lang``: its own (``ar-MA`` → ``ar``), else ``FALLBACK``."""
     base = (lang or FALLBACK).replace("_", "-").split("-")[0].lower()
