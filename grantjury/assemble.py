@@ -227,7 +227,7 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
                 submission=c.submission,
                 category=c.category,
                 source=c.source,
-                note=c.note or None,
+                note=(dict(c.note) if isinstance(c.note, tuple) else c.note) or None,
                 association=c.association or None,
             )
             for c in scoring.exclusions.register

@@ -25,8 +25,8 @@ class Conflict:
     category: str
     source: str
     """``declared`` or ``detected``."""
-    note: str = ""
-    """The juror's declared note (declared conflicts)."""
+    note: str | tuple[tuple[str, str], ...] = ""
+    """The juror's declared note (declared conflicts): one text, or one per language."""
     association: str = ""
     """The association juror and submission share (detected conflicts)."""
 

@@ -1180,6 +1180,13 @@ def _load_submissions(
                 record["eligible"] = col["eligible"][row]
             if "reason" in col and col["reason"][row] != "":
                 record["reason"] = col["reason"][row]
+            reasons = {
+                lang: col[f"reason_{lang}"][row]
+                for lang in spec.languages
+                if f"reason_{lang}" in col and col[f"reason_{lang}"][row] != ""
+            }
+            if reasons:  # reason_<lang> columns: the reason in each language
+                record["reason"] = reasons
             attributes = {
                 name.removeprefix("attribute_"): col[name][row]
                 for name in attribute_columns

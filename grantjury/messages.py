@@ -126,6 +126,8 @@ def _derived(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     direction = params.get("direction")
     values["bound"] = "at most" if direction == "lower" else "at least"
     reason = params.get("reason")
+    if isinstance(reason, Mapping):  # one text per language: the terminal's English, or first
+        reason = reason.get("en") or next(iter(reason.values()), None)
     values["reason_part"] = f": {reason}" if reason else ""
     via = params.get("via")
     values["via_part"] = f" (domain scope, via {via})" if via else ""

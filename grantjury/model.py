@@ -312,8 +312,10 @@ class Submission(Frozen):
     title: Text
     requested_amount: float | None = Field(default=None, ge=0)
     eligible: bool = True
-    reason: str | None = None
-    """Why the submission is not eligible (e.g. an incomplete file)."""
+    reason: str | Text | None = None
+    """Why the submission is not eligible (e.g. an incomplete file): one text, or one per
+    language (``{ar: …, fr: …}``) so that each side of a bilingual letter gives it in its own
+    language."""
     summary: Text | None = None
     """A short public description of the project (the public site prints it)."""
     attributes: dict[str, bool | int | float | str] = Field(default_factory=dict)
@@ -332,7 +334,9 @@ class DeclaredConflict:
     juror: str
     submission: str
     category: str
-    note: str
+    note: str | tuple[tuple[str, str], ...]
+    """The free-text note after the category, or (language, note) pairs from ``note_<lang>``
+    columns (a tuple, so that conflicts stay hashable and ordered)."""
     line: int
 
 

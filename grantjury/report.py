@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
+from .figures import shown_figure, shown_share
 from .manifest import (
     MANIFEST,
     build_manifest,
@@ -146,14 +147,44 @@ def _write_json(value: Any, newline: str, parts: list[str]) -> None:
         parts.append(_json_scalar(value))
 
 
+CSV_DELIMITER = ";"
+"""ranking.csv's separator: with the decimal comma, what a spreadsheet in a French (or
+Arabic, Moroccan) locale reads as numbers on opening, as Excel's and LibreOffice's own
+French CSV exports are written."""
+
+CSV_DECIMAL = ","
+"""ranking.csv's decimal mark (see ``CSV_DELIMITER``)."""
+
+CSV_COLUMNS_AFTER_TEXT = (
+    "score",
+    "raw_mean",
+    "n_jurors",
+    "eligible",
+    "ineligible_reasons",
+    "decision",
+    "winner",
+    "reserve_position",
+    "p_win_percent",
+    "rank_low",
+    "rank_high",
+    "funded_amount",
+    "tie_break",
+)
+"""The columns after the names and titles (docs/results.md describes each)."""
+
+
 def ranking_csv(results: Results) -> bytes:
     """The rankings as a table for spreadsheets (UTF-8 with BOM so Excel reads Arabic).
 
-    Text cells that a spreadsheet would run as formulas get a leading apostrophe
-    (``safe_text.spreadsheet_text``); results.json keeps the text as it was given."""
+    Figures are the published ones as the documents show them (``figures.shown_figure``:
+    scores with 2 decimals; ``figures.shown_share``: p(win) as a whole percentage, never 0 or
+    100 unless certain), written with a decimal comma and separated by ``;`` so that a
+    spreadsheet in a French locale opens them as numbers. Text cells that a spreadsheet would
+    run as formulas get a leading apostrophe (``safe_text.spreadsheet_text``); results.json
+    keeps the text as it was given."""
     languages = results.competition.languages
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow(
         [
             "domain",
@@ -162,16 +193,16 @@ def ranking_csv(results: Results) -> bytes:
             "association_id",
             *(f"association_name_{lang}" for lang in languages),
             *(f"title_{lang}" for lang in languages),
-            "score",
-            "raw_mean",
-            "n_jurors",
-            "winner",
-            "tie_break",
+            *CSV_COLUMNS_AFTER_TEXT,
         ]
     )
     for domain, entry in results.entries():
         sub = results.submissions[entry.submission]
         text = spreadsheet_text  # every text cell; the numbers stay numbers
+        reserve = (
+            domain.reserve.index(entry.submission) + 1 if entry.submission in domain.reserve else ""
+        )
+        interval = entry.rank_interval
         writer.writerow(
             [
                 text(domain.id),
@@ -183,15 +214,37 @@ def ranking_csv(results: Results) -> bytes:
                 _number(entry.score),
                 _number(entry.raw_mean),
                 entry.n_jurors,
+                "yes" if entry.eligible else "no",
+                " ".join(reason.code for reason in entry.ineligible_reasons),
+                entry.decision.code,
                 "yes" if entry.winner else "no",
+                reserve,
+                "" if entry.p_selected is None else csv_share(entry.p_selected),
+                "" if interval is None else interval[0],
+                "" if interval is None else interval[1],
+                _number(entry.funded, 0),
                 text(entry.tie_break.key) if entry.tie_break else "",
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+def csv_share(value: float) -> int:
+    """p(win) in ranking.csv: the whole percentage every document and the console show
+    (``figures.shown_share``; 0.998 is 99, shown "over 99 %" in documents)."""
+    return shown_share(value).percent
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    """A published figure as shown (``digits`` decimals, trailing zeros dropped), with the
+    decimal comma of ``CSV_DECIMAL`` and no grouping: one cell a spreadsheet reads as a
+    number."""
+    if value is None:
+        return ""
+    text = f"{shown_figure(value, digits):.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", CSV_DECIMAL)
 
 
 def check_output_dir(out_dir: Path) -> None:

@@ -45,8 +45,9 @@ class DeclaredIneligible(Frozen):
     """The submission file says the submission is not eligible (e.g. an incomplete file)."""
 
     code: Literal["declared_ineligible"] = "declared_ineligible"
-    reason: str | None = None
-    """The reason as the submission file gives it (untrusted text)."""
+    reason: str | dict[str, str] | None = None
+    """The reason as the submission file gives it (untrusted text): one text, or one per
+    language."""
 
 
 class ThresholdNotMet(Frozen):
@@ -259,7 +260,7 @@ class SubmissionRecord(Frozen):
     title: Text
     requested_amount: float | None
     eligible: bool
-    reason: str | None
+    reason: str | dict[str, str] | None
     summary: Text | None = None
 
 
@@ -494,8 +495,9 @@ class ConflictRecord(Frozen):
     submission: str
     category: str
     source: Literal["declared", "detected"]
-    note: str | None
-    """The juror's declared note (untrusted text); None for detected conflicts."""
+    note: str | dict[str, str] | None
+    """The juror's declared note (untrusted text), one text or one per language; None for
+    detected conflicts."""
     association: str | None
     """Detected conflicts: the association both the juror and the submission belong to."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import messages
+from .figures import share_text, shown_figure
 from .languages import pick
 from .results import DomainResults, Entry, Results, SelectionReliability
 
@@ -26,7 +27,7 @@ def summary(results: Results) -> str:
         lines.append(
             f"{pick(domain.name, lang) or domain.id} "
             f"({len(domain.winners)} of {domain.winners_wanted} winners"
-            + (f"; juror agreement α = {agreement:.2f}" if agreement is not None else "")
+            + (f"; juror agreement α = {_shown(agreement, '.2f')}" if agreement is not None else "")
             + ")"
         )
         lines.append(
@@ -42,7 +43,7 @@ def summary(results: Results) -> str:
                 continue
             title = pick(results.submissions[entry.submission].title, lang)
             mark = "*" if entry.winner else " "
-            shown = "" if entry.p_selected is None else f"{entry.p_selected:.0%}"
+            shown = "" if entry.p_selected is None else share_text(entry.p_selected)
             lines.append(
                 f"{mark} {_shown(entry.rank, 'd'):>4}  {entry.submission:<10} "
                 f"{_shown(entry.score, '.2f'):>7} {_shown(entry.raw_mean, '.2f'):>7} "
@@ -114,12 +115,18 @@ def _selection_line(figures: SelectionReliability) -> str:
     estimate, low, high = figures.expected_true_winners
     return (
         f"about {round(estimate)} of the {figures.selected} winners would also be picked by a "
-        f"noise-free jury ({estimate:.1f}; {figures.interval:.0%} interval {low:.1f}–{high:.1f})"
+        f"noise-free jury ({_shown(estimate, '.1f')}; {share_text(figures.interval)} interval "
+        f"{_shown(low, '.1f')}–{_shown(high, '.1f')})"
     )
 
 
 def _shown(value: float | int | None, form: str) -> str:
-    return "—" if value is None else format(value, form)
+    """A figure in the console: ``.2f`` rounds from the published value (``shown_figure``)."""
+    if value is None:
+        return "—"
+    if form.startswith(".") and form.endswith("f"):
+        return format(shown_figure(float(value), int(form[1:-1])), form)
+    return format(value, form)
 
 
 def _clip(text: str, width: int) -> str:

@@ -543,11 +543,18 @@ def _validate_conflicts(
     declared = []
     seen: dict[tuple[str, str], int] = {}
     cols = table.columns
+    # note_<lang> columns: the note in each language (the minutes print each beside its side)
+    note_columns = sorted(name for name in table.header if name.startswith("note_"))
     for row in range(len(table)):
         line = int(table.lines[row])
         juror, submission, reason = cols["juror"][row], cols["submission"][row], cols["reason"][row]
         category, _, note = reason.partition(":")
         category = category.strip().lower()
+        notes = {
+            name.removeprefix("note_"): text.strip()
+            for name in note_columns
+            if (text := cols[name][row]).strip()
+        }
         ok = True
         if juror not in known_jurors:
             log.error(
@@ -591,7 +598,11 @@ def _validate_conflicts(
             continue
         seen[(juror, submission)] = line
         if ok:
-            declared.append(DeclaredConflict(juror, submission, category, note.strip(), line))
+            declared.append(
+                DeclaredConflict(
+                    juror, submission, category, tuple(sorted(notes.items())) or note.strip(), line
+                )
+            )
     return tuple(sorted(declared, key=lambda c: (c.juror, c.submission)))
 
 

@@ -330,16 +330,48 @@ AFFILIATIONS: dict[str, tuple[str | None, ...]] = {
 }
 """Each entry is an association submitting in that domain, or None for one that did not submit.
 J09's association submits in social, where J09 is no juror: a conflict with no effect."""
-DECLARED: tuple[tuple[str, str, str], ...] = (
-    ("J12", "cultural", "collaboration: a aidé l'association à rédiger le dossier"),
-    ("J01", "social", "governance: ancienne membre du bureau de l'association"),
-    ("J09", "sports", "employment: a été entraîneuse salariée de l'association en 2012"),
-    ("J08", "sports", "financial: fournit le matériel sportif du projet"),
-    ("J04", "social", "family: sa sœur préside l'association"),
-    ("J03", "cultural", "family: ابن عمها أمين مال الجمعية"),
-    ("J11", "social", "other"),
+DECLARED: tuple[tuple[str, str, str, dict[str, str]], ...] = (
+    (
+        "J12",
+        "cultural",
+        "collaboration",
+        {
+            "ar": "ساعد الجمعية في إعداد الملف",
+            "fr": "a aidé l'association à rédiger le dossier",
+        },
+    ),
+    (
+        "J01",
+        "social",
+        "governance",
+        {"ar": "عضوة سابقة في مكتب الجمعية", "fr": "ancienne membre du bureau de l'association"},
+    ),
+    (
+        "J09",
+        "sports",
+        "employment",
+        {
+            "ar": "عملت مدربة أجيرة لدى الجمعية سنة 2012",
+            "fr": "a été entraîneuse salariée de l'association en 2012",
+        },
+    ),
+    (
+        "J08",
+        "sports",
+        "financial",
+        {"ar": "يزود المشروع بالمعدات الرياضية", "fr": "fournit le matériel sportif du projet"},
+    ),
+    ("J04", "social", "family", {"ar": "أخته ترأس الجمعية", "fr": "sa sœur préside l'association"}),
+    (
+        "J03",
+        "cultural",
+        "family",
+        {"ar": "ابن عمها أمين مال الجمعية", "fr": "son cousin est le trésorier de l'association"},
+    ),
+    ("J11", "social", "other", {}),
 )
-"""Declared conflicts (juror, domain, reason); the first one is scored all the same."""
+"""Declared conflicts (juror, domain, category, note in each language); the first one is
+scored all the same."""
 CONFLICT_FAVOUR = 2.5
 """How much the conflicted juror overrates the submission they helped write."""
 PER_SUBMISSION = 4
@@ -420,6 +452,7 @@ class Conflict:
     juror: str
     submission: str
     reason: str
+    notes: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -564,11 +597,11 @@ def make_conflicts(
 ) -> tuple[Conflict, ...]:
     """The declared conflicts of `DECLARED`, each on a submission of the named domain."""
     conflicts = []
-    for juror, domain, reason in DECLARED:
+    for juror, domain, reason, notes in DECLARED:
         pool = [s.id for s in submissions if s.domain == domain and (juror, s.id) not in blocked]
         chosen = pick(rng, pool)
         blocked = blocked | {(juror, chosen)}
-        conflicts.append(Conflict(juror, chosen, reason))
+        conflicts.append(Conflict(juror, chosen, reason, notes))
     return tuple(conflicts)
 
 
@@ -900,8 +933,11 @@ partners: partners.yaml
 """
 
 
-INELIGIBLE = {
-    "SOC-31": "dossier incomplet : budget prévisionnel non joint (incomplete file: no budget)"
+INELIGIBLE: dict[str, Text] = {
+    "SOC-31": {
+        "ar": "ملف غير مكتمل: الميزانية التقديرية غير مرفقة",
+        "fr": "dossier incomplet : budget prévisionnel non joint",
+    }
 }
 """Submissions the secretariat declared not eligible, with the reason."""
 RELEVANCE_THRESHOLD = 8
@@ -944,7 +980,7 @@ def submission_yaml(sub: Submission) -> str:
         "requested_amount": sub.requested_amount,
     }
     if sub.id in INELIGIBLE:
-        record |= {"eligible": False, "reason": INELIGIBLE[sub.id]}
+        record |= {"eligible": False, "reason": dict(INELIGIBLE[sub.id])}
     if sub.id in SUMMARIES:
         record["summary"] = dict(SUMMARIES[sub.id])
     return dump_yaml(record)
@@ -1124,8 +1160,11 @@ def render(sample: Sample) -> dict[Path, str]:
         ),
         SAMPLE / "assignments.csv": csv_text(("juror", "submission"), sample.assignments),
         SAMPLE / CONFLICTS_FILE: csv_text(
-            ("juror", "submission", "reason"),
-            ((c.juror, c.submission, c.reason) for c in sample.conflicts),
+            ("juror", "submission", "reason", "note_ar", "note_fr"),
+            (
+                (c.juror, c.submission, c.reason, c.notes.get("ar", ""), c.notes.get("fr", ""))
+                for c in sample.conflicts
+            ),
         ),
         SAMPLE / SCORES_FILE: scores_csv(sample.rows),
     }

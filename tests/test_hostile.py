@@ -852,14 +852,19 @@ def test_formulas_in_titles_are_text_in_ranking_csv_and_kept_in_results(mini) ->
         + "\n",
     )
     results = run(mini.root, {"replicates": 0, "calibration": "raw"}).results
-    rows = list(csv.DictReader(io.StringIO(ranking_csv(results).decode("utf-8-sig"))))
+    text = ranking_csv(results).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     titles = {row["submission"]: row["title_fr"] for row in rows}
     for sub, formula in FORMULAS.items():
         assert titles[sub] == "'" + formula
         assert results.submissions[sub].title["fr"] == formula  # results.json: as given
     scores = [row["score"] for row in rows]
     assert any(score.startswith("-") for score in scores), "a negative score, as a number"
-    assert all(float(score) == float(score) for score in scores if score)
+    assert all(
+        float(score.replace(",", ".")) == float(score.replace(",", "."))
+        for score in scores
+        if score
+    )
 
 
 @pytest.mark.parametrize(

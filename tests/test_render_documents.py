@@ -45,7 +45,7 @@ from test_render import (
     words,
 )
 
-from grantjury import messages
+from grantjury import catalogs, messages
 from grantjury import results as model
 from grantjury.documents import build as documents
 from grantjury.documents import charts, parallel, proceedings, record, wording
@@ -179,7 +179,15 @@ def test_a_detected_conflict_is_worded_from_its_association(results: Results) ->
     assert plain_text(wording.conflict_note(detected, "fr")) == "membre de l'association A-086"
     assert plain_text(wording.conflict_note(detected, "ar")) == "عضو في الجمعية A-086"
     declared = next(c for c in results.conflicts if c.source == "declared")
-    assert plain_text(wording.conflict_note(declared, "fr")) == declared.note
+    assert plain_text(wording.conflict_note(declared, "fr")) == declared.note["fr"]
+    assert plain_text(wording.conflict_note(declared, "ar")) == declared.note["ar"]
+    named = wording.conflict_note(detected, "fr", results)  # the association's name, when known
+    name = next(
+        s.association.name["fr"]
+        for s in results.submissions.values()
+        if s.association.id == detected.association
+    )
+    assert plain_text(named) == f"membre de «\u00a0{name}\u00a0»"
 
 
 def test_run_warnings_are_worded_in_each_language(results: Results) -> None:
@@ -274,14 +282,14 @@ def test_every_code_the_model_can_hold_has_a_sentence_in_every_language(lang: st
     domain = model.DomainResults.model_construct(winners=["CUL-01"], id="cultural")
     entry = model.Entry.model_construct(submission="CUL-02", winner=False)
     families = {
-        "reason": (model.Reason, wording.REASONS),
-        "decision": (model.Decision, wording.DECISIONS),
-        "domain note": (model.DomainNote, wording.DOMAIN_NOTES),
-        "ICC": (typing.Annotated[model.IccUnavailable, None], wording.ICC_UNAVAILABLE),
+        "reason": (model.Reason, _family(lang, "reason")),
+        "decision": (model.Decision, _family(lang, "decision")),
+        "domain note": (model.DomainNote, _family(lang, "domain_note")),
+        "ICC": (typing.Annotated[model.IccUnavailable, None], _family(lang, "icc_unavailable")),
     }
     for family, (annotation, catalog) in families.items():
         codes = _codes(annotation)
-        assert codes and sorted(catalog[lang]) == sorted(codes), family
+        assert codes and sorted(catalog) == sorted(codes), family
         for code in codes:
             item = _instance(annotation, code)
             if family == "reason":
@@ -300,8 +308,7 @@ def test_every_code_the_model_can_hold_has_a_sentence_in_every_language(lang: st
     coded = {c for annotation, _ in families.values() for c in _codes(annotation)}
     notices = sorted(messages.ENGLISH.keys() - coded)  # the rest of the catalog: run warnings
     assert coded <= messages.ENGLISH.keys()
-    if lang != "en":
-        assert sorted(wording.NOTICES[lang]) == notices
+    assert sorted(_family(lang, "notice")) == sorted([*notices, "via_part"])
     for code in notices:
         fields = set(re.findall(r"{(\w+)", messages.ENGLISH[code]))
         params = {k: v for k, v in NOTICE_EXAMPLES.items() if k in fields | {"via", "methods"}}
@@ -309,12 +316,17 @@ def test_every_code_the_model_can_hold_has_a_sentence_in_every_language(lang: st
         text = plain_text(wording.notice(item, lang))
         assert text.startswith("scores.csv") and "{" not in text, code
     for rule in typing.get_args(model.Stability.model_fields["too_close_rule"].annotation):
-        assert rule in wording.TOO_CLOSE_RULES[lang]
+        assert rule in _family(lang, "too_close_rule")
     for method in typing.get_args(model.Stability.model_fields["method"].annotation):
-        assert method in wording.RESAMPLES[lang]
+        assert method in _family(lang, "stability_method")
     calibrations = model.StabilityDomain.model_fields["calibration"].annotation
     for how in typing.get_args(typing.get_args(calibrations)[0]):
-        assert how in wording.STABILITY_CALIBRATION[lang]
+        assert how in _family(lang, "stability_calibration")
+
+
+def _family(lang: str, family: str) -> list[str]:
+    """The codes of one family of the results model that `lang`'s catalog words."""
+    return [m.removeprefix(f"{family}.") for m in catalogs.msgids(lang, f"{family}.")]
 
 
 def test_no_regular_expression_reads_the_engines_words() -> None:
@@ -610,10 +622,11 @@ def test_first_page_looks_like_golden(name: str, image: str, rendered: dict[str,
 
 
 def test_every_kind_has_words_in_both_languages() -> None:
-    assert set(wording.WORDS["fr"]) == set(wording.WORDS["ar"]) == set(wording.WORDS["en"])
-    for name, family in wording.CATALOGS.items():
-        if name != "notice":  # English notices: grantjury.messages
-            assert set(family["fr"]) == set(family["ar"]) == set(family["en"]), name
+    assert (
+        set(wording.words_for("fr")) == set(wording.words_for("ar")) == set(wording.words_for("en"))
+    )
+    for name in wording.FAMILIES:
+        assert _family("fr", name) == _family("ar", name) == _family("en", name), name
     assert proceedings.titles("minutes")["ar"] == "محضر مداولات لجنة التحكيم"
 
 

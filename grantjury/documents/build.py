@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from grantjury import catalogs
 from grantjury.documents import proceedings
 from grantjury.documents.errors import PageOverflow, RenderError
 from grantjury.documents.record import MAX_LANGUAGE, iter_numbers
@@ -234,68 +235,10 @@ def load_run(path: Path) -> Run:
 
 # --- wording ---------------------------------------------------------------------------------
 
-LABELS: dict[str, dict[str, str]] = {
-    "ar": {
-        "announcement": "إعلان المشاريع الفائزة",
-        "domain": "المجال",
-        "amount": "المبلغ المطلوب",
-        "reading_order": "ترتيب الإعلان",
-        "from": "من",
-        "to": "إلى",
-        "certificate": "شهادة تتويج",
-        "awarded_to": "تُمنح هذه الشهادة إلى",
-        "for_project": "تقديرًا لمشروع",
-        "jury_president": "رئيس لجنة التحكيم",
-        "digest": "بصمة النتائج",
-        "no_winner": "لا يوجد فائز في هذا المجال",
-        "colon": ": ",
-        "quote_open": "«",
-        "quote_close": "»",
-        "dash": " — ",
-    },
-    "fr": {
-        "announcement": "Annonce des projets lauréats",
-        "domain": "Domaine",
-        "amount": "Montant demandé",
-        "reading_order": "Ordre de lecture",
-        "from": "du",
-        "to": "au",
-        "certificate": "Certificat de lauréat",
-        "awarded_to": "Ce certificat est décerné à",
-        "for_project": "pour le projet",
-        "jury_president": "Le président du jury",
-        "digest": "Empreinte des résultats",
-        "no_winner": "Aucun lauréat dans ce domaine",
-        "colon": "\u00a0: ",
-        "quote_open": "«\u00a0",
-        "quote_close": "\u00a0»",
-        "dash": " — ",
-    },
-    "en": {
-        "announcement": "Announcement of the winning projects",
-        "domain": "Domain",
-        "amount": "Requested amount",
-        "reading_order": "Reading order",
-        "from": "from",
-        "to": "to",
-        "certificate": "Certificate of award",
-        "awarded_to": "This certificate is awarded to",
-        "for_project": "for the project",
-        "jury_president": "President of the jury",
-        "digest": "Results digest",
-        "no_winner": "No winner in this domain",
-        "colon": ": ",
-        "quote_open": "“",
-        "quote_close": "”",
-        "dash": " — ",
-    },
-}
-"""The documents' own words. A language without labels here is printed with English labels."""
-
 
 def labels_for(lang: str) -> dict[str, str]:
-    """The documents' words in `lang` (English when grantjury has none for it)."""
-    return LABELS.get(lang, LABELS["en"])
+    """The documents' own words (``label.*`` of the catalogs) in `lang`, by key."""
+    return {m[6:]: catalogs.gettext_(lang, m) for m in catalogs.msgids(lang, "label.")}
 
 
 def reading_order_note(first: int, last: int, lang: str) -> str:
@@ -351,7 +294,7 @@ KINDS: dict[str, DocumentKind] = {
             filename="ceremony.pdf",
             template="ceremony.html",
             stylesheet="ceremony.css",
-            title={lang: words["announcement"] for lang, words in LABELS.items()},
+            title={lang: labels_for(lang)["announcement"] for lang in catalogs.languages()},
             context=lambda run: {"domains": run.domains},
         ),
         DocumentKind(
@@ -359,7 +302,7 @@ KINDS: dict[str, DocumentKind] = {
             filename="certificates.pdf",
             template="certificates.html",
             stylesheet="certificate.css",
-            title={lang: words["certificate"] for lang, words in LABELS.items()},
+            title={lang: labels_for(lang)["certificate"] for lang in catalogs.languages()},
             context=lambda run: {"certificates": run.certificates},
         ),
         DocumentKind(

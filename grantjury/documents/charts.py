@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from grantjury.documents import record
 from grantjury.documents.safety import sanitize_text
+from grantjury.figures import share_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -242,14 +243,7 @@ def _label_width(labels: Sequence[str]) -> float:
 
 
 def _share(p: float | None) -> str:
-    if p is None:
-        return ""
-    share = p * 100
-    if 0 < share < 1:
-        return "<1%"
-    if 99 < share < 100:
-        return ">99%"
-    return f"{round(share)}%"
+    return "" if p is None else share_text(p)
 
 
 def _rank_locator(n: int) -> Any:

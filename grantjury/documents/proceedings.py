@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
+from grantjury import catalogs
 from grantjury.documents import charts, record
-from grantjury.documents.wording import WORDS, exact_options, option_rows
+from grantjury.documents.wording import exact_options, option_rows, word
 from grantjury.model import Criterion
 from grantjury.results import DomainResults, Entry, Results, SubmissionRecord
 
@@ -44,7 +45,7 @@ THIRD_CHART_MM = 55
 
 def titles(key: str) -> dict[str, str]:
     """A document title in every language grantjury has words for."""
-    return {lang: words[key] for lang, words in WORDS.items()}
+    return {lang: word(key, lang) for lang in catalogs.languages()}
 
 
 def common(run: Run) -> dict[str, Any]:

@@ -30,10 +30,13 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from grantjury import catalogs
+from grantjury.figures import shown_figure
+
 # The documents read a language's direction and a text's fallback from the one rule for
 # every layer (``grantjury.languages``); ``language_direction`` is its name in templates.
 from grantjury.languages import direction as language_direction
-from grantjury.languages import for_language, pick
+from grantjury.languages import pick
 
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -101,55 +104,6 @@ def text_direction(text: str, default: str = "ltr") -> str:
 
 # --- figures and dates ----------------------------------------------------------------------
 
-_NUMBER_SEPARATORS = {"fr": ("\u202f", ","), "ar": ("\u202f", ","), "en": (",", ".")}
-"""Thousands and decimal separators. Morocco writes Western digits in Arabic too."""
-
-_MONTHS = {
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    # Moroccan month names, as in the seed article ("21 أبريل 2013", "16 نونبر").
-    "ar": (
-        "يناير",
-        "فبراير",
-        "مارس",
-        "أبريل",
-        "ماي",
-        "يونيو",
-        "يوليوز",
-        "غشت",
-        "شتنبر",
-        "أكتوبر",
-        "نونبر",
-        "دجنبر",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
 
 def ltr(text: str) -> Markup:
     """Mark `text` (figures, dates, codes) left-to-right so Arabic context cannot reorder it."""
@@ -160,20 +114,15 @@ def format_number(value: float, lang: str) -> str:
     """Format an amount: whole numbers without decimals, others with two; grouped by thousands."""
     if not math.isfinite(value):
         raise ValueError(f"cannot print the amount {value!r}")
-    thousands, decimal = for_language(_NUMBER_SEPARATORS, lang)
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+    digits = 0 if float(value).is_integer() else 2
+    return catalogs.format_decimal(shown_figure(value, digits), lang, digits)
 
 
 def format_decimal(value: float, lang: str, digits: int = 2) -> str:
     """Format a score with exactly `digits` decimals (`15,28`, `−1,20`); a true minus sign."""
     if not math.isfinite(value):
         raise ValueError(f"cannot print the figure {value!r}")
-    thousands, decimal = for_language(_NUMBER_SEPARATORS, lang)
-    text = f"{abs(value):,.{digits}f}"
-    text = text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
-    negative = value < 0 and text.strip("0" + decimal + thousands) != ""
-    return ("\u2212" if negative else "") + text
+    return catalogs.format_decimal(shown_figure(value, digits), lang, digits)
 
 
 def number_filter(value: float, lang: str) -> Markup:
@@ -187,10 +136,9 @@ def date_filter(value: dt.date, lang: str) -> Markup:
     The Arabic form keeps day, month and year as separate runs (read right to left as a
     sentence); only the figures are marked. A language without month names gets ISO 8601.
     """
-    months = _MONTHS.get(lang)
-    if months is None:
+    if lang not in catalogs.languages():
         return ltr(value.isoformat())
-    month = months[value.month - 1]
+    month = catalogs.month_name(value, lang)
     if language_direction(lang) == "rtl":
         return Markup("%s %s %s") % (ltr(str(value.day)), month, ltr(str(value.year)))
     return ltr(f"{value.day}\u00a0{month} {value.year}")

@@ -34,7 +34,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ..languages import for_language, is_rtl, pick
+from .. import catalogs
+from ..languages import is_rtl, pick
 from ..model import STEP_TOLERANCE, Competition, Criterion, Domain, Juror, Rubric, Submission
 
 SCORES = "Scores"
@@ -44,131 +45,9 @@ JUROR_CELL = "A2"
 SUBMISSION_KEY, COMMENT_KEY = "submission", "comment"
 GENERATOR = "grantjury"
 
-LABELS: dict[str, dict[str, Any]] = {
-    "fr": {
-        "instructions": "Consignes",
-        "form": "Fiche de notation",
-        "juror": "Juré·e",
-        "submission": "Projet",
-        "association": "Association",
-        "title": "Titre",
-        "comment": "Commentaire",
-        "how_heading": "Comment remplir cette fiche",
-        "how": (
-            "Notez chaque projet de la feuille « Scores » : une note par critère, dans les "
-            "cellules jaunes (les autres cellules sont protégées).",
-            "Chaque note doit être comprise dans l'échelle du critère et tomber sur son pas "
-            "(par exemple 14 ou 14,5 pour un pas de 0,5) ; le tableur refuse les autres.",
-            "La colonne « Commentaire » est libre ; une cellule de note peut rester vide si "
-            "vous n'avez pas encore noté le critère.",
-            "Si vous découvrez un conflit d'intérêts avec un projet, ne le notez pas : écrivez "
-            "« conflit » dans son commentaire et prévenez le secrétariat du jury.",
-            "Renvoyez ce fichier au secrétariat, au format .xlsx, sans changer sa structure.",
-        ),
-        "rubric": "Grille d'évaluation : {rubric} — domaines : {domains} — feuille « {sheet} »",
-        "columns": ("Critère", "Poids", "Échelle", "Pas", "Sens", "Niveaux"),
-        "scale": "de {min} à {max}",
-        "any_step": "libre",
-        "higher": "la note la plus haute est la meilleure",
-        "lower": "la note la plus basse est la meilleure",
-        "declaration": "Déclaration d'absence de conflit d'intérêts",
-        "declaration_text": (
-            "Je soussigné·e, {name}, déclare n'avoir aucun lien avec les associations dont je "
-            "note les projets dans cette fiche : je n'en suis ni membre, ni salarié·e, ni "
-            "parent d'un de leurs dirigeants, je n'ai avec elles aucun intérêt financier ni "
-            "collaboration en cours. Je m'engage à signaler au secrétariat du jury tout "
-            "conflit d'intérêts qui apparaîtrait, et à ne pas noter le projet concerné."
-        ),
-        "signature": "Nom et signature",
-        "date": "Date",
-        "prompt": "Note de {min} à {max}",
-        "prompt_step": ", par pas de {step}",
-        "invalid": "Note invalide",
-        "decimal": ",",
-    },
-    "ar": {
-        "instructions": "تعليمات",
-        "form": "ورقة التنقيط",
-        "juror": "عضو لجنة التحكيم",
-        "submission": "المشروع",
-        "association": "الجمعية",
-        "title": "العنوان",
-        "comment": "ملاحظة",
-        "how_heading": "كيفية ملء هذه الورقة",
-        "how": (
-            "قيّم كل مشروع في ورقة « Scores »: نقطة واحدة لكل معيار، في الخانات الصفراء "
-            "(الخانات الأخرى محمية).",
-            "يجب أن تكون كل نقطة داخل سلم المعيار ومطابقة لخطوته (مثلا 14 أو 14,5 لخطوة "
-            "0,5)؛ يرفض الجدول غير ذلك.",
-            "عمود « ملاحظة » حر؛ ويمكن ترك خانة النقطة فارغة إذا لم تقيّم المعيار بعد.",
-            "إذا تبين لك وجود تضارب مصالح مع مشروع فلا تقيّمه: اكتب « تضارب » في ملاحظته "
-            "وأخبر كتابة لجنة التحكيم.",
-            "أعد هذا الملف إلى الكتابة بصيغة .xlsx دون تغيير بنيته.",
-        ),
-        "rubric": "شبكة التقييم: {rubric} — المجالات: {domains} — الورقة « {sheet} »",
-        "columns": ("المعيار", "المعامل", "السلم", "الخطوة", "الاتجاه", "المستويات"),
-        "scale": "من {min} إلى {max}",
-        "any_step": "حرة",
-        "higher": "النقطة الأعلى هي الأفضل",
-        "lower": "النقطة الأدنى هي الأفضل",
-        "declaration": "تصريح بعدم وجود تضارب المصالح",
-        "declaration_text": (
-            "أنا الموقع(ة) أسفله، {name}، أصرح بأنه لا تربطني أي علاقة بالجمعيات التي أقيّم "
-            "مشاريعها في هذه الورقة: لست عضوا فيها ولا أجيرا لديها ولا قريبا لأحد مسيريها، "
-            "وليست لي معها أي مصلحة مالية أو تعاون جار. وألتزم بإخبار كتابة لجنة التحكيم "
-            "بأي تضارب مصالح قد يظهر، وبعدم تقييم المشروع المعني."
-        ),
-        "signature": "الاسم والتوقيع",
-        "date": "التاريخ",
-        "prompt": "نقطة من {min} إلى {max}",
-        "prompt_step": "، بخطوة {step}",
-        "invalid": "نقطة غير صالحة",
-        "decimal": ",",
-    },
-    "en": {
-        "instructions": "Instructions",
-        "form": "Score sheet",
-        "juror": "Juror",
-        "submission": "Project",
-        "association": "Association",
-        "title": "Title",
-        "comment": "Comment",
-        "how_heading": "How to fill in this sheet",
-        "how": (
-            "Score each project of the “Scores” sheet: one score per criterion, in the yellow "
-            "cells (the other cells are protected).",
-            "Each score must lie on the criterion's scale and on its step (for example 14 or "
-            "14.5 for a step of 0.5); the spreadsheet refuses others.",
-            "The “Comment” column is free; a score cell may stay empty if you have not scored "
-            "that criterion yet.",
-            "If you find you have a conflict of interest with a project, do not score it: write "
-            "“conflict” in its comment and tell the jury's secretariat.",
-            "Send this file back to the secretariat, as .xlsx, without changing its structure.",
-        ),
-        "rubric": "Rubric: {rubric} — domains: {domains} — sheet “{sheet}”",
-        "columns": ("Criterion", "Weight", "Scale", "Step", "Direction", "Levels"),
-        "scale": "from {min} to {max}",
-        "any_step": "any",
-        "higher": "the higher score is the better",
-        "lower": "the lower score is the better",
-        "declaration": "Declaration of no conflict of interest",
-        "declaration_text": (
-            "I, the undersigned, {name}, declare that I have no tie with the associations "
-            "whose projects I score in this workbook: I am neither a member nor an employee "
-            "of them, nor related to one of their officers, and I have no financial interest "
-            "or ongoing collaboration with them. I will tell the jury's secretariat of any "
-            "conflict of interest that arises, and will not score the project concerned."
-        ),
-        "signature": "Name and signature",
-        "date": "Date",
-        "prompt": "Score from {min} to {max}",
-        "prompt_step": " in steps of {step}",
-        "invalid": "Invalid score",
-        "decimal": ".",
-    },
-}
-"""Texts of the sheets, by language; a language without its own texts gets the English ones
-(the competition's own texts, titles and criteria, are always in the language)."""
+LISTS = ("how", "columns")
+"""Labels of the sheets that are lists: ``sheet.how.1``, ``sheet.how.2``… in the catalogs."""
+
 
 _THIN = Side(style="thin", color="FFBFBFBF")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -179,8 +58,21 @@ _BOLD = Font(bold=True)
 
 
 def labels(lang: str) -> dict[str, Any]:
-    """The sheets' texts in ``lang`` (English when grantjury has none in it)."""
-    return for_language(LABELS, lang)
+    """The sheets' texts (``sheet.*`` of the catalogs) in ``lang``, English when grantjury
+    has no catalog for it; the competition's own texts, titles and criteria, are always in
+    the language. ``how`` and ``columns`` are tuples, in their numbered order."""
+    found: dict[str, Any] = {}
+    numbered: dict[str, list[tuple[int, str]]] = {name: [] for name in LISTS}
+    for msgid in catalogs.msgids(lang, "sheet."):
+        key = msgid.removeprefix("sheet.")
+        name, _, position = key.rpartition(".")
+        if name in numbered and position.isdigit():
+            numbered[name].append((int(position), catalogs.gettext_(lang, msgid)))
+        else:
+            found[key] = catalogs.gettext_(lang, msgid)
+    for name, items in numbered.items():
+        found[name] = tuple(text for _, text in sorted(items))
+    return found
 
 
 def _align(lang: str | None, wrap: bool = True) -> Alignment:
