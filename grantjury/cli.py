@@ -139,6 +139,31 @@ def validate(competition: Path | None) -> None:
 @cli.command()
 @competition_argument
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing lock: the current scores become the first round.",
+)
+def lock(competition: Path | None, force: bool) -> None:
+    """Lock the independent first round before the jury meets.
+
+    Writes first-round.lock.json beside competition.yaml: the digest of the score file and
+    every score in it. Every later run refuses a first-round score that differs from the
+    lock, naming it; a score changed at the meeting goes into the revisions file.
+
+    \b
+    Example:
+        grantjury lock forum-2014/
+    """
+    locked = api.lock(resolve_competition(competition), force=force)
+    for path, digest, rows in locked.files:
+        click.echo(f"{path}: {rows} score rows, {digest[:19]}…")
+    verb = "already locked, unchanged" if locked.unchanged else "wrote"
+    click.echo(f"first round {verb}: {locked.path}")
+
+
+@cli.command()
+@competition_argument
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),

@@ -847,6 +847,8 @@ class RawCompetition:
     scores: CsvTable | None = None
     conflicts: CsvTable | None = None
     assignments: CsvTable | None = None
+    revisions: CsvTable | None = None
+    """The consensus round's revisions (``revisions:``), validated by ``revisions.py``."""
     still_to_come: dict[str, str] = field(default_factory=dict)
     """Files named in competition.yaml that do not exist yet, by key (``scores``,
     ``assignments``): a later step writes them; validation decides whether that is allowed."""
@@ -1034,7 +1036,15 @@ def load_raw(competition_path: Path, log: ProblemLog) -> RawCompetition:
         if got is not None:
             path, label, data = got
             raw.conflicts = read_csv(path, label, ("juror", "submission", "reason"), log, data)
+    if spec.revisions is not None:
+        got = files.read(spec.revisions, "revisions", comp_label, "revisions")
+        if got is not None:
+            path, label, data = got
+            raw.revisions = read_csv(path, label, REVISION_COLUMNS, log, data)
     return raw
+
+
+REVISION_COLUMNS = ("juror", "submission", "criterion", "score", "reason")
 
 
 def _check_languages(spec: CompetitionFile, doc: YamlDoc, label: str, log: ProblemLog) -> None:

@@ -293,6 +293,9 @@ class CompetitionFile(Frozen):
     currency: str = "MAD"
     partners: str | None = None
     """Path to the partners and donors file of the public site (``grantjury site``)."""
+    revisions: str | None = None
+    """Path to the revisions CSV of the jury's consensus round
+    (``juror,submission,criterion,score,reason``): the scores changed at the meeting."""
 
 
 class Association(Frozen):
@@ -338,6 +341,35 @@ class InputFile:
     path: str
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One score revised at the jury's meeting (a row of the revisions file), validated.
+
+    ``juror``, ``submission`` and ``criterion`` are codes as in ``ScoreTable``; ``row`` is
+    the first-round score row it replaces; ``line`` its line in the revisions file."""
+
+    juror: int
+    submission: int
+    criterion: int
+    row: int
+    old: float
+    new: float
+    reason: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RoundLock:
+    """The lock of the independent first round a competition was checked against."""
+
+    file: InputFile
+    """``first-round.lock.json`` itself."""
+    locked: tuple[InputFile, ...]
+    """The score files as locked (path, digest, size)."""
+    rows: tuple[int, ...]
+    """Score rows of each locked file."""
 
 
 @dataclass(frozen=True)
@@ -387,6 +419,10 @@ class Competition:
     assignments: np.ndarray | None = None
     """Assigned (juror code, submission code) pairs, shape (n, 2), sorted and unique; None
     when the competition has no assignments file (yet)."""
+    revisions: tuple[Revision, ...] = ()
+    """The consensus round's revisions (``revisions:``); ``scores`` are the first round's."""
+    lock: RoundLock | None = None
+    """The first-round lock the scores were checked against (``grantjury lock``)."""
 
     @property
     def domains(self) -> tuple[Domain, ...]:

@@ -510,6 +510,70 @@ class IncompleteExclusion(Frozen):
 Exclusion = Annotated[ConflictExclusion | IncompleteExclusion, Field(discriminator="reason")]
 
 
+class RevisionRecord(Frozen):
+    """One score revised at the jury's meeting (a row of the revisions file)."""
+
+    juror: str
+    submission: str
+    domain: str
+    criterion: str
+    old: float
+    """The first-round score."""
+    new: float
+    reason: str
+    """The reason as the revisions file gives it (untrusted text)."""
+    line: int
+    """Its line in the revisions file."""
+
+
+class DomainDeliberation(Frozen):
+    """One domain's winners before and after the meeting."""
+
+    domain: str
+    first_round_winners: list[str]
+    """The winners of the independent first-round scores, by the same pipeline and seed."""
+    final_winners: list[str]
+    gained: list[str]
+    """Winners because of the discussion (not first-round winners)."""
+    lost: list[str]
+    """First-round winners the discussion took out."""
+
+
+class Deliberation(Frozen):
+    """The consensus round: every revision applied and which winners it changed. The rest
+    of the results are the final round's (first-round scores with the revisions applied)."""
+
+    revisions_file: str | None
+    revisions: list[RevisionRecord]
+    domains: list[DomainDeliberation]
+
+    @property
+    def gained(self) -> list[str]:
+        return [s for d in self.domains for s in d.gained]
+
+    @property
+    def lost(self) -> list[str]:
+        return [s for d in self.domains for s in d.lost]
+
+
+class LockedFile(Frozen):
+    """A score file as ``grantjury lock`` recorded it."""
+
+    path: str
+    sha256: str
+    size: int
+    rows: int
+
+
+class FirstRoundLock(Frozen):
+    """The lock of the independent first round (``first-round.lock.json``): the run checked
+    that the first-round scores are the locked ones."""
+
+    path: str
+    sha256: str
+    files: list[LockedFile]
+
+
 class Results(Frozen):
     """Everything a run found: the contract between the engine and every reader."""
 
@@ -539,6 +603,10 @@ class Results(Frozen):
     conflicts: list[ConflictRecord]
     exclusions: list[Exclusion]
     warnings: list[Notice]
+    first_round_lock: FirstRoundLock | None = None
+    """The first-round lock the scores were checked against; None when not locked."""
+    deliberation: Deliberation | None = None
+    """The consensus round (``revisions:``); None when the competition has no revisions."""
 
     def domain(self, domain_id: str) -> DomainResults | None:
         return next((d for d in self.domains if d.id == domain_id), None)

@@ -83,6 +83,8 @@ def summary(results: Results) -> str:
         lines.append(_selection_line(results.selection_reliability).capitalize() + ".")
     if deciding:
         lines.append(f"Without one of these jurors a winner would change: {', '.join(deciding)}.")
+    if results.deliberation is not None:
+        lines.append(deliberation_line(results) + ".")
     exclusions = results.exclusions
     conflicts = sum(1 for e in exclusions if e.reason == "conflict")
     lines.append(
@@ -92,6 +94,24 @@ def summary(results: Results) -> str:
         f"{len(results.warnings)} warnings (listed in results.json)."
     )
     return "\n".join(lines)
+
+
+def deliberation_line(results: Results) -> str:
+    """What the jury's meeting changed, in one line ("discussion changed 1 winner: SOC-07
+    in, SOC-12 out")."""
+    record = results.deliberation
+    assert record is not None
+    count = len(record.revisions)
+    revisions = f"{count} revised score{'s' if count != 1 else ''}"
+    gained, lost = record.gained, record.lost
+    if not gained and not lost:
+        return f"Discussion changed no winner ({revisions})"
+    changed = max(len(gained), len(lost))
+    parts = [f"{s} in" for s in gained] + [f"{s} out" for s in lost]
+    return (
+        f"Discussion changed {changed} winner{'s' if changed != 1 else ''}: "
+        f"{', '.join(parts)} ({revisions})"
+    )
 
 
 def _method_sensitivity(results: Results, domain: DomainResults) -> list[str]:
