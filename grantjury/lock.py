@@ -224,6 +224,8 @@ def _compare(
             changed = [c for c in sorted(set(a) | set(b)) if a.get(c) != b.get(c)]
             changes = [f"{c} {_value(a.get(c))} → {_value(b.get(c))}" for c in changed]
             lines = [line_of[(juror, sub, c)] for c in changed if (juror, sub, c) in line_of]
+            # A removed score has no line: point at the pair's other rows, if any are left.
+            lines = lines or [line_of[(juror, sub, c)] for c in b if (juror, sub, c) in line_of]
             log.error(
                 scores_label,
                 f"juror {juror}'s first-round scores for {sub} {what}",
