@@ -21,7 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from .errors import GrantjuryError
 from .model import Method, Rubric, Selection, Text
@@ -574,6 +581,10 @@ class FirstRoundLock(Frozen):
     files: list[LockedFile]
 
 
+MEETING_FIELDS = ("first_round_lock", "deliberation")
+"""Fields of ``Results`` written only when present."""
+
+
 class Results(Frozen):
     """Everything a run found: the contract between the engine and every reader."""
 
@@ -607,6 +618,18 @@ class Results(Frozen):
     """The first-round lock the scores were checked against; None when not locked."""
     deliberation: Deliberation | None = None
     """The consensus round (``revisions:``); None when the competition has no revisions."""
+
+    @model_serializer(mode="wrap")
+    def _without_absent_meeting(self, handler: SerializerFunctionWrapHandler):
+        """Leave out the jury meeting's records when there are none, so that the results of
+        a competition without a lock or revisions (and their run digest) are as before."""
+        # No return annotation: with one, pydantic would take that type for the JSON Schema
+        # instead of the model's fields.
+        data = handler(self)
+        for key in MEETING_FIELDS:
+            if data.get(key, 0) is None:
+                del data[key]
+        return data
 
     def domain(self, domain_id: str) -> DomainResults | None:
         return next((d for d in self.domains if d.id == domain_id), None)

@@ -277,3 +277,27 @@ def test_a_conflicted_jurors_revision_is_refused(competition: Drawn, data: st.Da
     mine = [p for p in refused.value.problems if p.file == "revisions.csv"]
     assert [(p.line, p.field) for p in mine] == [(2, "juror")]
     assert f"juror {score.juror} is in conflict with {score.submission}" in mine[0].message
+
+
+def test_the_minutes_list_every_revision_and_what_it_changed(mini: CompetitionDir) -> None:
+    from grantjury.documents import build as documents
+
+    assert invoke("lock", mini.root).exit_code == 0
+    with_revisions(mini, RAISE_C2 + 'J1,S2,impact,15,"<b>mieux</b> compris"\n')
+    out = mini.root / "out"
+    assert invoke("rank", mini.root, "--out", out, "--replicates", "0").exit_code == 0
+    raw = (out / "results.json").read_bytes()
+    from grantjury.results import read_results
+
+    html = documents.build_html(
+        documents.KINDS["minutes"], documents.run_of(read_results(raw), raw)
+    )
+    section = html[html.index('data-block="deliberation"') : html.index('data-block="counts"')]
+    table = section[section.index('class="data revisions"') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 1 + 7  # the header and one row per revision
+    assert "vu le projet de plus près" in section
+    assert "&lt;b&gt;mieux&lt;/b&gt;" in section and "<b>mieux" not in section
+    assert "la discussion a changé les lauréats" in section
+    assert "la discussion n'a changé aucun lauréat" in section  # the social domain
+    assert "ce premier tour a été verrouillé" in section

@@ -101,6 +101,24 @@ WORDS: dict[str, dict[str, str]] = {
         "no_conflicts": "Aucun conflit d'intérêts.",
         "exclusions": "Notes écartées",
         "no_exclusions": "Aucune note écartée.",
+        # the jury's meeting (consensus round)
+        "deliberation": "Délibération\u00a0: notes révisées en séance",
+        "deliberation_intro": (
+            "Les jurés ont d'abord noté chacun de leur côté\u00a0; {locked} Réuni en séance, "
+            "le jury a révisé {count} note(s), chacune avec son motif. Les classements de ce "
+            "procès-verbal sont ceux du tour final\u00a0; les lauréats du premier tour sont "
+            "calculés de la même façon, avec la même graine."
+        ),
+        "first_round_locked": "ce premier tour a été verrouillé (empreinte {digest}).",
+        "first_round_unlocked": "ce premier tour n'a pas été verrouillé.",
+        "first_round": "1er tour",
+        "final_round": "Tour final",
+        "deliberation_same": "{domain}\u00a0: la discussion n'a changé aucun lauréat.",
+        "deliberation_changed": (
+            "{domain}\u00a0: la discussion a changé les lauréats\u00a0; entrés {gained}, "
+            "sortis {lost} (lauréats du premier tour\u00a0: {first})."
+        ),
+        "no_revisions": "Aucune note n'a été révisée.",
         "counts": "Dossiers reçus, non éligibles et classés",
         "method": "Méthode et options",
         "ranking": "Classement complet",
@@ -365,6 +383,23 @@ WORDS: dict[str, dict[str, str]] = {
         "no_conflicts": "لا توجد أي حالة تضارب مصالح.",
         "exclusions": "التنقيط المستبعد",
         "no_exclusions": "لم يُستبعد أي تنقيط.",
+        # the jury's meeting (consensus round)
+        "deliberation": "المداولة: النقط المراجَعة خلال الاجتماع",
+        "deliberation_intro": (
+            "نقّط كل عضو في لجنة التحكيم أولاً بشكل مستقل؛ {locked} وخلال اجتماعها، راجعت "
+            "اللجنة {count} نقطة، لكل منها سببها. الترتيب في هذا المحضر هو ترتيب الدور النهائي؛ "
+            "ويُحسب فائزو الدور الأول بالطريقة نفسها وبالبذرة نفسها."
+        ),
+        "first_round_locked": "وقد أُقفل هذا الدور الأول (البصمة {digest}).",
+        "first_round_unlocked": "ولم يُقفل هذا الدور الأول.",
+        "first_round": "الدور الأول",
+        "final_round": "الدور النهائي",
+        "deliberation_same": "{domain}: لم تغيّر المناقشة أي فائز.",
+        "deliberation_changed": (
+            "{domain}: غيّرت المناقشة الفائزين؛ دخل {gained}، وخرج {lost} "
+            "(فائزو الدور الأول: {first})."
+        ),
+        "no_revisions": "لم تُراجَع أي نقطة.",
         "counts": "الملفات المتوصل بها وغير المؤهلة والمرتبة",
         "method": "المنهجية والخيارات",
         "ranking": "الترتيب الكامل",
@@ -601,6 +636,24 @@ WORDS: dict[str, dict[str, str]] = {
         "no_conflicts": "No conflict of interest.",
         "exclusions": "Scores set aside",
         "no_exclusions": "No score was set aside.",
+        # the jury's meeting (consensus round)
+        "deliberation": "Deliberation: scores revised at the meeting",
+        "deliberation_intro": (
+            "The jurors first scored independently; {locked} At its meeting the jury revised "
+            "{count} score(s), each with its reason. The rankings of these minutes are the "
+            "final round's; the first-round winners are computed the same way, with the same "
+            "seed."
+        ),
+        "first_round_locked": "that first round was locked (digest {digest}).",
+        "first_round_unlocked": "that first round was not locked.",
+        "first_round": "First round",
+        "final_round": "Final round",
+        "deliberation_same": "{domain}: the discussion changed no winner.",
+        "deliberation_changed": (
+            "{domain}: the discussion changed the winners; in {gained}, out {lost} "
+            "(first-round winners: {first})."
+        ),
+        "no_revisions": "No score was revised.",
         "counts": "Submissions received, ineligible and ranked",
         "method": "Method and options",
         "ranking": "Full ranking",
