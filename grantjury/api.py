@@ -249,6 +249,51 @@ def render(
     return written
 
 
+@dataclass(frozen=True)
+class AgendaReport:
+    """The deliberation agenda of a results folder and the PDF it was printed into."""
+
+    agenda: Any
+    """``grantjury.agenda.Agenda``: the items in discussion order."""
+    path: Path
+    pages: int
+
+
+def agenda(
+    results_dir: PathLike,
+    *,
+    out: PathLike | None = None,
+    competition: PathLike | None = None,
+    force: bool = False,
+) -> AgendaReport:
+    """The deliberation agenda of a results folder (``grantjury.agenda``), printed as a
+    bilingual PDF into ``out`` (default ``RESULTS_DIR/agenda.pdf``, then recorded in the
+    folder's manifest). A file at ``out`` that is not a previous agenda of this folder is
+    replaced only with ``force``."""
+    from .agenda import agenda as agenda_of
+    from .documents.agenda import FILENAME, write_agenda
+    from .report import previous_outputs, record_documents
+
+    source = Path(results_dir)
+    target = Path(out) if out is not None else source / FILENAME
+    inside = target.parent.resolve() == source.resolve()
+    ours = inside and target.name in previous_outputs(source)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; give the agenda's file name, e.g. agenda.pdf")
+    if target.exists() and not ours and not force:
+        raise OutputError(
+            f"{target}: already exists and is not an agenda of {source}; choose another --out "
+            "or pass --force to replace it"
+        )
+    check_output_dir(target.parent)
+    made = agenda_of(source, None if competition is None else Path(competition))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pages = write_agenda(made, target)
+    if inside:
+        record_documents(source, [target])
+    return AgendaReport(made, target, pages)
+
+
 def verify(results_dir: PathLike, competition: PathLike | None = None) -> VerifyReport:
     """Re-run a report from its recorded inputs and say whether every byte is the same, and
     if not, what differs (``grantjury.audit.VerifyReport``)."""

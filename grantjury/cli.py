@@ -621,6 +621,39 @@ def explain(
 
 
 @cli.command()
+@results_dir_argument
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The PDF to write (default: RESULTS_DIR/agenda.pdf, recorded in its manifest).",
+)
+@moved_competition_option
+@click.option("--all", "show_all", is_flag=True, help="Print every item, not the first 12.")
+@click.option("--force", is_flag=True, help="Replace a file at --out that is not an agenda.")
+def agenda(
+    results_dir: Path, out: Path | None, competition: Path | None, show_all: bool, force: bool
+) -> None:
+    """Make the agenda of the jury's meeting from a results folder.
+
+    Orders the submissions for discussion: those too close to call at each domain's funding
+    line, then those on which the jurors disagree most, then the rest; for each, the rank
+    interval, p(win), the spread of the calibrated totals, the most disputed criteria (no
+    juror named next to a score) and the jurors who must leave the room (every conflict,
+    with its category). Prints a short table and writes a bilingual PDF.
+
+    \b
+    Example:
+        grantjury agenda reports/
+        grantjury agenda reports/ --out meeting/agenda.pdf
+    """
+    from .agenda import agenda_text
+
+    report = api.agenda(results_dir, out=out, competition=competition, force=force)
+    click.echo(agenda_text(report.agenda, None if show_all else 12))
+    click.echo(f"wrote {report.path} ({report.pages} page{'s' if report.pages != 1 else ''})")
+
+
+@cli.command()
 @click.argument(
     "results_dir",
     required=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -301,3 +302,93 @@ def test_the_minutes_list_every_revision_and_what_it_changed(mini: CompetitionDi
     assert "la discussion a changé les lauréats" in section
     assert "la discussion n'a changé aucun lauréat" in section  # the social domain
     assert "ce premier tour a été verrouillé" in section
+
+
+# --- agenda ----------------------------------------------------------------------------------
+
+
+def ranked(mini: CompetitionDir, replicates: str = "200") -> Path:
+    out = mini.root / "out"
+    result = invoke("rank", mini.root, "--out", out, "--replicates", replicates)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_the_agenda_orders_close_calls_first_and_names_who_leaves_the_room(
+    mini: CompetitionDir,
+) -> None:
+    from grantjury.agenda import agenda
+
+    made = agenda(ranked(mini))
+    groups = [item.group for item in made.items]
+    assert groups == sorted(groups, key=("too_close", "disagreement", "rest").index)
+    assert [item.position for item in made.items] == list(range(1, 6))
+    close = {s for d in made.results.domains for s in d.too_close}
+    assert {item.submission for item in made.group("too_close")} == close
+    leaving = {item.submission: item.leaving for item in made.items}
+    assert [(x.juror, x.category, x.source) for x in leaving["S1"]] == [
+        ("J2", "family", "declared")
+    ]
+    assert [(x.juror, x.category, x.source) for x in leaving["C3"]] == [
+        ("J1", "affiliation", "detected")
+    ]
+    assert leaving["C1"] == ()
+    c1 = next(item for item in made.items if item.submission == "C1")
+    # C1's calibrated totals, and each criterion's range over J1, J2, J3 (no juror named).
+    assert c1.n_jurors == 3
+    assert {c.criterion: (c.low, c.high) for c in c1.criteria} == {
+        "relevance": (12.0, 17.0),
+        "impact": (13.0, 18.0),
+    }
+
+
+def test_conflict_scope_domain_sends_the_juror_out_for_the_whole_domain(
+    mini: CompetitionDir,
+) -> None:
+    from grantjury.agenda import agenda
+
+    mini.append("competition.yaml", "conflict_scope: domain\n")
+    made = agenda(ranked(mini, "0"))
+    leaving = {item.submission: item.leaving for item in made.items}
+    assert [(x.juror, x.via) for x in leaving["S2"]] == [("J2", "S1")]
+    assert [(x.juror, x.via) for x in leaving["C1"]] == [("J1", "C3")]
+
+
+def test_the_agenda_pdf_names_no_juror_beside_a_score_and_is_recorded(
+    mini: CompetitionDir,
+) -> None:
+    from grantjury.agenda import agenda
+    from grantjury.documents.agenda import agenda_html
+
+    out = ranked(mini)
+    html = agenda_html(agenda(out))
+    body = html[html.index("<tbody>") :]
+    without_leave = re.sub(r'<td class="leave">.*?</td>\s*</tr>', "", body, flags=re.S)
+    for name in ("J1", "J2", "J3", "Amina", "Karim", "Salma", "أمينة"):
+        assert name not in without_leave
+    assert "Karim" in body  # J2 leaves the room for S1
+    result = invoke("agenda", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == f"wrote {out / 'agenda.pdf'} (2 pages)"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "agenda.pdf" in [o["path"] for o in manifest["outputs"]]
+    assert invoke("verify", out).exit_code == 0
+    again = invoke("agenda", out)  # its own earlier agenda is replaced without --force
+    assert again.exit_code == 0
+
+
+def test_the_agenda_refuses_results_whose_inputs_changed_and_a_foreign_file(
+    mini: CompetitionDir,
+) -> None:
+    out = ranked(mini, "0")
+    foreign = mini.root / "notes.pdf"
+    foreign.write_text("mine")
+    refused = invoke("agenda", out, "--out", foreign)
+    assert refused.exit_code == 1
+    assert "already exists and is not an agenda" in refused.stderr
+    assert foreign.read_text() == "mine"
+    mini.replace("scores.csv", "J2,C2,impact,10", "J2,C2,impact,14")
+    changed = invoke("agenda", out)
+    assert changed.exit_code == 1
+    assert "the results no longer match their inputs" in changed.stderr
+    assert not (out / "agenda.pdf").exists()

@@ -119,6 +119,23 @@ WORDS: dict[str, dict[str, str]] = {
             "sortis {lost} (lauréats du premier tour\u00a0: {first})."
         ),
         "no_revisions": "Aucune note n'a été révisée.",
+        # the deliberation agenda
+        "agenda": "Ordre du jour de la délibération",
+        "agenda_intro": (
+            "Dossiers à examiner, dans cet ordre\u00a0: d'abord ceux que la notation écrite "
+            "n'a pas pu départager à la ligne des lauréats, puis ceux sur lesquels les jurés "
+            "divergent le plus, puis les autres. Les écarts sont donnés sans nommer de juré. "
+            "Un juré en conflit d'intérêts avec un dossier quitte la salle pendant son examen."
+        ),
+        "agenda_too_close": "1. Trop serrés pour être tranchés",
+        "agenda_disagreement": "2. Plus fortes divergences entre jurés",
+        "agenda_rest": "3. Autres dossiers",
+        "agenda_empty": "Aucun dossier.",
+        "item": "N°",
+        "spread": "Écart (notes calibrées)",
+        "disputed": "Critères les plus discutés",
+        "leave_room": "Quittent la salle",
+        "nobody_leaves": "personne",
         "counts": "Dossiers reçus, non éligibles et classés",
         "method": "Méthode et options",
         "ranking": "Classement complet",
@@ -400,6 +417,22 @@ WORDS: dict[str, dict[str, str]] = {
             "(فائزو الدور الأول: {first})."
         ),
         "no_revisions": "لم تُراجَع أي نقطة.",
+        # the deliberation agenda
+        "agenda": "جدول أعمال المداولة",
+        "agenda_intro": (
+            "الملفات المعروضة للمناقشة بهذا الترتيب: أولاً تلك التي لم يحسمها التنقيط الكتابي "
+            "عند خط الفائزين، ثم تلك التي يختلف فيها أعضاء اللجنة أكثر، ثم الباقي. تُعرض "
+            "الفوارق دون ذكر أي عضو. يغادر العضو الذي له تضارب مصالح مع ملف القاعة أثناء مناقشته."
+        ),
+        "agenda_too_close": "1. نتائج متقاربة يتعذر الحسم فيها",
+        "agenda_disagreement": "2. أكبر الاختلافات بين الأعضاء",
+        "agenda_rest": "3. ملفات أخرى",
+        "agenda_empty": "لا يوجد أي ملف.",
+        "item": "رقم",
+        "spread": "الفارق (النقط المعايَرة)",
+        "disputed": "المعايير الأكثر اختلافاً",
+        "leave_room": "يغادرون القاعة",
+        "nobody_leaves": "لا أحد",
         "counts": "الملفات المتوصل بها وغير المؤهلة والمرتبة",
         "method": "المنهجية والخيارات",
         "ranking": "الترتيب الكامل",
@@ -654,6 +687,23 @@ WORDS: dict[str, dict[str, str]] = {
             "(first-round winners: {first})."
         ),
         "no_revisions": "No score was revised.",
+        # the deliberation agenda
+        "agenda": "Deliberation agenda",
+        "agenda_intro": (
+            "Submissions to discuss, in this order: first those the written round could not "
+            "separate at the funding line, then those on which the jurors disagree most, then "
+            "the rest. Spreads are given without naming any juror. A juror in conflict of "
+            "interest with a submission leaves the room while it is discussed."
+        ),
+        "agenda_too_close": "1. Too close to call",
+        "agenda_disagreement": "2. Largest disagreement between jurors",
+        "agenda_rest": "3. Other submissions",
+        "agenda_empty": "No submission.",
+        "item": "No.",
+        "spread": "Spread (calibrated totals)",
+        "disputed": "Most disputed criteria",
+        "leave_room": "Leave the room",
+        "nobody_leaves": "nobody",
         "counts": "Submissions received, ineligible and ranked",
         "method": "Method and options",
         "ranking": "Full ranking",
