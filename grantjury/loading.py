@@ -999,7 +999,25 @@ def load_raw(competition_path: Path, log: ProblemLog) -> RawCompetition:
     if spec is None:
         return raw
     _check_languages(spec, doc, comp_label, log)
+    _load_files(raw, files, spec, comp_label, log)
+    return raw
 
+
+def load_stage(competition_path: Path, spec: CompetitionFile, log: ProblemLog) -> RawCompetition:
+    """Read the files of one stage of a competition (``stages.py``): ``spec`` is the
+    competition file with that stage's rubric, jurors, scores and assignments in place."""
+    competition_path = find_competition_file(competition_path)
+    raw = RawCompetition(path=competition_path, base=competition_path.parent, spec=spec)
+    files = _Inputs(raw.base, log, raw.inputs)
+    _load_files(raw, files, spec, competition_path.name, log)
+    return raw
+
+
+def _load_files(
+    raw: RawCompetition, files: _Inputs, spec: CompetitionFile, comp_label: str, log: ProblemLog
+) -> None:
+    """Read the files the competition file names (rubrics, submissions, jurors, CSVs)."""
+    base = raw.base
     rubric_cache: dict[str, Rubric | None] = {}
     for index, domain in enumerate(spec.domains):
         relative = domain.rubric or spec.rubric
@@ -1041,7 +1059,6 @@ def load_raw(competition_path: Path, log: ProblemLog) -> RawCompetition:
         if got is not None:
             path, label, data = got
             raw.revisions = read_csv(path, label, REVISION_COLUMNS, log, data)
-    return raw
 
 
 REVISION_COLUMNS = ("juror", "submission", "criterion", "score", "reason")

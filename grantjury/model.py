@@ -271,6 +271,31 @@ def _tie_break_form(key: str) -> bool:
     return False
 
 
+class FinalStage(Frozen):
+    """The final round (the presentations at the forum): its own rubric, scores, and
+    possibly its own jury and assignments; paths relative to the competition file."""
+
+    rubric: str
+    jurors: str | None = None
+    """Default: the competition's jurors."""
+    scores: str | None = None
+    assignments: str | None = None
+
+
+STAGE_RULES = ("final_only", "final_then_written")
+
+
+class Stages(Frozen):
+    """A written round that shortlists ``shortlist`` submissions per domain (by the usual
+    ranking and selection rules), then a final round scored on its own rubric."""
+
+    shortlist: int = Field(ge=1)
+    rule: Literal["final_only", "final_then_written"] = "final_then_written"
+    """How the final ranking is made: the final round's scores only, or the final round
+    with the written round's calibrated score as the first tie-break key."""
+    final: FinalStage
+
+
 class CompetitionFile(Frozen):
     """The contents of `competition.yaml`."""
 
@@ -293,6 +318,8 @@ class CompetitionFile(Frozen):
     currency: str = "MAD"
     partners: str | None = None
     """Path to the partners and donors file of the public site (``grantjury site``)."""
+    stages: Stages | None = None
+    """A written round that shortlists, then a final round (``stages.py``)."""
     revisions: str | None = None
     """Path to the revisions CSV of the jury's consensus round
     (``juror,submission,criterion,score,reason``): the scores changed at the meeting."""

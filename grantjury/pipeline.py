@@ -29,6 +29,7 @@ from .results import Results
 from .revisions import check_revisions, deliberation, revised
 from .select import Entry, Outcome, select, selected_mask
 from .stability import DomainInput, bootstrap_figures, replicate_domain
+from .stages import final_method, final_round, stages_record, written_round
 from .validate import validate
 
 Progress = Callable[..., None]
@@ -500,7 +501,12 @@ def score(competition: Competition, method: Method, progress: Progress | None = 
 
     With revisions, the first round (the locked, independent scores) is scored first by the
     same stages and seed, for its winners; the results are the final round's, with the
-    record of what the meeting changed (``results.deliberation``)."""
+    record of what the meeting changed (``results.deliberation``).
+
+    With stages, the written round is scored for its shortlist, then the final round
+    (``stages.py``); the results are the final round's, with the written round's record."""
+    if competition.spec.stages is not None:
+        return score_stages(competition, method, progress)
     first_round = None
     if competition.spec.revisions is not None:
         first_round = score_all(competition, method).outcome.winners
@@ -521,6 +527,30 @@ def score(competition: Competition, method: Method, progress: Progress | None = 
         meeting_record["deliberation"] = deliberation(competition, first_round, final)
     results = results.model_copy(update=meeting_record)
     return RunResult(competition, method, scoring, results, tuple(warnings))
+
+
+def score_stages(
+    competition: Competition, method: Method, progress: Progress | None = None
+) -> RunResult:
+    """Score the written round for its shortlist, then the final round on its own rubric,
+    scores and jury; ``InvalidInput`` when the final round's files are wrong."""
+    written = score(written_round(competition), method)
+    log = ProblemLog()
+    final = final_round(competition, written.results, method, log)
+    log.raise_if_any()
+    assert final is not None
+    result = score(final, final_method(method), progress)
+    inputs = {i.path: i for i in (*written.results.inputs, *result.results.inputs)}
+    results = result.results.model_copy(
+        update={
+            "inputs": [inputs[p] for p in sorted(inputs)],
+            "stages": stages_record(competition, written.results),
+            "first_round_lock": written.results.first_round_lock,
+            "deliberation": written.results.deliberation,
+        }
+    )
+    warnings = (*written.warnings, *result.warnings)
+    return dataclasses.replace(result, results=results, warnings=warnings)
 
 
 LEAVE_ONE_OUT_MAX_JURORS = 200

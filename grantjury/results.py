@@ -581,7 +581,33 @@ class FirstRoundLock(Frozen):
     files: list[LockedFile]
 
 
-MEETING_FIELDS = ("first_round_lock", "deliberation")
+class StageDomain(Frozen):
+    """One domain of the written round of a staged competition."""
+
+    domain: str
+    shortlist: list[str]
+    """The submissions the written round sent to the final round, in rank order."""
+    too_close: list[str]
+    """Too close to call at the shortlist's line."""
+    ranking: list[Entry]
+    """The written round's full ranking (its decisions are about the shortlist)."""
+
+
+class StagesRecord(Frozen):
+    """A written round that shortlists, then a final round; the rest of the results are the
+    final round's."""
+
+    shortlist: int
+    """Submissions shortlisted per domain (at most)."""
+    rule: Literal["final_only", "final_then_written"]
+    final_rubric: str
+    final_jurors: str | None
+    final_scores: str | None
+    written_rubrics: dict[str, Rubric]
+    written: list[StageDomain]
+
+
+MEETING_FIELDS = ("first_round_lock", "deliberation", "stages")
 """Fields of ``Results`` written only when present."""
 
 
@@ -618,6 +644,8 @@ class Results(Frozen):
     """The first-round lock the scores were checked against; None when not locked."""
     deliberation: Deliberation | None = None
     """The consensus round (``revisions:``); None when the competition has no revisions."""
+    stages: StagesRecord | None = None
+    """The written round of a staged competition (``stages:``); None without stages."""
 
     @model_serializer(mode="wrap")
     def _without_absent_meeting(self, handler: SerializerFunctionWrapHandler):
