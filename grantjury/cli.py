@@ -474,7 +474,14 @@ def assign(
     is_flag=True,
     help="Write into a folder that is not empty (files of the same name are replaced).",
 )
-def sheets(competition: Path | None, out_dir: Path, force: bool) -> None:
+@click.option(
+    "--stage",
+    type=click.Choice(["written", "final"]),
+    default="written",
+    show_default=True,
+    help="final: the final round's sheets (its rubric, jury, assignments; shortlist only).",
+)
+def sheets(competition: Path | None, out_dir: Path, force: bool, stage: str) -> None:
     """Make one Excel workbook per juror to fill in and send back.
 
     Each workbook (JUROR.xlsx) holds instructions in every language of the competition
@@ -487,10 +494,11 @@ def sheets(competition: Path | None, out_dir: Path, force: bool) -> None:
     \b
     Example:
         grantjury sheets forum-2014/ --out forum-2014/sheets/
+        grantjury sheets forum-2014/ --out forum-2014/final-sheets/ --stage final
     """
     from .secretary import workflow
 
-    outcome = workflow.sheets(resolve_competition(competition), out_dir, force=force)
+    outcome = workflow.sheets(resolve_competition(competition), out_dir, force=force, stage=stage)
     click.echo("\n".join(outcome.lines))
 
 

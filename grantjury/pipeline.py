@@ -553,6 +553,28 @@ def score_stages(
     return dataclasses.replace(result, results=results, warnings=warnings)
 
 
+def load_final_round(path: Path) -> Competition:
+    """The final round of a staged competition as the secretary's steps need it (its scores
+    may not be in yet): the written round is scored for the shortlist first."""
+    competition = load_competition(path)
+    if competition.spec.stages is None:
+        log = ProblemLog()
+        log.error(
+            Path(competition.path).name,
+            "this competition has no final round",
+            field="stages",
+            expected='a stages: key with shortlist and final (docs/format.md, "Stages")',
+        )
+        log.raise_if_any()
+    method = competition.spec.method
+    written = score(written_round(competition), method)
+    log = ProblemLog()
+    final = final_round(competition, written.results, method, log, require_scores=False)
+    log.raise_if_any()
+    assert final is not None
+    return final
+
+
 LEAVE_ONE_OUT_MAX_JURORS = 200
 """Above this many jurors the leave-one-juror-out check is skipped (it re-runs each domain)."""
 

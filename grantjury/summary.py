@@ -85,6 +85,8 @@ def summary(results: Results) -> str:
         lines.append(f"Without one of these jurors a winner would change: {', '.join(deciding)}.")
     if results.deliberation is not None:
         lines.append(deliberation_line(results) + ".")
+    if results.stages is not None:
+        lines.append(stages_line(results) + ".")
     exclusions = results.exclusions
     conflicts = sum(1 for e in exclusions if e.reason == "conflict")
     lines.append(
@@ -111,6 +113,24 @@ def deliberation_line(results: Results) -> str:
     return (
         f"Discussion changed {changed} winner{'s' if changed != 1 else ''}: "
         f"{', '.join(parts)} ({revisions})"
+    )
+
+
+STAGE_RULE_TEXT = {
+    "final_only": "the final round's scores only",
+    "final_then_written": "the final round's scores, the written round's as first tie-break",
+}
+
+
+def stages_line(results: Results) -> str:
+    """The two rounds in one line: who the written round shortlisted, how the final ranks."""
+    record = results.stages
+    assert record is not None
+    shortlists = "; ".join(f"{d.domain} {', '.join(d.shortlist)}" for d in record.written)
+    return (
+        f"Two rounds: the written round shortlisted up to {record.shortlist} per domain "
+        f"({shortlists}); the ranking above is the final round's "
+        f"({STAGE_RULE_TEXT[record.rule]})"
     )
 
 

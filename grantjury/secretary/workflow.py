@@ -21,7 +21,7 @@ import numpy as np
 from ..conflicts import conflict_register, forbidden_pairs
 from ..errors import GrantjuryError, OutputError
 from ..model import Competition
-from ..pipeline import load_competition
+from ..pipeline import load_competition, load_final_round
 from ..ranking import derived_rng
 from .assign import Assignment, AssignmentInfeasible, assign_jurors
 from .collect import Collected, read_returns, scores_csv
@@ -357,9 +357,13 @@ def assign(
 # --- sheets ----------------------------------------------------------------------------------
 
 
-def _with_assignments(path: Path, step: str) -> Competition:
-    """The competition, which must have its assignments file for this step."""
-    competition = load_competition(path, require_scores=False)
+def _with_assignments(path: Path, step: str, stage: str = "written") -> Competition:
+    """The competition (or its final round), which must have its assignments file for this
+    step."""
+    if stage == "final":
+        competition = load_final_round(path)
+    else:
+        competition = load_competition(path, require_scores=False)
     name = Path(competition.path).name
     if competition.spec.assignments is None:
         raise NotReady(
@@ -424,9 +428,12 @@ class SheetsOutcome:
     lines: list[str]
 
 
-def sheets(path: Path, out: Path, force: bool = False) -> SheetsOutcome:
-    """Load the competition, make every juror's workbook, then write them into ``out``."""
-    competition = _with_assignments(path, "grantjury sheets")
+def sheets(path: Path, out: Path, force: bool = False, stage: str = "written") -> SheetsOutcome:
+    """Load the competition, make every juror's workbook, then write them into ``out``.
+
+    ``stage="final"``: the final round's sheets (its rubric, jury and assignments; only the
+    shortlisted submissions)."""
+    competition = _with_assignments(path, "grantjury sheets", stage)
     files = make_sheets(competition)
     written = write_folder(out, files, force=force)
     assigned = assigned_by_juror(competition)
