@@ -60,6 +60,16 @@ competition_argument = click.argument(
 )
 
 
+stage_option = click.option(
+    "--stage",
+    type=click.Choice(["written", "final"]),
+    default="written",
+    show_default=True,
+    help="final: the final round of a staged competition (its rubric, jury and files; "
+    "the shortlisted submissions only).",
+)
+
+
 class UserError(click.ClickException):
     """A problem in the user's inputs or outputs: printed as is, exit code 1."""
 
@@ -430,12 +440,14 @@ def init(folder: Path) -> None:
     help="File to write (default: the competition's assignments file, else assignments.csv "
     "beside competition.yaml).",
 )
+@stage_option
 def assign(
     competition: Path | None,
     per_submission: int,
     max_load: int | None,
     seed: int | None,
     out: Path | None,
+    stage: str,
 ) -> None:
     """Assign jurors to every eligible submission, from its domain's panel, around conflicts.
 
@@ -454,7 +466,9 @@ def assign(
     """
     from .secretary import workflow
 
-    outcome = workflow.assign(resolve_competition(competition), per_submission, max_load, seed, out)
+    outcome = workflow.assign(
+        resolve_competition(competition), per_submission, max_load, seed, out, stage=stage
+    )
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
     click.echo("\n".join(outcome.lines))
@@ -474,13 +488,7 @@ def assign(
     is_flag=True,
     help="Write into a folder that is not empty (files of the same name are replaced).",
 )
-@click.option(
-    "--stage",
-    type=click.Choice(["written", "final"]),
-    default="written",
-    show_default=True,
-    help="final: the final round's sheets (its rubric, jury, assignments; shortlist only).",
-)
+@stage_option
 def sheets(competition: Path | None, out_dir: Path, force: bool, stage: str) -> None:
     """Make one Excel workbook per juror to fill in and send back.
 
@@ -516,7 +524,10 @@ def sheets(competition: Path | None, out_dir: Path, force: bool, stage: str) -> 
     help="File to write (default: the competition's scores file, else scores.csv beside "
     "competition.yaml).",
 )
-def collect(competition: Path | None, sheets_dir: Path | None, out: Path | None) -> None:
+@stage_option
+def collect(
+    competition: Path | None, sheets_dir: Path | None, out: Path | None, stage: str
+) -> None:
     """Read the returned sheets of SHEETS_DIR into the scores file.
 
     Reads every workbook (.xlsx) made by grantjury sheets, and CSV files in the scores
@@ -539,7 +550,7 @@ def collect(competition: Path | None, sheets_dir: Path | None, out: Path | None)
         raise click.UsageError(
             "name the folder of returned sheets: collect [COMPETITION] SHEETS_DIR"
         )
-    outcome = workflow.collect(resolve_competition(competition), sheets_dir, out)
+    outcome = workflow.collect(resolve_competition(competition), sheets_dir, out, stage=stage)
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo("\n".join(outcome.lines))

@@ -334,9 +334,13 @@ def assign(
     max_load: int | None = None,
     seed: int | None = None,
     out: Path | None = None,
+    stage: str = "written",
 ) -> AssignOutcome:
-    """Load the competition, assign every domain, then write the assignments file."""
-    competition = load_competition(path, require_scores=False)
+    """Load the competition (or its final round, ``stage="final"``: its jury and the
+    shortlisted submissions), assign every domain, then write the assignments file."""
+    competition = (
+        load_final_round(path) if stage == "final" else load_competition(path, require_scores=False)
+    )
     plan = plan_assignments(competition, per_submission, max_load, seed)
     pairs = plan.pairs
     target = out or default_assignments_path(competition)
@@ -463,9 +467,12 @@ class CollectOutcome:
     warnings: list[str]
 
 
-def collect(path: Path, folder: Path, out: Path | None = None) -> CollectOutcome:
-    """Read the returned sheets of ``folder``, check every cell, then write the scores file."""
-    competition = _with_assignments(path, "grantjury collect")
+def collect(
+    path: Path, folder: Path, out: Path | None = None, stage: str = "written"
+) -> CollectOutcome:
+    """Read the returned sheets of ``folder``, check every cell, then write the scores file
+    (``stage="final"``: the final round's)."""
+    competition = _with_assignments(path, "grantjury collect", stage)
     label = competition.spec.assignments or "assignments.csv"
     collected = read_returns(competition, folder, Path(label).name)
     target = out or default_scores_path(competition)
