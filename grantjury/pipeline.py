@@ -672,6 +672,16 @@ def inspect(path: Path) -> tuple[Competition, tuple[Problem, ...]]:
     if not len(competition.scores):
         return competition, competition.warnings
     method = competition.spec.method.model_copy(update={"replicates": 0, "draws": 0})
+    if competition.spec.stages is not None:
+        # The final round's scores may not be in yet: its files are checked as far as they go.
+        written = score(written_round(competition), method)
+        log = ProblemLog()
+        final = final_round(competition, written.results, method, log, require_scores=False)
+        log.raise_if_any()
+        assert final is not None
+        if len(final.scores):
+            return competition, score_stages(competition, method).warnings
+        return competition, (*written.warnings, *final.warnings)
     return competition, score(competition, method).warnings
 
 

@@ -392,3 +392,13 @@ def test_the_agenda_refuses_results_whose_inputs_changed_and_a_foreign_file(
     assert changed.exit_code == 1
     assert "the results no longer match their inputs" in changed.stderr
     assert not (out / "agenda.pdf").exists()
+
+
+def test_explain_lists_the_revisions_of_the_submission(mini: CompetitionDir) -> None:
+    with_revisions(mini, RAISE_C2)
+    out = ranked(mini, "0")
+    shown = invoke("explain", out, "C2")
+    assert shown.exit_code == 0, shown.output
+    assert "   J1 revised relevance: 14 → 20 (vu le projet de plus près)" in shown.output
+    other = invoke("explain", out, "C1")
+    assert "   no score of this submission was revised at the meeting" in other.output

@@ -126,3 +126,24 @@ def test_the_shortlist_never_exceeds_n(drawn: Drawn, size: int) -> None:
         # ranked submission is waiting (per-domain places, no budget in the written round).
         waiting = [e for e in domain.ranking if e.eligible and e.rank is not None]
         assert len(domain.winners) == min(size, len(waiting))
+
+
+def test_explain_and_the_minutes_show_both_rounds(example: Path) -> None:
+    from grantjury.documents import build as documents
+    from grantjury.results import load_results
+
+    out = example / "out"
+    assert invoke("rank", example, "--out", out, "--replicates", "0").exit_code == 0
+    shown = invoke("explain", out, "CUL-25")
+    assert shown.exit_code == 0, shown.output
+    assert "   written round: rank 1, score " in shown.output
+    assert "shortlisted; the steps above are the final round's" in shown.output
+    refused = invoke("explain", out, "CUL-01")
+    assert refused.exit_code == 1
+    assert "CUL-01 was not shortlisted for the final round (written round of cultural" in (
+        refused.stderr
+    )
+    html = documents.build_html(documents.KINDS["minutes"], documents.run_of(load_results(out)))
+    block = html[html.index('data-block="stages"') : html.index('data-block="counts"')]
+    assert "Culturel\u2069\u00a0: retenus" in block
+    assert "départagées d'abord par le score du tour écrit" in block

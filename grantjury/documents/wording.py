@@ -119,6 +119,18 @@ WORDS: dict[str, dict[str, str]] = {
             "sortis {lost} (lauréats du premier tour\u00a0: {first})."
         ),
         "no_revisions": "Aucune note n'a été révisée.",
+        # two rounds
+        "stages": "Deux tours\u00a0: présélection écrite et finale",
+        "stages_intro": (
+            "Le tour écrit a retenu au plus {n} dossiers par domaine pour la finale, notée sur "
+            "sa propre grille. Classement final\u00a0: {rule}. Les classements de ce "
+            "procès-verbal sont ceux de la finale."
+        ),
+        "rule_final_only": "les notes de la finale seules",
+        "rule_final_then_written": (
+            "les notes de la finale, départagées d'abord par le score du tour écrit"
+        ),
+        "stages_shortlist": "{domain}\u00a0: retenus {shortlist}.",
         # the deliberation agenda
         "agenda": "Ordre du jour de la délibération",
         "agenda_intro": (
@@ -417,6 +429,15 @@ WORDS: dict[str, dict[str, str]] = {
             "(فائزو الدور الأول: {first})."
         ),
         "no_revisions": "لم تُراجَع أي نقطة.",
+        # two rounds
+        "stages": "دوران: انتقاء كتابي ثم نهائي",
+        "stages_intro": (
+            "انتقى الدور الكتابي {n} ملفات على الأكثر في كل مجال للدور النهائي، الذي نُقّط "
+            "بشبكته الخاصة. الترتيب النهائي: {rule}. الترتيب في هذا المحضر هو ترتيب الدور النهائي."
+        ),
+        "rule_final_only": "نقط الدور النهائي وحدها",
+        "rule_final_then_written": "نقط الدور النهائي، مع الفصل أولاً بنتيجة الدور الكتابي",
+        "stages_shortlist": "{domain}: المنتقاة {shortlist}.",
         # the deliberation agenda
         "agenda": "جدول أعمال المداولة",
         "agenda_intro": (
@@ -687,6 +708,16 @@ WORDS: dict[str, dict[str, str]] = {
             "(first-round winners: {first})."
         ),
         "no_revisions": "No score was revised.",
+        # two rounds
+        "stages": "Two rounds: written shortlist and final",
+        "stages_intro": (
+            "The written round shortlisted at most {n} submissions per domain for the final, "
+            "scored on its own rubric. Final ranking: {rule}. The rankings of these minutes are "
+            "the final's."
+        ),
+        "rule_final_only": "the final's scores only",
+        "rule_final_then_written": "the final's scores, ties settled first by the written score",
+        "stages_shortlist": "{domain}: shortlisted {shortlist}.",
         # the deliberation agenda
         "agenda": "Deliberation agenda",
         "agenda_intro": (
