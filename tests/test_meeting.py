@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -402,3 +403,33 @@ def test_explain_lists_the_revisions_of_the_submission(mini: CompetitionDir) -> 
     assert "   J1 revised relevance: 14 → 20 (vu le projet de plus près)" in shown.output
     other = invoke("explain", out, "C1")
     assert "   no score of this submission was revised at the meeting" in other.output
+
+
+MEETING = Path("docs") / "examples" / "forum-meeting"
+
+
+@pytest.fixture
+def meeting_example(tmp_path: Path) -> Path:
+    """A copy of the jury-meeting example, with the sample files its paths lead to."""
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / MEETING, tmp_path / MEETING)
+    shutil.copytree(root / "sample_submissions", tmp_path / "sample_submissions")
+    shutil.copytree(root / "rubrics", tmp_path / "rubrics")
+    return tmp_path / MEETING
+
+
+def test_the_meeting_example_says_what_the_discussion_changed(meeting_example: Path) -> None:
+    out = meeting_example / "out"
+    result = invoke("rank", meeting_example, "--out", out, "--replicates", "0")
+    assert result.exit_code == 0, result.output
+    assert "Discussion changed 1 winner: SOC-13 in, SOC-02 out (5 revised scores)." in (
+        result.output
+    )
+    with open(meeting_example / "revisions.csv", "a", encoding="utf-8") as handle:
+        handle.write("J04,SOC-02,impact,10,discuté\nJ10,SOC-13,impact,15,\n")
+    refused = invoke("rank", meeting_example, "--out", out, "--replicates", "0")
+    assert refused.exit_code == 1
+    assert [p.split(": ")[0] for p in problems(refused)] == [
+        "revisions.csv, line 7, juror",
+        "revisions.csv, line 8, reason",
+    ]
