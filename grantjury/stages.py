@@ -101,7 +101,9 @@ def final_round(
     assert stages is not None
     shortlist = {d.id: list(d.winners) for d in written.domains}
     chosen = {s for ids in shortlist.values() for s in ids}
+    before = len(log.errors)
     raw = load_stage(Path(competition.path), final_spec(spec), log)
+    _final_keys(log, before, Path(competition.path).name)
     if raw.scores is not None:
         raw.scores = _only_shortlisted(
             raw.scores, chosen, shortlist, written, stages.shortlist, log
@@ -147,6 +149,23 @@ def final_round(
             rubrics[domain_id] = rubric.model_copy(update={"tie_break": (key, *chain)})
         final = dataclasses.replace(final, rubrics=rubrics)
     return final
+
+
+FINAL_KEYS = {
+    "rubric": "stages.final.rubric",
+    "jurors": "stages.final.jurors",
+    "scores": "stages.final.scores",
+    "assignments": "stages.final.assignments",
+}
+
+
+def _final_keys(log: ProblemLog, start: int, comp_label: str) -> None:
+    """Problems about the final round's files name the keys under ``stages.final`` where the
+    competition file names them (they were read as the competition's own keys)."""
+    for index in range(start, len(log.errors)):
+        problem = log.errors[index]
+        if problem.file == comp_label and problem.field in FINAL_KEYS:
+            log.errors[index] = dataclasses.replace(problem, field=FINAL_KEYS[problem.field])
 
 
 def _only_shortlisted(

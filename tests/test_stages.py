@@ -147,3 +147,16 @@ def test_explain_and_the_minutes_show_both_rounds(example: Path) -> None:
     block = html[html.index('data-block="stages"') : html.index('data-block="counts"')]
     assert "Culturel\u2069\u00a0: retenus" in block
     assert "départagées d'abord par le score du tour écrit" in block
+
+
+def test_a_missing_final_round_file_is_named_by_its_key_under_stages(example: Path) -> None:
+    competition = example / "competition.yaml"
+    competition.write_text(
+        competition.read_text().replace("rubric: rubric-forum.yaml", "rubric: rubric-final.yml")
+    )
+    result = invoke("rank", example, "--out", example / "out", "--replicates", "0")
+    assert result.exit_code == 1
+    assert problems(result) == [
+        "competition.yaml, stages.final.rubric: rubric file not found; found rubric-final.yml; "
+        "expected a path relative to the competition file"
+    ]
