@@ -21,14 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    ValidationError,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import GrantjuryError
 from .model import Method, Rubric, Selection, Text
@@ -647,15 +640,14 @@ class Results(Frozen):
     stages: StagesRecord | None = None
     """The written round of a staged competition (``stages:``); None without stages."""
 
-    @model_serializer(mode="wrap")
-    def _without_absent_meeting(self, handler: SerializerFunctionWrapHandler):
-        """Leave out the jury meeting's records when there are none, so that the results of
-        a competition without a lock or revisions (and their run digest) are as before."""
-        # No return annotation: with one, pydantic would take that type for the JSON Schema
-        # instead of the model's fields.
-        data = handler(self)
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        """The model's dump, without the jury meeting's records when there are none, so
+        that the results of a competition without a lock, revisions or stages (and their
+        run digest) are as before. (A plain override: a pydantic model serializer would
+        also change how non-finite figures are dumped, which the documents check.)"""
+        data = super().model_dump(**options)
         for key in MEETING_FIELDS:
-            if data.get(key, 0) is None:
+            if key in data and data[key] is None:
                 del data[key]
         return data
 
