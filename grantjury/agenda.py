@@ -240,6 +240,6 @@ def agenda_text(agenda: Agenda, limit: int | None = 12) -> str:
     lines.append(
         f"{len(agenda.items)} items: {counts['too_close']} too close to call, "
         f"{counts['disagreement']} with the largest disagreement, {counts['rest']} others "
-        "(* winner of the written round)"
+        "(* a winner in these results)"
     )
     return "\n".join(lines)
