@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .errors import GrantjuryError, Problem
+from .errors import GrantjuryError, OutputError, Problem
 from .figures import published
 from .model import Competition, Method
 from .pipeline import (
@@ -94,6 +94,65 @@ def load(path: PathLike) -> Competition:
     Raises ``grantjury.errors.InvalidInput`` listing every problem found (file, line, field,
     what was found and what was expected)."""
     return load_competition(Path(path))
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The first round as ``lock`` recorded it."""
+
+    path: Path
+    """``first-round.lock.json``, beside the competition file."""
+    files: tuple[tuple[str, str, int], ...]
+    """Each locked score file: path, SHA-256, score rows."""
+    unchanged: bool
+    """True when the lock already held exactly these scores (nothing was written)."""
+
+
+def lock(competition: PathLike, *, force: bool = False) -> Lock:
+    """Record the independent first round: the digest of the competition's score file and
+    every score in it, in ``first-round.lock.json`` beside ``competition.yaml``.
+
+    Every later run checks its first-round scores against the lock (a change of score goes
+    through the revisions file). An existing lock is kept unless ``force`` (then the current
+    scores become the first round); the same scores locked again write nothing."""
+    from .lock import LOCK_FILE, lock_bytes, lock_document
+
+    loaded = load_competition(Path(competition), check_first_round=not force)
+    if not len(loaded.scores):
+        raise OptionError(
+            f"{Path(loaded.path).name}: no scores to lock yet; collect them first "
+            "(grantjury collect) and name the file under scores:"
+        )
+    document = lock_document(loaded)
+    data = lock_bytes(document)
+    target = Path(loaded.path).parent / LOCK_FILE
+    files = tuple((f.path, f.sha256, f.rows) for f in document.files)
+    if target.exists():
+        if target.read_bytes() == data:
+            return Lock(target, files, unchanged=True)
+        if not force:
+            raise OutputError(
+                f"{target}: the first round is already locked, with other scores than those "
+                "of the competition now; a score changed at the meeting goes into the "
+                "revisions file (docs/format.md). To lock the current scores as the first "
+                "round instead, run again with --force"
+            )
+    _write_atomically(target, data)
+    return Lock(target, files, unchanged=False)
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write a file beside its target, then move it into place (never half-written)."""
+    import tempfile
+
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 def validate(path: PathLike) -> tuple[Competition, tuple[Problem, ...]]:
@@ -184,6 +243,51 @@ def render(
     check_output_dir(target)
     only = set(kinds) if kinds is not None else None
     return render_documents(source, target, only, progress=progress, workers=workers)
+
+
+@dataclass(frozen=True)
+class AgendaReport:
+    """The deliberation agenda of a results folder and the PDF it was printed into."""
+
+    agenda: Any
+    """``grantjury.agenda.Agenda``: the items in discussion order."""
+    path: Path
+    pages: int
+
+
+def agenda(
+    results_dir: PathLike,
+    *,
+    out: PathLike | None = None,
+    competition: PathLike | None = None,
+    force: bool = False,
+) -> AgendaReport:
+    """The deliberation agenda of a results folder (``grantjury.agenda``), printed as a
+    bilingual PDF into ``out`` (default ``RESULTS_DIR/agenda.pdf``, then recorded in the
+    folder's manifest). A file at ``out`` that is not a previous agenda of this folder is
+    replaced only with ``force``."""
+    from .agenda import agenda as agenda_of
+    from .documents.agenda import FILENAME, write_agenda
+    from .report import previous_outputs, record_documents
+
+    source = Path(results_dir)
+    target = Path(out) if out is not None else source / FILENAME
+    inside = target.parent.resolve() == source.resolve()
+    ours = inside and target.name in previous_outputs(source)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; give the agenda's file name, e.g. agenda.pdf")
+    if target.exists() and not ours and not force:
+        raise OutputError(
+            f"{target}: already exists and is not an agenda of {source}; choose another --out "
+            "or pass --force to replace it"
+        )
+    check_output_dir(target.parent)
+    made = agenda_of(source, None if competition is None else Path(competition))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pages = write_agenda(made, target)
+    if inside:
+        record_documents(source, [target])
+    return AgendaReport(made, target, pages)
 
 
 def verify(results_dir: PathLike, competition: PathLike | None = None) -> VerifyReport:

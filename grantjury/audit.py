@@ -944,6 +944,16 @@ def _derivation(
 ) -> dict[str, Any]:
     competition, scoring, results = result.competition, result.scoring, result.results
     codes = {s.id: i for i, s in enumerate(competition.submissions)}
+    if sub_id not in codes and results.stages is not None:
+        for written in results.stages.written:
+            entry = next((e for e in written.ranking if e.submission == sub_id), None)
+            if entry is not None:
+                raise AuditError(
+                    f"{sub_id} was not shortlisted for the final round (written round of "
+                    f"{written.domain}: rank {_show(entry.rank)}, score {_show(entry.score)}; "
+                    f"shortlist {', '.join(written.shortlist)}); explain derives the final "
+                    "round's results, results.json's stages.written holds the written round's"
+                )
     if sub_id not in codes:
         raise AuditError(_unknown_submission(sub_id, list(codes)))
     s = codes[sub_id]
@@ -1031,8 +1041,33 @@ def _derivation(
     }
     if other:
         explanation["other"] = other
+    meeting = _meeting_steps(results, sub_id)
+    if meeting:
+        explanation["meeting"] = meeting
     explanation["check"] = _check(entry, score, published, domain.id)
     return explanation
+
+
+def _meeting_steps(results: Results, sub_id: str) -> dict[str, Any]:
+    """The jury meeting's part: the submission's revised scores, and its written round."""
+    out: dict[str, Any] = {}
+    if results.deliberation is not None:
+        out["revisions"] = [
+            r.model_dump(mode="json", exclude={"submission", "domain"})
+            for r in results.deliberation.revisions
+            if r.submission == sub_id
+        ]
+    if results.stages is not None:
+        for written in results.stages.written:
+            entry = next((e for e in written.ranking if e.submission == sub_id), None)
+            if entry is not None:
+                out["written_round"] = {
+                    "rank": entry.rank,
+                    "score": entry.score,
+                    "shortlisted": sub_id in written.shortlist,
+                    "rule": results.stages.rule,
+                }
+    return out
 
 
 def _concerns(note: Any, sub_id: str) -> bool:
@@ -1382,6 +1417,23 @@ def explain_text(explanation: dict[str, Any], lang: str | None = None) -> str:
         lines += ["", "Notes"]
         lines.extend(f"   {messages.of(note)}" for note in x.get("notes") or [])
         lines.extend(f"   {key}: {_show(value)}" for key, value in (x.get("other") or {}).items())
+    meeting = x.get("meeting") or {}
+    if meeting:
+        lines += ["", "Jury meeting"]
+        if "written_round" in meeting:
+            w = meeting["written_round"]
+            lines.append(
+                f"   written round: rank {_show(w['rank'])}, score {_show(w['score'])}, "
+                f"shortlisted; the steps above are the final round's (rule {w['rule']})"
+            )
+        revisions = meeting.get("revisions")
+        if revisions is not None and not revisions:
+            lines.append("   no score of this submission was revised at the meeting")
+        for r in revisions or []:
+            lines.append(
+                f"   {r['juror']} revised {r['criterion']}: {_show(r['old'])} → "
+                f"{_show(r['new'])} ({r['reason']}); the steps above use the revised score"
+            )
     check = x["check"]
     lines.append("")
     published = check.get("published")

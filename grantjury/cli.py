@@ -60,6 +60,16 @@ competition_argument = click.argument(
 )
 
 
+stage_option = click.option(
+    "--stage",
+    type=click.Choice(["written", "final"]),
+    default="written",
+    show_default=True,
+    help="final: the final round of a staged competition (its rubric, jury and files; "
+    "the shortlisted submissions only).",
+)
+
+
 class UserError(click.ClickException):
     """A problem in the user's inputs or outputs: printed as is, exit code 1."""
 
@@ -134,6 +144,31 @@ def validate(competition: Path | None) -> None:
         f"{path}: valid — {len(loaded.submissions)} submissions, {len(loaded.jurors)} jurors, "
         f"{len(loaded.scores)} score rows, {len(loaded.domains)} domains"
     )
+
+
+@cli.command()
+@competition_argument
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing lock: the current scores become the first round.",
+)
+def lock(competition: Path | None, force: bool) -> None:
+    """Lock the independent first round before the jury meets.
+
+    Writes first-round.lock.json beside competition.yaml: the digest of the score file and
+    every score in it. Every later run refuses a first-round score that differs from the
+    lock, naming it; a score changed at the meeting goes into the revisions file.
+
+    \b
+    Example:
+        grantjury lock forum-2014/
+    """
+    locked = api.lock(resolve_competition(competition), force=force)
+    for path, digest, rows in locked.files:
+        click.echo(f"{path}: {rows} score rows, {digest[:19]}…")
+    verb = "already locked, unchanged" if locked.unchanged else "wrote"
+    click.echo(f"first round {verb}: {locked.path}")
 
 
 @cli.command()
@@ -411,6 +446,7 @@ def init(folder: Path) -> None:
     help="Assign again although score sheets were made from the current assignments (the "
     "current file is kept beside the new one).",
 )
+@stage_option
 def assign(
     competition: Path | None,
     per_submission: int,
@@ -418,6 +454,7 @@ def assign(
     seed: int | None,
     out: Path | None,
     force: bool,
+    stage: str,
 ) -> None:
     """Assign jurors to every eligible submission, from its domain's panel, around conflicts.
 
@@ -438,7 +475,13 @@ def assign(
     from .secretary import workflow
 
     outcome = workflow.assign(
-        resolve_competition(competition), per_submission, max_load, seed, out, force=force
+        resolve_competition(competition),
+        per_submission,
+        max_load,
+        seed,
+        out,
+        force=force,
+        stage=stage,
     )
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
@@ -459,7 +502,8 @@ def assign(
     is_flag=True,
     help="Write into a folder that is not empty (files of the same name are replaced).",
 )
-def sheets(competition: Path | None, out_dir: Path, force: bool) -> None:
+@stage_option
+def sheets(competition: Path | None, out_dir: Path, force: bool, stage: str) -> None:
     """Make one Excel workbook per juror to fill in and send back.
 
     Each workbook (JUROR.xlsx) holds instructions in every language of the competition
@@ -472,10 +516,11 @@ def sheets(competition: Path | None, out_dir: Path, force: bool) -> None:
     \b
     Example:
         grantjury sheets forum-2014/ --out forum-2014/sheets/
+        grantjury sheets forum-2014/ --out forum-2014/final-sheets/ --stage final
     """
     from .secretary import workflow
 
-    outcome = workflow.sheets(resolve_competition(competition), out_dir, force=force)
+    outcome = workflow.sheets(resolve_competition(competition), out_dir, force=force, stage=stage)
     click.echo("\n".join(outcome.lines))
 
 
@@ -493,7 +538,10 @@ def sheets(competition: Path | None, out_dir: Path, force: bool) -> None:
     help="File to write (default: the competition's scores file, else scores.csv beside "
     "competition.yaml).",
 )
-def collect(competition: Path | None, sheets_dir: Path | None, out: Path | None) -> None:
+@stage_option
+def collect(
+    competition: Path | None, sheets_dir: Path | None, out: Path | None, stage: str
+) -> None:
     """Read the returned sheets of SHEETS_DIR into the scores file.
 
     Reads every workbook (.xlsx) made by grantjury sheets, and CSV files in the scores
@@ -516,7 +564,7 @@ def collect(competition: Path | None, sheets_dir: Path | None, out: Path | None)
         raise click.UsageError(
             "name the folder of returned sheets: collect [COMPETITION] SHEETS_DIR"
         )
-    outcome = workflow.collect(resolve_competition(competition), sheets_dir, out)
+    outcome = workflow.collect(resolve_competition(competition), sheets_dir, out, stage=stage)
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo("\n".join(outcome.lines))
@@ -603,6 +651,39 @@ def explain(
         click.echo(audit.explain_json(explanation))
     else:
         click.echo(audit.explain_text(explanation, lang))
+
+
+@cli.command()
+@results_dir_argument
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The PDF to write (default: RESULTS_DIR/agenda.pdf, recorded in its manifest).",
+)
+@moved_competition_option
+@click.option("--all", "show_all", is_flag=True, help="Print every item, not the first 12.")
+@click.option("--force", is_flag=True, help="Replace a file at --out that is not an agenda.")
+def agenda(
+    results_dir: Path, out: Path | None, competition: Path | None, show_all: bool, force: bool
+) -> None:
+    """Make the agenda of the jury's meeting from a results folder.
+
+    Orders the submissions for discussion: those too close to call at each domain's funding
+    line, then those on which the jurors disagree most, then the rest; for each, the rank
+    interval, p(win), the spread of the calibrated totals, the most disputed criteria (no
+    juror named next to a score) and the jurors who must leave the room (every conflict,
+    with its category). Prints a short table and writes a bilingual PDF.
+
+    \b
+    Example:
+        grantjury agenda reports/
+        grantjury agenda reports/ --out meeting/agenda.pdf
+    """
+    from .agenda import agenda_text
+
+    report = api.agenda(results_dir, out=out, competition=competition, force=force)
+    click.echo(agenda_text(report.agenda, None if show_all else 12))
+    click.echo(f"wrote {report.path} ({report.pages} page{'s' if report.pages != 1 else ''})")
 
 
 @cli.command()

@@ -847,6 +847,8 @@ class RawCompetition:
     scores: CsvTable | None = None
     conflicts: CsvTable | None = None
     assignments: CsvTable | None = None
+    revisions: CsvTable | None = None
+    """The consensus round's revisions (``revisions:``), validated by ``revisions.py``."""
     still_to_come: dict[str, str] = field(default_factory=dict)
     """Files named in competition.yaml that do not exist yet, by key (``scores``,
     ``assignments``): a later step writes them; validation decides whether that is allowed."""
@@ -1006,7 +1008,25 @@ def load_raw(competition_path: Path, log: ProblemLog) -> RawCompetition:
     if spec is None:
         return raw
     _check_languages(spec, doc, comp_label, log)
+    _load_files(raw, files, spec, comp_label, log)
+    return raw
 
+
+def load_stage(competition_path: Path, spec: CompetitionFile, log: ProblemLog) -> RawCompetition:
+    """Read the files of one stage of a competition (``stages.py``): ``spec`` is the
+    competition file with that stage's rubric, jurors, scores and assignments in place."""
+    competition_path = find_competition_file(competition_path)
+    raw = RawCompetition(path=competition_path, base=competition_path.parent, spec=spec)
+    files = _Inputs(raw.base, log, raw.inputs)
+    _load_files(raw, files, spec, competition_path.name, log)
+    return raw
+
+
+def _load_files(
+    raw: RawCompetition, files: _Inputs, spec: CompetitionFile, comp_label: str, log: ProblemLog
+) -> None:
+    """Read the files the competition file names (rubrics, submissions, jurors, CSVs)."""
+    base = raw.base
     rubric_cache: dict[str, Rubric | None] = {}
     for index, domain in enumerate(spec.domains):
         relative = domain.rubric or spec.rubric
@@ -1043,7 +1063,14 @@ def load_raw(competition_path: Path, log: ProblemLog) -> RawCompetition:
         if got is not None:
             path, label, data = got
             raw.conflicts = read_csv(path, label, ("juror", "submission", "reason"), log, data)
-    return raw
+    if spec.revisions is not None:
+        got = files.read(spec.revisions, "revisions", comp_label, "revisions")
+        if got is not None:
+            path, label, data = got
+            raw.revisions = read_csv(path, label, REVISION_COLUMNS, log, data)
+
+
+REVISION_COLUMNS = ("juror", "submission", "criterion", "score", "reason")
 
 
 def _check_languages(spec: CompetitionFile, doc: YamlDoc, label: str, log: ProblemLog) -> None:

@@ -94,6 +94,11 @@ def build_manifest(
             {"path": name, "sha256": sha256(data), "size": len(data)}
             for name, data in sorted(outputs.items())
         ],
+        **(
+            {"first_round_lock": results.first_round_lock.model_dump(mode="json")}
+            if results.first_round_lock
+            else {}
+        ),
     }
 
 

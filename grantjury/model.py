@@ -276,6 +276,31 @@ def _tie_break_form(key: str) -> bool:
     return False
 
 
+class FinalStage(Frozen):
+    """The final round (the presentations at the forum): its own rubric, scores, and
+    possibly its own jury and assignments; paths relative to the competition file."""
+
+    rubric: str
+    jurors: str | None = None
+    """Default: the competition's jurors."""
+    scores: str | None = None
+    assignments: str | None = None
+
+
+STAGE_RULES = ("final_only", "final_then_written")
+
+
+class Stages(Frozen):
+    """A written round that shortlists ``shortlist`` submissions per domain (by the usual
+    ranking and selection rules), then a final round scored on its own rubric."""
+
+    shortlist: int = Field(ge=1)
+    rule: Literal["final_only", "final_then_written"] = "final_then_written"
+    """How the final ranking is made: the final round's scores only, or the final round
+    with the written round's calibrated score as the first tie-break key."""
+    final: FinalStage
+
+
 class CompetitionFile(Frozen):
     """The contents of `competition.yaml`."""
 
@@ -298,6 +323,11 @@ class CompetitionFile(Frozen):
     currency: str = "MAD"
     partners: str | None = None
     """Path to the partners and donors file of the public site (``grantjury site``)."""
+    stages: Stages | None = None
+    """A written round that shortlists, then a final round (``stages.py``)."""
+    revisions: str | None = None
+    """Path to the revisions CSV of the jury's consensus round
+    (``juror,submission,criterion,score,reason``): the scores changed at the meeting."""
 
 
 class Association(Frozen):
@@ -350,6 +380,35 @@ class InputFile:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """One score revised at the jury's meeting (a row of the revisions file), validated.
+
+    ``juror``, ``submission`` and ``criterion`` are codes as in ``ScoreTable``; ``row`` is
+    the first-round score row it replaces; ``line`` its line in the revisions file."""
+
+    juror: int
+    submission: int
+    criterion: int
+    row: int
+    old: float
+    new: float
+    reason: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RoundLock:
+    """The lock of the independent first round a competition was checked against."""
+
+    file: InputFile
+    """``first-round.lock.json`` itself."""
+    locked: tuple[InputFile, ...]
+    """The score files as locked (path, digest, size)."""
+    rows: tuple[int, ...]
+    """Score rows of each locked file."""
+
+
+@dataclass(frozen=True)
 class ScoreTable:
     """Score rows as parallel arrays, sorted by (juror, submission, criterion).
 
@@ -396,6 +455,10 @@ class Competition:
     assignments: np.ndarray | None = None
     """Assigned (juror code, submission code) pairs, shape (n, 2), sorted and unique; None
     when the competition has no assignments file (yet)."""
+    revisions: tuple[Revision, ...] = ()
+    """The consensus round's revisions (``revisions:``); ``scores`` are the first round's."""
+    lock: RoundLock | None = None
+    """The first-round lock the scores were checked against (``grantjury lock``)."""
 
     @property
     def domains(self) -> tuple[Domain, ...]:

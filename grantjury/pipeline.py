@@ -4,6 +4,7 @@ calls; ``explain`` and ``verify`` reuse the same functions, never a copy of them
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,12 +21,15 @@ from .calibrate import METHODS, Calibration, calibrate
 from .conflicts import Exclusions, exclude_conflicts
 from .eligibility import ineligibility_reasons
 from .errors import Problem, ProblemLog
-from .loading import load_raw
+from .loading import RawCompetition, load_raw
+from .lock import check_lock, lock_record
 from .model import Competition, Method
 from .ranking import Candidate, DomainRanking, derived_rng, rank_merits, tie_break_keys
 from .results import Results
+from .revisions import check_revisions, deliberation, revised
 from .select import Entry, Outcome, select, selected_mask
 from .stability import DomainInput, bootstrap_figures, replicate_domain
+from .stages import final_method, final_round, stages_record, written_round
 from .validate import validate
 
 Progress = Callable[..., None]
@@ -50,14 +54,34 @@ def cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_competition(path: Path, require_scores: bool = True) -> Competition:
-    """Load and validate a competition, raising ``InvalidInput`` with every problem found."""
+def load_competition(
+    path: Path, require_scores: bool = True, check_first_round: bool = True
+) -> Competition:
+    """Load and validate a competition, raising ``InvalidInput`` with every problem found.
+
+    ``check_first_round``: check the scores against the first-round lock, if there is one
+    (``grantjury lock --force`` replaces a lock without checking against it)."""
     log = ProblemLog()
     with cycle_collector_paused():
         raw = load_raw(path, log)
         competition = validate(raw, log, require_scores=require_scores)
+        if competition is not None:
+            competition = meeting(raw, competition, log, check_first_round)
     log.raise_if_any()
     assert competition is not None  # no errors were logged
+    return competition
+
+
+def meeting(
+    raw: RawCompetition, competition: Competition, log: ProblemLog, check_first_round: bool
+) -> Competition:
+    """The jury meeting's inputs: the first round checked against its lock, the consensus
+    round's revisions checked against the first round (``lock.py``, ``revisions.py``)."""
+    if check_first_round:
+        competition = check_lock(competition, log)
+    revisions = check_revisions(raw.revisions, competition, log)
+    if revisions:
+        competition = dataclasses.replace(competition, revisions=revisions)
     return competition
 
 
@@ -474,7 +498,20 @@ class RunResult:
 
 def score(competition: Competition, method: Method, progress: Progress | None = None) -> RunResult:
     """Score a competition, check how much it rests on the method and on each juror, and
-    build its results (see docs/results.md)."""
+    build its results (see docs/results.md).
+
+    With revisions, the first round (the locked, independent scores) is scored first by the
+    same stages and seed, for its winners; the results are the final round's, with the
+    record of what the meeting changed (``results.deliberation``).
+
+    With stages, the written round is scored for its shortlist, then the final round
+    (``stages.py``); the results are the final round's, with the written round's record."""
+    if competition.spec.stages is not None:
+        return score_stages(competition, method, progress)
+    first_round = None
+    if competition.spec.revisions is not None:
+        first_round = score_all(competition, method).outcome.winners
+        competition = revised(competition)
     scoring = score_all(competition, method, progress)
     warnings = [
         *competition.warnings,
@@ -485,7 +522,58 @@ def score(competition: Competition, method: Method, progress: Progress | None = 
         *sensitivity_notes(scoring),
     ]
     results = build_results(scoring, sensitivity(scoring), warnings)
+    meeting_record: dict[str, Any] = {"first_round_lock": lock_record(competition)}
+    if first_round is not None:
+        final = {d: list(w) for d, w in scoring.outcome.winners.items()}
+        meeting_record["deliberation"] = deliberation(competition, first_round, final)
+    results = results.model_copy(update=meeting_record)
     return RunResult(competition, method, scoring, results, tuple(warnings))
+
+
+def score_stages(
+    competition: Competition, method: Method, progress: Progress | None = None
+) -> RunResult:
+    """Score the written round for its shortlist, then the final round on its own rubric,
+    scores and jury; ``InvalidInput`` when the final round's files are wrong."""
+    written = score(written_round(competition), method)
+    log = ProblemLog()
+    final = final_round(competition, written.results, method, log)
+    log.raise_if_any()
+    assert final is not None
+    result = score(final, final_method(method), progress)
+    inputs = {i.path: i for i in (*written.results.inputs, *result.results.inputs)}
+    results = result.results.model_copy(
+        update={
+            "inputs": [inputs[p] for p in sorted(inputs)],
+            "stages": stages_record(competition, written.results),
+            "first_round_lock": written.results.first_round_lock,
+            "deliberation": written.results.deliberation,
+        }
+    )
+    warnings = (*written.warnings, *result.warnings)
+    return dataclasses.replace(result, results=results, warnings=warnings)
+
+
+def load_final_round(path: Path) -> Competition:
+    """The final round of a staged competition as the secretary's steps need it (its scores
+    may not be in yet): the written round is scored for the shortlist first."""
+    competition = load_competition(path)
+    if competition.spec.stages is None:
+        log = ProblemLog()
+        log.error(
+            Path(competition.path).name,
+            "this competition has no final round",
+            field="stages",
+            expected='a stages: key with shortlist and final (docs/format.md, "Stages")',
+        )
+        log.raise_if_any()
+    method = competition.spec.method
+    written = score(written_round(competition), method)
+    log = ProblemLog()
+    final = final_round(competition, written.results, method, log, require_scores=False)
+    log.raise_if_any()
+    assert final is not None
+    return final
 
 
 LEAVE_ONE_OUT_MAX_JURORS = 200
@@ -585,6 +673,16 @@ def inspect(path: Path) -> tuple[Competition, tuple[Problem, ...]]:
     if not len(competition.scores):
         return competition, competition.warnings
     method = competition.spec.method.model_copy(update={"replicates": 0, "draws": 0})
+    if competition.spec.stages is not None:
+        # The final round's scores may not be in yet: its files are checked as far as they go.
+        written = score(written_round(competition), method)
+        log = ProblemLog()
+        final = final_round(competition, written.results, method, log, require_scores=False)
+        log.raise_if_any()
+        assert final is not None
+        if len(final.scores):
+            return competition, score_stages(competition, method).warnings
+        return competition, (*written.warnings, *final.warnings)
     return competition, score(competition, method).warnings
 
 

@@ -522,6 +522,100 @@ class IncompleteExclusion(Frozen):
 Exclusion = Annotated[ConflictExclusion | IncompleteExclusion, Field(discriminator="reason")]
 
 
+class RevisionRecord(Frozen):
+    """One score revised at the jury's meeting (a row of the revisions file)."""
+
+    juror: str
+    submission: str
+    domain: str
+    criterion: str
+    old: float
+    """The first-round score."""
+    new: float
+    reason: str
+    """The reason as the revisions file gives it (untrusted text)."""
+    line: int
+    """Its line in the revisions file."""
+
+
+class DomainDeliberation(Frozen):
+    """One domain's winners before and after the meeting."""
+
+    domain: str
+    first_round_winners: list[str]
+    """The winners of the independent first-round scores, by the same pipeline and seed."""
+    final_winners: list[str]
+    gained: list[str]
+    """Winners because of the discussion (not first-round winners)."""
+    lost: list[str]
+    """First-round winners the discussion took out."""
+
+
+class Deliberation(Frozen):
+    """The consensus round: every revision applied and which winners it changed. The rest
+    of the results are the final round's (first-round scores with the revisions applied)."""
+
+    revisions_file: str | None
+    revisions: list[RevisionRecord]
+    domains: list[DomainDeliberation]
+
+    @property
+    def gained(self) -> list[str]:
+        return [s for d in self.domains for s in d.gained]
+
+    @property
+    def lost(self) -> list[str]:
+        return [s for d in self.domains for s in d.lost]
+
+
+class LockedFile(Frozen):
+    """A score file as ``grantjury lock`` recorded it."""
+
+    path: str
+    sha256: str
+    size: int
+    rows: int
+
+
+class FirstRoundLock(Frozen):
+    """The lock of the independent first round (``first-round.lock.json``): the run checked
+    that the first-round scores are the locked ones."""
+
+    path: str
+    sha256: str
+    files: list[LockedFile]
+
+
+class StageDomain(Frozen):
+    """One domain of the written round of a staged competition."""
+
+    domain: str
+    shortlist: list[str]
+    """The submissions the written round sent to the final round, in rank order."""
+    too_close: list[str]
+    """Too close to call at the shortlist's line."""
+    ranking: list[Entry]
+    """The written round's full ranking (its decisions are about the shortlist)."""
+
+
+class StagesRecord(Frozen):
+    """A written round that shortlists, then a final round; the rest of the results are the
+    final round's."""
+
+    shortlist: int
+    """Submissions shortlisted per domain (at most)."""
+    rule: Literal["final_only", "final_then_written"]
+    final_rubric: str
+    final_jurors: str | None
+    final_scores: str | None
+    written_rubrics: dict[str, Rubric]
+    written: list[StageDomain]
+
+
+MEETING_FIELDS = ("first_round_lock", "deliberation", "stages")
+"""Fields of ``Results`` written only when present."""
+
+
 class Results(Frozen):
     """Everything a run found: the contract between the engine and every reader."""
 
@@ -551,6 +645,23 @@ class Results(Frozen):
     conflicts: list[ConflictRecord]
     exclusions: list[Exclusion]
     warnings: list[Notice]
+    first_round_lock: FirstRoundLock | None = None
+    """The first-round lock the scores were checked against; None when not locked."""
+    deliberation: Deliberation | None = None
+    """The consensus round (``revisions:``); None when the competition has no revisions."""
+    stages: StagesRecord | None = None
+    """The written round of a staged competition (``stages:``); None without stages."""
+
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        """The model's dump, without the jury meeting's records when there are none, so
+        that the results of a competition without a lock, revisions or stages (and their
+        run digest) are as before. (A plain override: a pydantic model serializer would
+        also change how non-finite figures are dumped, which the documents check.)"""
+        data = super().model_dump(**options)
+        for key in MEETING_FIELDS:
+            if key in data and data[key] is None:
+                del data[key]
+        return data
 
     def domain(self, domain_id: str) -> DomainResults | None:
         return next((d for d in self.domains if d.id == domain_id), None)

@@ -84,6 +84,10 @@ def summary(results: Results) -> str:
         lines.append(_selection_line(results.selection_reliability).capitalize() + ".")
     if deciding:
         lines.append(f"Without one of these jurors a winner would change: {', '.join(deciding)}.")
+    if results.deliberation is not None:
+        lines.append(deliberation_line(results) + ".")
+    if results.stages is not None:
+        lines.append(stages_line(results) + ".")
     exclusions = results.exclusions
     conflicts = sum(1 for e in exclusions if e.reason == "conflict")
     lines.append(
@@ -93,6 +97,42 @@ def summary(results: Results) -> str:
         f"{len(results.warnings)} warnings (listed in results.json)."
     )
     return "\n".join(lines)
+
+
+def deliberation_line(results: Results) -> str:
+    """What the jury's meeting changed, in one line ("discussion changed 1 winner: SOC-07
+    in, SOC-12 out")."""
+    record = results.deliberation
+    assert record is not None
+    count = len(record.revisions)
+    revisions = f"{count} revised score{'s' if count != 1 else ''}"
+    gained, lost = record.gained, record.lost
+    if not gained and not lost:
+        return f"Discussion changed no winner ({revisions})"
+    changed = max(len(gained), len(lost))
+    parts = [f"{s} in" for s in gained] + [f"{s} out" for s in lost]
+    return (
+        f"Discussion changed {changed} winner{'s' if changed != 1 else ''}: "
+        f"{', '.join(parts)} ({revisions})"
+    )
+
+
+STAGE_RULE_TEXT = {
+    "final_only": "the final round's scores only",
+    "final_then_written": "the final round's scores, the written round's as first tie-break",
+}
+
+
+def stages_line(results: Results) -> str:
+    """The two rounds in one line: who the written round shortlisted, how the final ranks."""
+    record = results.stages
+    assert record is not None
+    shortlists = "; ".join(f"{d.domain} {', '.join(d.shortlist)}" for d in record.written)
+    return (
+        f"Two rounds: the written round shortlisted up to {record.shortlist} per domain "
+        f"({shortlists}); the ranking above is the final round's "
+        f"({STAGE_RULE_TEXT[record.rule]})"
+    )
 
 
 def _method_sensitivity(results: Results, domain: DomainResults) -> list[str]:

@@ -742,7 +742,18 @@ def test_the_readme_walkthrough_uses_real_commands() -> None:
     block = re.search(r"```sh\n(.*?)```", section, re.S)
     assert block is not None
     commands = [line.split()[1] for line in block.group(1).splitlines() if line.strip()]
-    assert commands == ["init", "validate", "assign", "sheets", "collect", "rank", "render"]
+    assert commands == [
+        "init",
+        "validate",
+        "assign",
+        "sheets",
+        "collect",
+        "lock",
+        "rank",
+        "agenda",
+        "rank",
+        "render",
+    ]
     assert set(commands) <= set(cli.commands)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..conflicts import conflict_register, forbidden_pairs
 from ..errors import GrantjuryError, OutputError
 from ..model import Competition
-from ..pipeline import load_competition
+from ..pipeline import load_competition, load_final_round
 from ..ranking import derived_rng
 from .assign import Assignment, AssignmentInfeasible, assign_jurors
 from .collect import Collected, read_returns, scores_csv
@@ -362,14 +362,18 @@ def assign(
     seed: int | None = None,
     out: Path | None = None,
     force: bool = False,
+    stage: str = "written",
 ) -> AssignOutcome:
-    """Load the competition, assign every domain, then write the assignments file.
+    """Load the competition (or its final round, ``stage="final"``: its jury and the
+    shortlisted submissions), assign every domain, then write the assignments file.
 
     Once score sheets were made from the assignments file as it is (``sheets`` recorded
     it), replacing it would make every returned sheet disagree with it: that needs
     ``force``, and the previous file is kept beside it (``replaced_assignments``).
     """
-    competition = load_competition(path, require_scores=False)
+    competition = (
+        load_final_round(path) if stage == "final" else load_competition(path, require_scores=False)
+    )
     plan = plan_assignments(competition, per_submission, max_load, seed)
     pairs = plan.pairs
     target = out or default_assignments_path(competition)
@@ -417,9 +421,13 @@ def _keep_issued(target: Path, data: bytes, force: bool) -> Path | None:
 # --- sheets ----------------------------------------------------------------------------------
 
 
-def _with_assignments(path: Path, step: str) -> Competition:
-    """The competition, which must have its assignments file for this step."""
-    competition = load_competition(path, require_scores=False)
+def _with_assignments(path: Path, step: str, stage: str = "written") -> Competition:
+    """The competition (or its final round), which must have its assignments file for this
+    step."""
+    if stage == "final":
+        competition = load_final_round(path)
+    else:
+        competition = load_competition(path, require_scores=False)
     name = Path(competition.path).name
     if competition.spec.assignments is None:
         raise NotReady(
@@ -485,9 +493,12 @@ class SheetsOutcome:
     lines: list[str]
 
 
-def sheets(path: Path, out: Path, force: bool = False) -> SheetsOutcome:
-    """Load the competition, make every juror's workbook, then write them into ``out``."""
-    competition = _with_assignments(path, "grantjury sheets")
+def sheets(path: Path, out: Path, force: bool = False, stage: str = "written") -> SheetsOutcome:
+    """Load the competition, make every juror's workbook, then write them into ``out``.
+
+    ``stage="final"``: the final round's sheets (its rubric, jury and assignments; only the
+    shortlisted submissions)."""
+    competition = _with_assignments(path, "grantjury sheets", stage)
     files = make_sheets(competition)
     written = write_folder(out, files, force=force)
     _record_sheets(competition, out, sorted(files))
@@ -539,9 +550,12 @@ class CollectOutcome:
     warnings: list[str]
 
 
-def collect(path: Path, folder: Path, out: Path | None = None) -> CollectOutcome:
-    """Read the returned sheets of ``folder``, check every cell, then write the scores file."""
-    competition = _with_assignments(path, "grantjury collect")
+def collect(
+    path: Path, folder: Path, out: Path | None = None, stage: str = "written"
+) -> CollectOutcome:
+    """Read the returned sheets of ``folder``, check every cell, then write the scores file
+    (``stage="final"``: the final round's)."""
+    competition = _with_assignments(path, "grantjury collect", stage)
     label = competition.spec.assignments or "assignments.csv"
     collected = read_returns(competition, folder, Path(label).name)
     target = out or default_scores_path(competition)
