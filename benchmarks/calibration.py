@@ -206,7 +206,7 @@ def posterior_scores(sim: Simulation, totals: Totals, codes: np.ndarray) -> np.n
     weighted mean of the criteria's errors; plus ``L²/12`` for three-value jurors), so
     ``E[q | x] = Σ a_j x / s_j² / (1 + Σ a_j² / s_j²)`` (normal–normal). NaN where no total.
     """
-    from grantjury.simulate import CRITERIA
+    from grantjury.secretary.simulate import CRITERIA
 
     options = sim.options
     subs, jurors = codes[totals.submission], totals.juror

@@ -48,7 +48,9 @@ class Calibration:
     observation; ``shrunk``, ``shrinkage`` have one value per submission, unknown to other
     methods, and stay ``None``). ``ceiling``, ``floor`` and ``coarse`` flag jurors whose
     totals pile up at an end of the scale or take at most 3 distinct values (``hetero``;
-    False for other methods).
+    False for other methods). ``noise_sd_se`` and ``weight_se`` are approximate standard
+    errors of ``noise_sd`` and ``weight`` (NaN where not estimated); ``prior_mean`` (per
+    submission, ``None`` for other methods) is the mean each quality is shrunk towards.
     """
 
     method: str
@@ -68,12 +70,15 @@ class Calibration:
     ceiling: np.ndarray | None = None
     floor: np.ndarray | None = None
     coarse: np.ndarray | None = None
+    noise_sd_se: np.ndarray | None = None
+    weight_se: np.ndarray | None = None
+    prior_mean: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in ("ceiling", "floor", "coarse"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.zeros(self.bias.shape, dtype=bool))
-        for name in ("bias_se", "scale_se", "noise_sd", "weight"):
+        for name in ("bias_se", "scale_se", "noise_sd", "weight", "noise_sd_se", "weight_se"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.full(self.bias.shape, np.nan))
         if self.share is None:
@@ -970,6 +975,7 @@ def calibrate_hetero(
             share=total.copy(),
             shrunk=empty,
             shrinkage=empty,
+            prior_mean=empty,
         )
     ceiling, floor, coarse = juror_shapes(juror, total, n_jurors, censor)
     fit = _HeteroFit(
@@ -988,13 +994,15 @@ def calibrate_hetero(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = w / weight_sum[submission]
         shrinkage = np.where(scored, weight_sum / (weight_sum + 1.0 / fit.tau2), np.nan)
-    centre = fit.m + fit.mu[fit.comp_s[submission]]
+    centre_s = fit.m + fit.mu[fit.comp_s]
+    centre = centre_s[submission]
     reading = fit.m + (total - fit.m - d[juror]) / a[juror]
     calibrated = centre + per_submission[submission] * share * shrinkage[submission] * (
         reading - centre
     )
     shrunk = np.where(scored, fit.quality, np.nan)
     weight = np.bincount(juror, weights=share, minlength=n_jurors) / max(int(scored.sum()), 1)
+    noise_sd_se, weight_se = _weight_errors(fit, weight)
     return Calibration(
         "hetero",
         calibrated,
@@ -1013,7 +1021,48 @@ def calibrate_hetero(
         ceiling=ceiling,
         floor=floor,
         coarse=coarse,
+        noise_sd_se=np.where(count > 0, noise_sd_se, np.nan),
+        weight_se=np.where(count > 0, weight_se, np.nan),
+        prior_mean=np.where(scored, centre_s, np.nan),
     )
+
+
+def _weight_errors(fit: _HeteroFit, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Approximate standard errors of each juror's noise sd and weight share.
+
+    ``σ_j²`` is a scaled-inverse-χ² posterior with ``n_j + ν`` degrees of freedom, so
+    ``se(σ_j) ≈ σ_j / \sqrt{2 (n_j + ν)}``; the precision ``w_j = a_j² / σ_j²`` then has
+    relative error ``\sqrt{(2\,se(a_j)/a_j)^2 + (2\,se(σ_j)/σ_j)^2}`` (delta method), which
+    carries over to the share ``Σ_s π_js / S`` when the juror's share of each submission is
+    small. Conditional on the qualities, as ``bias_se`` and ``scale_se``: an under-estimate,
+    meant to tell a weight learnt from 5 totals from one learnt from 50.
+    """
+    sigma = np.sqrt(fit.sigma2)
+    noise_se = sigma / np.sqrt(2.0 * (fit.count + fit.nu))
+    relative_a = np.where(fit.free, fit.scale_se / fit.a, 0.0)
+    relative = np.sqrt((2.0 * relative_a) ** 2 + (2.0 * noise_se / sigma) ** 2)
+    return noise_se, weight * relative
+
+
+DOMINANT_SHARE = 0.5
+"""Share of a submission's weight above which one juror is said to carry it."""
+
+
+def dominant_jurors(cal: Calibration, submission: np.ndarray) -> np.ndarray:
+    """Observations whose juror carries more than ``DOMINANT_SHARE`` of the weight of a
+    submission that at least two jurors scored (a boolean mask over the observations, one
+    per juror and submission, ``submission`` their submission codes).
+
+    Only precision-weighted methods fill ``share``; for the others nothing is flagged. A
+    submission's one remaining juror carries all of its weight by construction (said by the
+    ``few_jurors`` note instead), so single-juror submissions are not flagged.
+    """
+    share = np.asarray(cal.share, dtype=np.float64)
+    if share.size == 0:
+        return np.zeros(share.shape, dtype=bool)
+    jurors_of = np.bincount(submission)
+    with np.errstate(invalid="ignore"):
+        return (share > DOMINANT_SHARE) & (jurors_of[submission] >= 2)
 
 
 END_SHARE = 1.0 / 3.0

@@ -292,6 +292,10 @@ WORDS: dict[str, dict[str, str]] = {
         "val_percentile": "rangs centiles de chaque juré",
         "val_additive": "modèle additif\u00a0: sévérité de chaque juré",
         "val_affine": "modèle affine\u00a0: sévérité et étendue de chaque juré",
+        "val_hetero": (
+            "modèle hétéroscédastique\u00a0: sévérité, étendue et fiabilité de chaque juré, "
+            "chacun pesant selon sa fiabilité"
+        ),
         "val_mean": "moyenne",
         "val_median": "médiane",
         "val_trimmed": "moyenne tronquée",
@@ -530,6 +534,9 @@ WORDS: dict[str, dict[str, str]] = {
         "val_percentile": "الرتب المئينية لكل عضو",
         "val_additive": "نموذج جمعي: صرامة كل عضو",
         "val_affine": "نموذج تآلفي: صرامة كل عضو ومدى تنقيطه",
+        "val_hetero": (
+            "نموذج متباين التشتت: صرامة كل عضو ومدى تنقيطه وموثوقيته، ويزن كل عضو حسب موثوقيته"
+        ),
         "val_mean": "المعدل",
         "val_median": "الوسيط",
         "val_trimmed": "المعدل المشذب",
@@ -768,6 +775,10 @@ WORDS: dict[str, dict[str, str]] = {
         "val_percentile": "each juror's percentile ranks",
         "val_additive": "additive model: each juror's severity",
         "val_affine": "affine model: each juror's severity and spread",
+        "val_hetero": (
+            "heteroscedastic model: each juror's severity, spread and reliability, each "
+            "juror weighing by their reliability"
+        ),
         "val_mean": "mean",
         "val_median": "median",
         "val_trimmed": "trimmed mean",
@@ -1032,6 +1043,10 @@ NOTICES: dict[str, dict[str, str]] = {
             "domaine {domain}\u00a0: l'ajustement {method} s'est arrêté à sa limite d'itérations "
             "sans converger"
         ),
+        "dominant_juror": (
+            "domaine {domain}\u00a0: le juré {juror} porte plus de la moitié du poids de "
+            "{submissions} (les notes des autres jurés y comptent moins)"
+        ),
         "chains_disagree": (
             "domaine {domain}\u00a0: les chaînes de Gibbs divergent (R-hat {r_hat}, au-dessus de "
             "{limit})\u00a0; augmenter method.burn_in et method.draws"
@@ -1092,6 +1107,10 @@ NOTICES: dict[str, dict[str, str]] = {
         ),
         "not_converged": (
             "المجال {domain}: توقف تقدير {method} عند حده الأقصى من التكرارات دون تقارب"
+        ),
+        "dominant_juror": (
+            "المجال {domain}: يحمل العضو {juror} أكثر من نصف وزن {submissions} (نقط الأعضاء "
+            "الآخرين تحتسب فيها بوزن أقل)"
         ),
         "chains_disagree": (
             "المجال {domain}: سلاسل جيبس غير متوافقة (R-hat {r_hat}، فوق {limit})؛ ينبغي رفع "
