@@ -818,7 +818,11 @@ class _AffineFit:
 NOISE_DF_MIN, NOISE_DF_MAX = 2.0, 1e6
 """Range of the pseudo-totals ``ν`` of the prior that shrinks a juror's noise variance to
 the pooled one (estimated from the data, ``noise_df = "auto"``)."""
-NOISE_NEWTON_STEPS = 8
+NOISE_INNER_ITER = 20
+NOISE_INNER_TOL = 1e-9
+"""Inner iterations (and the relative change of ``ν`` that ends them) of the noise prior's
+hyper-parameters within one M-step."""
+NOISE_NEWTON_STEPS = 4
 """Newton steps per M-step for the noise variances under their log-normal prior (started at
 the previous iteration's value, so a few suffice; EM's own iterations finish the job)."""
 HETERO_MAX_ITER = 500
@@ -1295,14 +1299,20 @@ class _HeteroFit:
         n = self.count
         r = np.maximum(rss, self.floor)
         centre = np.log(self.pooled)
-        inverse_spread = self.nu / 2.0 * self.noise_weight
         s = np.log(np.maximum(self.sigma2, self.floor))
-        for _ in range(NOISE_NEWTON_STEPS):
-            scaled = r * np.exp(-s)
-            gradient = -0.5 * n + 0.5 * scaled - (s - centre) * inverse_spread
-            curvature = -0.5 * scaled - inverse_spread
-            s = s - gradient / curvature
-        if self.auto_nu and fitted.sum() >= 3:
+        auto = self.auto_nu and fitted.sum() >= 3
+        # Given the residuals, the modes and the prior's hyper-parameters are iterated to their
+        # joint fixed point here (vectors over jurors only, cheap): left to the outer EM, the
+        # spread τ_s² crept for hundreds of iterations over the totals.
+        for _ in range(NOISE_INNER_ITER if auto else 1):
+            inverse_spread = self.nu / 2.0 * self.noise_weight
+            for _ in range(NOISE_NEWTON_STEPS):
+                scaled = r * np.exp(-s)
+                gradient = -0.5 * n + 0.5 * scaled - (s - centre) * inverse_spread
+                curvature = -0.5 * scaled - inverse_spread
+                s = s - gradient / curvature
+            if not auto:
+                break
             # EM updates of the Student-t prior as a scale mixture of normals: each juror's
             # mixing weight u_j, then the spread τ_s² of the log-variances (mode plus
             # posterior variance, Laplace), with a weak hyper-prior as for biases and scales.
@@ -1312,7 +1322,9 @@ class _HeteroFit:
             self.noise_weight = np.where(fitted, (df + 1.0) / (df + second / tau2_s), 1.0)
             spread = float(np.sum(self.noise_weight[fitted] * second[fitted]))
             spread = (spread + HYPER_DF * HYPER_LOG_NOISE_SD**2) / (fitted.sum() + HYPER_DF)
-            self.nu = float(np.clip(2.0 / spread, NOISE_DF_MIN, NOISE_DF_MAX))
+            before, self.nu = self.nu, float(np.clip(2.0 / spread, NOISE_DF_MIN, NOISE_DF_MAX))
+            if abs(np.log(self.nu / before)) < NOISE_INNER_TOL:
+                break
         return np.exp(s)
 
     def noise_prior_df(self, rss: np.ndarray, count: np.ndarray) -> float:
