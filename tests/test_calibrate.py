@@ -745,6 +745,24 @@ def test_hetero_noise_standard_error_matches_the_spread_of_refits() -> None:
     assert 0.5 < reported / spread < 2.0
 
 
+def test_a_careful_juror_among_noisy_ones_keeps_their_weight_under_the_default_prior() -> None:
+    """One juror of noise sd 0.3 among 19 at 2.0: the conjugate scaled-inverse-χ² prior of the
+    first version pulled that juror's noise towards the pool (fitted about 1.5); the default
+    Student-t prior on the log-variances believes the data more (docs/calibration.md)."""
+    noise = np.r_[0.3, np.full(19, 2.0)]
+    conjugate, student, errors = [], [], []
+    for seed in range(3):
+        design, truth = simulated_jury(seed=seed, noise=noise, n_submissions=150)
+        first = design.run("hetero", noise_prior="inv-chi2")
+        default = design.run("hetero")
+        conjugate.append(first.noise_sd[0])
+        student.append(default.noise_sd[0])
+        error = [np.abs(r.shrunk - truth["quality"]).mean() for r in (first, default)]
+        errors.append(error)
+    assert np.mean(student) < 0.7 * np.mean(conjugate)
+    assert all(new < old for old, new in errors)
+
+
 def test_hetero_weight_errors_fall_as_jurors_score_more() -> None:
     small, _ = simulated_jury(seed=4, n_submissions=60)
     large, _ = simulated_jury(seed=4, n_submissions=600)
