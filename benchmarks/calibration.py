@@ -14,8 +14,9 @@ error over replications):
 
 A second, strong oracle (``posterior``) scores each submission by its posterior mean quality
 under the true observation model (true bias, scale and noise of every juror); variants of
-``hetero`` (``VARIANTS``) are fitted on the same totals. Also reported: the share of domains
-whose selected set is exactly the true top k, and paired differences of top-k recall.
+``hetero`` (``ALL_VARIANTS``, ``--variant``) are fitted on the same totals. Also reported:
+the share of domains whose selected set is exactly the true top k, and paired differences of
+top-k recall.
 ``--method`` restricts the methods run (the variants run with ``hetero``).
 
 Every method sees the same draws (common random numbers), so differences between methods are
@@ -132,13 +133,15 @@ model (every juror's bias, scale and noise known; rounding and clipping ignored,
 jurors' rounding counted as noise of variance L²/12)."""
 CENSORED = "hetero-censored"
 """``hetero`` with totals at the scale's ends read as censored (``censor=(0, 20)``)."""
-VARIANTS: dict[str, dict[str, Any]] = {
+ALL_VARIANTS: dict[str, dict[str, Any]] = {
+    "hetero-invchi2": {"noise_prior": "inv-chi2"},
     CENSORED: {"censor": (0.0, 20.0)},
     "hetero-unscaled": {"scales": False},
     "hetero-flat": {"joint_prior": False},
 }
 """Variants of ``hetero`` (keyword options of ``calibrate_hetero``), fitted on the totals of
-the ``hetero`` run and selected by their shrunk scores."""
+the ``hetero`` run and selected by their shrunk scores: the scaled-inverse-χ² noise prior of
+the first version, censoring at the scale's ends, scales held at 1, the flat-prior fit."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,7 @@ def posterior_scores(sim: Simulation, totals: Totals, codes: np.ndarray) -> np.n
     weighted mean of the criteria's errors; plus ``L²/12`` for three-value jurors), so
     ``E[q | x] = Σ a_j x / s_j² / (1 + Σ a_j² / s_j²)`` (normal–normal). NaN where no total.
     """
-    from grantjury.simulate import CRITERIA
+    from grantjury.secretary.simulate import CRITERIA
 
     options = sim.options
     subs, jurors = codes[totals.submission], totals.juror
@@ -256,7 +259,7 @@ def top_winners(sim: Simulation, ids: list[str], scores: np.ndarray) -> dict[int
     return chosen
 
 
-def replicate(task: tuple[str, int, str, tuple[str, ...]]) -> Replication:
+def replicate(task: tuple[str, int, str, tuple[str, ...], tuple[str, ...]]) -> Replication:
     """Draw one competition of a scenario and rank it with every method and the oracle.
 
     The competition is written and loaded once; each method then runs the scoring stages of
@@ -265,7 +268,7 @@ def replicate(task: tuple[str, int, str, tuple[str, ...]]) -> Replication:
     replicates) and the sensitivity checks (every other method, every juror left out), which
     cost 10–100 times more and change no winner.
     """
-    scenario, seed, root, methods = task
+    scenario, seed, root, methods, variant_names = task
     sim = simulate(SimulationOptions(**SCENARIOS[scenario][1], seed=seed))
     ids = sim.submission_ids
     path = Path(root) / f"{scenario}-{seed}"
@@ -298,8 +301,8 @@ def replicate(task: tuple[str, int, str, tuple[str, ...]]) -> Replication:
             posterior = posterior_scores(sim, scoring.totals.totals, codes)
             if method == "hetero":
                 variants = {
-                    name: variant_scores(scoring, codes, len(ids), options)
-                    for name, options in VARIANTS.items()
+                    name: variant_scores(scoring, codes, len(ids), ALL_VARIANTS[name])
+                    for name in variant_names
                 }
     extra = {ORACLE: oracle, POSTERIOR: posterior}
     extra.update(variants)
@@ -382,7 +385,14 @@ def main(argv: list[str] | None = None) -> None:
         action="append",
         help="rank only with this calibration method (repeatable; default: all)",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        choices=list(ALL_VARIANTS),
+        help="fit only this variant of hetero (repeatable; default: all)",
+    )
     args = parser.parse_args(argv)
+    variant_names = tuple(args.variant or ALL_VARIANTS)
     replications = args.replications or (20 if args.quick else 200)
     scenarios = args.scenario or list(SCENARIOS)
     methods, notes = usable_methods()
@@ -390,11 +400,11 @@ def main(argv: list[str] | None = None) -> None:
         methods = tuple(m for m in methods if m in args.method)
     root = tempfile.mkdtemp(prefix="grantjury-benchmark-")
     tasks = [
-        (scenario, args.seed + r, root, methods)
+        (scenario, args.seed + r, root, methods, variant_names)
         for scenario in scenarios
         for r in range(replications)
     ]
-    extras = (ORACLE, POSTERIOR, *(VARIANTS if "hetero" in methods else ()))
+    extras = (ORACLE, POSTERIOR, *(variant_names if "hetero" in methods else ()))
     tallies = {s: {m: Tally() for m in (*methods, *extras)} for s in scenarios}
     problems: set[str] = set()
     start = time.perf_counter()
@@ -425,7 +435,7 @@ def main(argv: list[str] | None = None) -> None:
     pairs = [(m, POSTERIOR) for m in methods]
     if "hetero" in methods:
         pairs += [("hetero", m) for m in methods if m != "hetero"] + [
-            (v, "hetero") for v in VARIANTS
+            (v, "hetero") for v in variant_names
         ]
     print("\nPaired differences of top-k recall (same draws):\n")
     print("\n".join(paired(tallies, scenarios, pairs)))

@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
-from grantjury import simulate
 from grantjury.calibrate import calibrate
+from grantjury.secretary import simulate
 
 METHODS = ("additive", "hetero")
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import __version__
 from .aggregate import Totals, juror_graph_components
-from .calibrate import MIN_SCORES
+from .calibrate import MIN_SCORES, dominant_jurors
 from .errors import Problem
 from .figures import published
 from .reliability import reliability_of_scores
@@ -86,7 +86,31 @@ def calibration_warnings(scoring: Scoring) -> list[Problem]:
             warnings.append(
                 Problem.coded(label, "not_converged", domain=domain.id, method=method.calibration)
             )
+        warnings += _dominant_juror_warnings(scoring, ds, label)
     return warnings
+
+
+def _dominant_juror_warnings(scoring: Scoring, ds: DomainScoring, label: str) -> list[Problem]:
+    """One warning per juror who carries most of the weight of some submission (precision-
+    weighted calibrations only): the submissions a single juror's word decides."""
+    competition = scoring.competition
+    submission = scoring.totals.totals.submission[ds.observations]
+    juror = scoring.totals.totals.juror[ds.observations]
+    _, local = np.unique(submission, return_inverse=True)
+    flagged = dominant_jurors(ds.calibration, local)
+    found = []
+    for j in np.unique(juror[flagged]):
+        mine = flagged & (juror == j)
+        found.append(
+            Problem.coded(
+                label,
+                "dominant_juror",
+                domain=competition.domains[ds.domain_index].id,
+                juror=competition.jurors[int(j)].id,
+                submissions=sorted(competition.submissions[int(s)].id for s in submission[mine]),
+            )
+        )
+    return found
 
 
 def notice(problem: Problem) -> Notice:
@@ -474,6 +498,10 @@ def _juror_report(
                 scale=published(cal.scale[k]),
                 scale_se=published(cal.scale_se[k]),
                 fallback=bool(cal.fallback[k]),
+                noise_sd=published(cal.noise_sd[k]),
+                noise_sd_se=published(cal.noise_sd_se[k]),
+                weight=published(cal.weight[k]),
+                weight_se=published(cal.weight_se[k]),
             )
         own = None if leave_one_out is None else leave_one_out.get(juror.id)
         report.append(

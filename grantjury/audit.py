@@ -1012,7 +1012,7 @@ def _derivation(
             for c in scoring.exclusions.register
             if c.submission == sub_id
         ],
-        "calibration": {"method": cal.method, "formula_exact": exact},
+        "calibration": {"method": cal.method, "formula_exact": exact} | _shrinkage_step(cal, i),
         "aggregate": {
             "method": options.aggregate,
             "values": values,
@@ -1070,6 +1070,17 @@ def _meeting_steps(results: Results, sub_id: str) -> dict[str, Any]:
     return out
 
 
+def _shrinkage_step(cal: Any, i: int | None) -> dict[str, Any]:
+    """For precision-weighted methods: the mean the submission's quality is shrunk towards
+    and how much of the jurors' weighted mean is kept (empty for the other methods)."""
+    if i is None or cal.shrinkage is None or cal.prior_mean is None:
+        return {}
+    return {
+        "prior_mean": as_published(cal.prior_mean[i]),
+        "shrinkage": as_published(cal.shrinkage[i]),
+    }
+
+
 def _concerns(note: Any, sub_id: str) -> bool:
     """Whether a domain note is about this submission (it names it among its parameters)."""
     return sub_id == getattr(note, "submission", None) or sub_id in getattr(note, "submissions", ())
@@ -1123,8 +1134,51 @@ def _juror_steps(result: RunResult, s: int, ds: DomainScoring) -> list[dict[str,
                     },
                     "calibrated": as_published(cal.calibrated[int(at[0])]),
                 }
+                share = float(cal.share[int(at[0])])
+                if math.isfinite(share):
+                    # Precision-weighted methods: the juror's own reading of the quality,
+                    # their noise, and their share of this submission's weight.
+                    reading = (float(totals.total[obs[0]]) - cal.bias[kj]) / cal.scale[kj]
+                    step["calibration"] |= {
+                        "reading": as_published(reading),
+                        "noise_sd": as_published(cal.noise_sd[kj]),
+                        "share": as_published(share),
+                    }
         steps.append(step)
     return steps
+
+
+def _weighted_lines(calibration: dict[str, Any], counted: list[dict[str, Any]]) -> list[str]:
+    """Each juror's reading and weight, and the shrinkage, of a precision-weighted method."""
+    lines = [
+        "   reading = (total − bias) / scale; each reading weighs scale² / noise²; the score",
+        "   is the weighted mean of the readings, pulled towards the domain's mean by the",
+        "   shrinkage (less information, more pull)",
+    ]
+    for j in counted:
+        cal = j["calibration"]
+        how = (
+            "left as given: too few or identical totals to calibrate; "
+            if cal["fallback"]
+            else f"bias {_fixed(cal['bias'])}, scale {_fixed(cal['scale'])}, "
+        )
+        share = cal.get("share")
+        weight = "—" if share is None else f"{100 * share:.0f}%"
+        lines.append(
+            f"   {j['juror']:<8}{_fixed(j['total'])} → {_fixed(cal.get('reading'))}   "
+            f"({how}noise sd {_fixed(cal.get('noise_sd'))}, weight {weight})"
+        )
+    readings = [(j["calibration"].get("share"), j["calibration"].get("reading")) for j in counted]
+    known = [(s, r) for s, r in readings if s is not None and r is not None]
+    centre, kept = calibration.get("prior_mean"), calibration.get("shrinkage")
+    if known and centre is not None and kept is not None:
+        weighted = sum(s * r for s, r in known) / sum(s for s, _ in known)
+        lines.append(
+            f"   weighted mean of the readings {_fixed(weighted)}; shrunk towards "
+            f"{_fixed(centre)} keeping {100 * kept:.0f}% of the difference: "
+            f"{_fixed(centre + kept * (weighted - centre))}"
+        )
+    return lines
 
 
 def _rank_step(entry: Entry, domain: DomainResults) -> dict[str, Any]:
@@ -1273,14 +1327,16 @@ def explain_text(explanation: dict[str, Any], lang: str | None = None) -> str:
         lines.append(f"   {c['juror']} did not score it: {c['category']} conflict ({c['source']})")
     counted = [j for j in x["jurors"] if j["status"] == "counted"]
     lines += ["", f"2. Calibration ({x['calibration']['method']})"]
-    if not x["calibration"]["formula_exact"]:
+    if "shrinkage" in x["calibration"]:
+        lines += _weighted_lines(x["calibration"], counted)
+    elif not x["calibration"]["formula_exact"]:
         lines.append(
             "   calibrated totals are read from each juror's ranking; bias and scale describe "
             "the mapping approximately"
         )
     else:
         lines.append("   calibrated = (total − bias) / scale")
-    for j in counted:
+    for j in counted if "shrinkage" not in x["calibration"] else ():
         cal = j["calibration"]
         how = (
             "left as given: too few or identical totals to calibrate"

@@ -48,7 +48,9 @@ class Calibration:
     observation; ``shrunk``, ``shrinkage`` have one value per submission, unknown to other
     methods, and stay ``None``). ``ceiling``, ``floor`` and ``coarse`` flag jurors whose
     totals pile up at an end of the scale or take at most 3 distinct values (``hetero``;
-    False for other methods).
+    False for other methods). ``noise_sd_se`` and ``weight_se`` are approximate standard
+    errors of ``noise_sd`` and ``weight`` (NaN where not estimated); ``prior_mean`` (per
+    submission, ``None`` for other methods) is the mean each quality is shrunk towards.
     """
 
     method: str
@@ -68,12 +70,15 @@ class Calibration:
     ceiling: np.ndarray | None = None
     floor: np.ndarray | None = None
     coarse: np.ndarray | None = None
+    noise_sd_se: np.ndarray | None = None
+    weight_se: np.ndarray | None = None
+    prior_mean: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in ("ceiling", "floor", "coarse"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.zeros(self.bias.shape, dtype=bool))
-        for name in ("bias_se", "scale_se", "noise_sd", "weight"):
+        for name in ("bias_se", "scale_se", "noise_sd", "weight", "noise_sd_se", "weight_se"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.full(self.bias.shape, np.nan))
         if self.share is None:
@@ -813,6 +818,13 @@ class _AffineFit:
 NOISE_DF_MIN, NOISE_DF_MAX = 2.0, 1e6
 """Range of the pseudo-totals ``ν`` of the prior that shrinks a juror's noise variance to
 the pooled one (estimated from the data, ``noise_df = "auto"``)."""
+NOISE_INNER_ITER = 20
+NOISE_INNER_TOL = 1e-9
+"""Inner iterations (and the relative change of ``ν`` that ends them) of the noise prior's
+hyper-parameters within one M-step."""
+NOISE_NEWTON_STEPS = 4
+"""Newton steps per M-step for the noise variances under their log-normal prior (started at
+the previous iteration's value, so a few suffice; EM's own iterations finish the job)."""
 HETERO_MAX_ITER = 500
 HETERO_TOL = 1e-6
 HYPER_DF = 2.0
@@ -821,6 +833,11 @@ HYPER_BIAS_SD = 0.25
 """Prior guess of the biases' sd, as a share of the totals' sd."""
 HYPER_LOG_SCALE_SD = 0.25
 """Prior guess of the log-scales' sd."""
+NOISE_T_DF = 3.0
+"""Degrees of freedom of the Student-t prior on the jurors' log noise variances: heavy
+tails, so that one juror much more (or less) careful than the rest is believed."""
+HYPER_LOG_NOISE_SD = 0.25
+"""Prior guess of the sd of the jurors' log noise variances."""
 
 
 def calibrate_hetero(
@@ -837,6 +854,7 @@ def calibrate_hetero(
     censor: tuple[float, float] | None = None,
     scales: bool = True,
     joint_prior: bool = True,
+    noise_prior: str = "lognormal",
     **_: object,
 ) -> Calibration:
     r"""Per juror a bias, a scale and a noise variance; precision-weighted, shrunk qualities.
@@ -896,14 +914,24 @@ def calibrate_hetero(
         Jurors with fewer totals (at least 3), or whose totals are all equal, are not
         fitted (``fallback``): they keep bias 0, scale 1 and the pooled noise variance, and
         enter every submission's weighted mean with those.
+    noise_prior
+        The prior that shrinks each juror's noise variance towards the pooled one.
+        ``"lognormal"`` (default): ``log σ_j²`` is Student-t (``NOISE_T_DF`` = 3 degrees of
+        freedom) about ``log σ_0²`` with spread ``τ_s² = 2/ν``, a scale mixture of normals
+        fitted by EM (``_HeteroFit.lognormal_noise``): symmetric in precise and noisy jurors,
+        and heavy-tailed, so that one juror much more careful than the rest keeps their
+        weight. ``"inv-chi2"``: the conjugate scaled-inverse-χ²(ν, σ_0²) prior of the first
+        version, ``σ_j² = (Σ_s E[r_js²] + ν σ_0²)/(n_j + ν)``, whose light left tail pulled a
+        careful juror among noisy ones to 2–3 times their true noise sd.
     noise_df
-        ``ν``, the pseudo-totals of the prior that shrinks noise variances to the pooled one;
-        ``"auto"`` (default) estimates it in each iteration by the method of moments from
-        the spread of the jurors' residual variances beyond what sampling alone gives
-        (``_HeteroFit.noise_prior_df``), clipped to [2, 10⁶]: a jury whose members are
-        equally reliable is weighed equally (chosen by the benchmark: a fixed ν = 4 lost
-        0.03 of top-k recall to ``additive`` when jurors mostly read submissions of one
-        stratum, ``specialised``).
+        ``ν``: the prior's pseudo-totals. ``"auto"`` (default) estimates it in each
+        iteration: for ``"lognormal"`` by the EM update of ``τ_s²`` (with a weak hyper-prior
+        of 2 pseudo-jurors at ``HYPER_LOG_NOISE_SD``), for ``"inv-chi2"`` by the method of
+        moments from the spread of the jurors' residual variances beyond what sampling alone
+        gives (``_HeteroFit.noise_prior_df``); both clipped to [2, 10⁶], so a jury whose
+        members are equally reliable is weighed nearly equally (a fixed ν = 4 lost 0.03 of
+        top-k recall to ``additive`` when jurors mostly read submissions of one stratum,
+        ``specialised``).
     censor
         The scale's ends ``(low, high)``. Given, totals at an end are read as censored
         there (the true total could lie beyond): in each iteration they are replaced by
@@ -970,6 +998,7 @@ def calibrate_hetero(
             share=total.copy(),
             shrunk=empty,
             shrinkage=empty,
+            prior_mean=empty,
         )
     ceiling, floor, coarse = juror_shapes(juror, total, n_jurors, censor)
     fit = _HeteroFit(
@@ -979,6 +1008,7 @@ def calibrate_hetero(
         fit.censor(*censor)
     fit.scales = scales
     fit.flat = not joint_prior
+    fit.noise_prior = noise_prior
     converged = fit.solve(tol, max_iter)
     a, d, sigma2 = fit.a, fit.d, fit.sigma2
     w = a[juror] ** 2 / sigma2[juror]
@@ -988,13 +1018,15 @@ def calibrate_hetero(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = w / weight_sum[submission]
         shrinkage = np.where(scored, weight_sum / (weight_sum + 1.0 / fit.tau2), np.nan)
-    centre = fit.m + fit.mu[fit.comp_s[submission]]
+    centre_s = fit.m + fit.mu[fit.comp_s]
+    centre = centre_s[submission]
     reading = fit.m + (total - fit.m - d[juror]) / a[juror]
     calibrated = centre + per_submission[submission] * share * shrinkage[submission] * (
         reading - centre
     )
     shrunk = np.where(scored, fit.quality, np.nan)
     weight = np.bincount(juror, weights=share, minlength=n_jurors) / max(int(scored.sum()), 1)
+    noise_sd_se, weight_se = _weight_errors(fit, weight)
     return Calibration(
         "hetero",
         calibrated,
@@ -1013,7 +1045,48 @@ def calibrate_hetero(
         ceiling=ceiling,
         floor=floor,
         coarse=coarse,
+        noise_sd_se=np.where(count > 0, noise_sd_se, np.nan),
+        weight_se=np.where(count > 0, weight_se, np.nan),
+        prior_mean=np.where(scored, centre_s, np.nan),
     )
+
+
+def _weight_errors(fit: _HeteroFit, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Approximate standard errors of each juror's noise sd and weight share.
+
+    ``σ_j²`` is a scaled-inverse-χ² posterior with ``n_j + ν`` degrees of freedom, so
+    ``se(σ_j) ≈ σ_j / \sqrt{2 (n_j + ν)}``; the precision ``w_j = a_j² / σ_j²`` then has
+    relative error ``\sqrt{(2\,se(a_j)/a_j)^2 + (2\,se(σ_j)/σ_j)^2}`` (delta method), which
+    carries over to the share ``Σ_s π_js / S`` when the juror's share of each submission is
+    small. Conditional on the qualities, as ``bias_se`` and ``scale_se``: an under-estimate,
+    meant to tell a weight learnt from 5 totals from one learnt from 50.
+    """
+    sigma = np.sqrt(fit.sigma2)
+    noise_se = sigma / np.sqrt(2.0 * (fit.count + fit.nu))
+    relative_a = np.where(fit.free, fit.scale_se / fit.a, 0.0)
+    relative = np.sqrt((2.0 * relative_a) ** 2 + (2.0 * noise_se / sigma) ** 2)
+    return noise_se, weight * relative
+
+
+DOMINANT_SHARE = 0.5
+"""Share of a submission's weight above which one juror is said to carry it."""
+
+
+def dominant_jurors(cal: Calibration, submission: np.ndarray) -> np.ndarray:
+    """Observations whose juror carries more than ``DOMINANT_SHARE`` of the weight of a
+    submission that at least two jurors scored (a boolean mask over the observations, one
+    per juror and submission, ``submission`` their submission codes).
+
+    Only precision-weighted methods fill ``share``; for the others nothing is flagged. A
+    submission's one remaining juror carries all of its weight by construction (said by the
+    ``few_jurors`` note instead), so single-juror submissions are not flagged.
+    """
+    share = np.asarray(cal.share, dtype=np.float64)
+    if share.size == 0:
+        return np.zeros(share.shape, dtype=bool)
+    jurors_of = np.bincount(submission)
+    with np.errstate(invalid="ignore"):
+        return (share > DOMINANT_SHARE) & (jurors_of[submission] >= 2)
 
 
 END_SHARE = 1.0 / 3.0
@@ -1074,6 +1147,8 @@ class _HeteroFit:
         self.fixed = fallback
         self.free = ~fallback
         self.auto_nu = noise_df == "auto"
+        self.noise_prior = "lognormal"
+        self.noise_weight = np.ones(n_jurors)
         self.nu = NOISE_DF_MIN if self.auto_nu else float(noise_df)
         scored = np.count_nonzero(np.bincount(submission, minlength=n_submissions))
         self.per_submission = max(juror.size / max(scored, 1), 1.0 + 1e-9)
@@ -1186,13 +1261,14 @@ class _HeteroFit:
         fitted = free & (self.count > 0)
         if fitted.any():
             self.pooled = max(float(rss[fitted].sum() / self.count[fitted].sum()), self.floor)
-        if self.auto_nu and fitted.sum() >= 3:
+        lognormal = self.noise_prior == "lognormal"
+        if self.auto_nu and fitted.sum() >= 3 and not lognormal:
             self.nu = self.noise_prior_df(rss[fitted], self.count[fitted])
-        self.sigma2 = np.where(
-            free,
-            np.maximum((rss + self.nu * self.pooled) / (self.count + self.nu), self.floor),
-            self.pooled,
-        )
+        if lognormal:
+            fitted_sigma2 = self.lognormal_noise(rss, fitted)
+        else:
+            fitted_sigma2 = (rss + self.nu * self.pooled) / (self.count + self.nu)
+        self.sigma2 = np.where(free, np.maximum(fitted_sigma2, self.floor), self.pooled)
         self.bias_se = np.where(free, np.sqrt(var_d), np.nan)
         self.scale_se = np.where(free, np.sqrt(var_a), np.nan)
         if not self.flat:
@@ -1206,6 +1282,50 @@ class _HeteroFit:
         log_a = np.log(a[free])
         sum_a = float(np.sum(log_a**2 + var_a[free] / a[free] ** 2))
         self.tau2_a = (sum_a + nu * HYPER_LOG_SCALE_SD**2) / (n_free + nu)
+
+    def lognormal_noise(self, rss: np.ndarray, fitted: np.ndarray) -> np.ndarray:
+        r"""Each juror's noise variance under ``log σ_j² ~ N(log σ_0², 2/ν)``: the mode of
+
+        .. math:: -\frac{n_j}{2} s - \frac{R_j}{2} e^{-s} - \frac{(s - s_0)^2}{2 τ_s^2},
+            \quad s = \log σ_j^2,\ s_0 = \log σ_0^2,\ τ_s^2 = 2/ν,
+
+        (``R_j`` the expected residual sum of squares), concave in ``s``: a few vectorised
+        Newton steps from the current value. The same spread of log-variances as the
+        scaled-inverse-χ² prior of ``ν`` pseudo-totals, but symmetric: that prior gives a
+        juror much more precise than the pool almost no mass (its density falls as
+        ``exp(−ν σ_0² / 2σ²)``), so a careful juror among noisy ones was fitted at 2–3 times
+        their true noise sd and weighed accordingly.
+        """
+        n = self.count
+        r = np.maximum(rss, self.floor)
+        centre = np.log(self.pooled)
+        s = np.log(np.maximum(self.sigma2, self.floor))
+        auto = self.auto_nu and fitted.sum() >= 3
+        # Given the residuals, the modes and the prior's hyper-parameters are iterated to their
+        # joint fixed point here (vectors over jurors only, cheap): left to the outer EM, the
+        # spread τ_s² crept for hundreds of iterations over the totals.
+        for _ in range(NOISE_INNER_ITER if auto else 1):
+            inverse_spread = self.nu / 2.0 * self.noise_weight
+            for _ in range(NOISE_NEWTON_STEPS):
+                scaled = r * np.exp(-s)
+                gradient = -0.5 * n + 0.5 * scaled - (s - centre) * inverse_spread
+                curvature = -0.5 * scaled - inverse_spread
+                s = s - gradient / curvature
+            if not auto:
+                break
+            # EM updates of the Student-t prior as a scale mixture of normals: each juror's
+            # mixing weight u_j, then the spread τ_s² of the log-variances (mode plus
+            # posterior variance, Laplace), with a weak hyper-prior as for biases and scales.
+            tau2_s = 2.0 / self.nu
+            second = (s - centre) ** 2 - 1.0 / curvature
+            df = NOISE_T_DF
+            self.noise_weight = np.where(fitted, (df + 1.0) / (df + second / tau2_s), 1.0)
+            spread = float(np.sum(self.noise_weight[fitted] * second[fitted]))
+            spread = (spread + HYPER_DF * HYPER_LOG_NOISE_SD**2) / (fitted.sum() + HYPER_DF)
+            before, self.nu = self.nu, float(np.clip(2.0 / spread, NOISE_DF_MIN, NOISE_DF_MAX))
+            if abs(np.log(self.nu / before)) < NOISE_INNER_TOL:
+                break
+        return np.exp(s)
 
     def noise_prior_df(self, rss: np.ndarray, count: np.ndarray) -> float:
         """Method-of-moments ``ν``: how much the jurors' noise variances truly differ.

@@ -65,6 +65,10 @@ ENGLISH: dict[str, str] = {
     "not_converged": (
         "domain {domain}: the {method} fit stopped at its iteration limit before converging"
     ),
+    "dominant_juror": (
+        "domain {domain}: juror {juror} carries more than half of the weight of {submissions} "
+        "(the other jurors' totals count for less; see grantjury explain)"
+    ),
     "chains_disagree": (
         "domain {domain}: the Gibbs chains disagree (split R-hat {r_hat:.3f} above {limit}); "
         "raise method.burn_in and method.draws"

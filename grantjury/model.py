@@ -220,7 +220,7 @@ class Selection(Frozen):
 class Method(Frozen):
     """Options of a run; the competition file sets them, the command line may override them."""
 
-    calibration: Literal["raw", "zscore", "percentile", "additive", "affine", "hetero"] = "additive"
+    calibration: Literal["raw", "zscore", "percentile", "additive", "affine", "hetero"] = "hetero"
     """Default chosen by the benchmark in docs/calibration.md."""
     aggregate: Literal["mean", "median", "trimmed"] = "mean"
     seed: int = Field(default=20130418, ge=0, lt=2**63)

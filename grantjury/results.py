@@ -274,6 +274,15 @@ class JurorCalibration(Frozen):
     scale_se: float | None
     fallback: bool
     """True when the juror gave too few or identical totals and was used as given."""
+    noise_sd: float | None = None
+    """Precision-weighted methods (``hetero``): the juror's noise sd, in points of their own
+    totals; None for the other methods (and in results written before it existed)."""
+    noise_sd_se: float | None = None
+    weight: float | None = None
+    """The juror's share of the domain's influence (the domain's weights sum to 1); None for
+    methods that weigh every juror alike."""
+    weight_se: float | None = None
+    """Approximate standard error of ``weight`` (delta method, given the qualities)."""
 
 
 class WinnerChange(Frozen):

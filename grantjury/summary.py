@@ -10,7 +10,8 @@ from .results import DomainResults, Entry, Results, SelectionReliability
 
 def summary(results: Results) -> str:
     """Winners per domain (with the first runner-up), ties at the winning line, whether the
-    calibration method or a single juror decides a winner, and what was set aside."""
+    calibration method or a single juror decides a winner (or carries most of a submission's
+    weight), and what was set aside."""
     languages = results.competition.languages
     lang = "fr" if "fr" in languages else languages[0]
     options = results.options
@@ -73,6 +74,11 @@ def summary(results: Results) -> str:
         if domain.selection_reliability:
             lines.append(f"  {_selection_line(domain.selection_reliability)}")
         lines.extend(_method_sensitivity(results, domain))
+        lines.extend(
+            f"  warning: {messages.text(w.code, w.params)}"
+            for w in results.warnings
+            if w.code == "dominant_juror" and w.params.get("domain") == domain.id
+        )
         lines.extend(f"  note: {messages.of(note)}" for note in domain.warnings)
     deciding = [
         f"{j.id} ({', '.join(c.domain for c in j.leave_one_out.changes)})"

@@ -908,9 +908,9 @@ assignments: assignments.csv
 conflicts: {CONFLICTS_FILE}
 # Options du calcul / options of the run
 method:
-  # Correction de la sévérité de chaque juré (moindres carrés additifs)
-  # each juror's severity corrected (additive least squares)
-  calibration: additive
+  # Sévérité, étendue et fiabilité de chaque juré corrigées, chacun pesant selon sa fiabilité
+  # each juror's severity, spread and reliability fitted; each weighs by their reliability
+  calibration: hetero
   # Moyenne des notes calibrées / mean of the calibrated totals
   aggregate: mean
   # Graine de tout tirage au sort / seed of every lot

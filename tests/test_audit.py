@@ -476,13 +476,22 @@ def test_explain_reproduces_every_published_score(
             total = sum(weights[c] * v for c, v in j["criteria"].items()) / sum(weights.values())
             assert j["total"] == pytest.approx(total, abs=1e-6)
             cal = j["calibration"]
-            assert j["calibrated"] == pytest.approx(
-                (j["total"] - cal["bias"]) / cal["scale"], abs=1e-4
-            )
+            # The default (hetero) publishes each juror's reading and weight; its calibrated
+            # values carry the weights, so that their mean is the shrunk weighted mean.
+            reading = cal.get("reading", j["calibrated"])
+            assert reading == pytest.approx((j["total"] - cal["bias"]) / cal["scale"], abs=1e-4)
         if entry.score is not None:
             assert x["aggregate"]["method"] == "mean"
             mean = sum(j["calibrated"] for j in counted) / len(counted)
             assert mean == pytest.approx(entry.score, abs=1e-5)
+            if "shrinkage" in x["calibration"]:
+                shares = [j["calibration"]["share"] for j in counted]
+                weighted = sum(
+                    j["calibration"]["share"] * j["calibration"]["reading"] for j in counted
+                )
+                centre, kept = x["calibration"]["prior_mean"], x["calibration"]["shrinkage"]
+                assert sum(shares) == pytest.approx(1, abs=1e-5)
+                assert centre + kept * (weighted - centre) == pytest.approx(entry.score, abs=1e-4)
             text = audit.explain_text(x)
             assert f"= {entry.score:.6f}".rstrip("0").rstrip(".") in text
             assert "— reproduced by this derivation." in text
@@ -498,7 +507,11 @@ def test_explain_json_is_the_same_derivation(
     text = audit.explain_text(data)
     assert f"= {data['aggregate']['score']}" in text
     for j in data["jurors"]:
-        assert f"{j['total']:.3f} → {j['calibrated']:.3f}" in text
+        # With the default (hetero) the text shows each juror's reading and weight.
+        shown = j["calibration"].get("reading", j["calibrated"])
+        assert f"{j['total']:.3f} → {shown:.3f}" in text
+        if "share" in j["calibration"]:
+            assert f"weight {100 * j['calibration']['share']:.0f}%" in text
 
 
 def test_explain_text(mini: CompetitionDir, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from grantjury.calibrate import (
     calibrate_percentile,
     calibrate_raw,
     calibrate_zscore,
+    dominant_jurors,
     juror_shapes,
 )
 
@@ -731,6 +732,90 @@ def test_hetero_weighs_a_noisier_juror_less() -> None:
     shares = result.share[design.juror == 0]
     others = result.share[design.juror != 0]
     assert shares.mean() < 0.3 * others.mean()
+
+
+def test_hetero_noise_standard_error_matches_the_spread_of_refits() -> None:
+    """The same jury drawn again with fresh noise: the fitted noise sd of a noisy juror varies
+    across refits about as much as its reported standard error says (within a factor 2)."""
+    noise = np.r_[np.full(4, 2.5), np.ones(16)]
+    fits = [simulated_jury(seed=seed, noise=noise, n_submissions=150)[0] for seed in range(30)]
+    results = [design.run("hetero") for design in fits]
+    spread = np.std([r.noise_sd[:4] for r in results], axis=0, ddof=1).mean()
+    reported = np.mean([r.noise_sd_se[:4] for r in results])
+    assert 0.5 < reported / spread < 2.0
+
+
+def test_a_careful_juror_among_noisy_ones_keeps_their_weight_under_the_default_prior() -> None:
+    """One juror of noise sd 0.3 among 19 at 2.0: the conjugate scaled-inverse-χ² prior of the
+    first version pulled that juror's noise towards the pool (fitted about 1.5); the default
+    Student-t prior on the log-variances believes the data more (docs/calibration.md)."""
+    noise = np.r_[0.3, np.full(19, 2.0)]
+    conjugate, student, errors = [], [], []
+    for seed in range(3):
+        design, truth = simulated_jury(seed=seed, noise=noise, n_submissions=150)
+        first = design.run("hetero", noise_prior="inv-chi2")
+        default = design.run("hetero")
+        conjugate.append(first.noise_sd[0])
+        student.append(default.noise_sd[0])
+        error = [np.abs(r.shrunk - truth["quality"]).mean() for r in (first, default)]
+        errors.append(error)
+    assert np.mean(student) < 0.7 * np.mean(conjugate)
+    assert all(new < old for old, new in errors)
+
+
+def test_hetero_weight_errors_fall_as_jurors_score_more() -> None:
+    small, _ = simulated_jury(seed=4, n_submissions=60)
+    large, _ = simulated_jury(seed=4, n_submissions=600)
+    few, many = small.run("hetero"), large.run("hetero")
+    for result in (few, many):
+        assert np.all(np.isfinite(result.weight_se) & (result.weight_se > 0))
+    relative_few = np.median(few.weight_se / few.weight)
+    relative_many = np.median(many.weight_se / many.weight)
+    # About √10 fewer relative error with ten times the totals; at least twice fewer.
+    assert relative_many < relative_few / 2
+
+
+def test_other_methods_leave_noise_and_weight_unestimated() -> None:
+    design, _ = simulated_jury(seed=4, n_submissions=60)
+    result = design.run("additive")
+    for name in ("noise_sd", "noise_sd_se", "weight", "weight_se", "share"):
+        assert np.isnan(getattr(result, name)).all(), name
+    assert result.prior_mean is None
+    assert not dominant_jurors(result, design.submission).any()
+
+
+def test_one_precise_juror_among_noisy_ones_is_flagged_as_carrying_the_weight() -> None:
+    noise = np.full(20, 2.0)
+    noise[0] = 0.3
+    design, _ = simulated_jury(seed=9, noise=noise, n_submissions=300)
+    result = design.run("hetero")
+    flagged = dominant_jurors(result, design.submission)
+    # The careful juror carries every submission they scored; a juror with a wide scale may
+    # carry the odd one (their totals say more about quality per point of noise).
+    assert flagged[design.juror == 0].all()
+    assert flagged[design.juror != 0].mean() < 0.01
+    equal, _ = simulated_jury(seed=9, n_submissions=300)
+    # Jurors equally careful: only where a wide-scale juror meets narrow-scale ones (about
+    # 5% of the submissions here), against the quarter the careful juror scored above.
+    assert dominant_jurors(equal.run("hetero"), equal.submission).sum() < 0.1 * 300
+
+
+def test_a_submission_left_with_one_juror_is_not_flagged_as_dominated() -> None:
+    design, _ = simulated_jury(seed=5, n_submissions=200)
+    drop = (design.submission == 0) & (np.arange(design.juror.size) > 0)
+    thin = Design(design.juror[~drop], design.submission[~drop], design.total[~drop], 20, 200)
+    result = thin.run("hetero")
+    assert result.share[thin.submission == 0] == pytest.approx([1.0])
+    assert not dominant_jurors(result, thin.submission)[thin.submission == 0].any()
+
+
+def test_hetero_prior_mean_is_what_each_quality_is_shrunk_towards() -> None:
+    design, _ = simulated_jury(seed=3, n_submissions=200)
+    result = design.run("hetero")
+    readings = (design.total - result.bias[design.juror]) / result.scale[design.juror]
+    weighted = np.bincount(design.submission, weights=result.share * readings)
+    expected = result.prior_mean + result.shrinkage * (weighted - result.prior_mean)
+    assert_allclose(result.shrunk, expected, atol=1e-9)
 
 
 def test_hetero_score_is_the_mean_of_its_calibrated_totals_and_shares_sum_to_one() -> None:

@@ -772,7 +772,7 @@ def test_the_starter_uses_the_engines_default_method(tmp_path: Path) -> None:
     """A new competition starts from the defaults the benchmark chose (docs/calibration.md)."""
     assert invoke("init", tmp_path / "new").exit_code == 0
     starter = yaml.safe_load((tmp_path / "new" / "competition.yaml").read_text(encoding="utf-8"))
-    assert starter["method"]["calibration"] == "additive"
+    assert starter["method"]["calibration"] == "hetero"
     defaults = Method()
     for key, value in starter.get("method", {}).items():
         if key in ("calibration", "aggregate", "replicates", "uncertainty"):
