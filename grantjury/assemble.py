@@ -243,6 +243,7 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
             ),
         ),
         warnings=[notice(w) for w in warnings],
+        rules=competition.rule_record,
     )
 
 

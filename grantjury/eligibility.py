@@ -23,6 +23,8 @@ def ineligibility_reasons(
         found: list[Reason] = []
         if not submission.eligible:
             found.append(DeclaredIneligible(reason=submission.reason))
+        # A rule pack's reasons (admissibility, legal ties: rules/) come before any score.
+        found.extend(competition.rule_reasons.get(submission.id, ()))
         rubric = competition.rubrics[submission.domain]
         means = criterion_means[s, : len(rubric.criteria)]
         if np.all(np.isfinite(means)):

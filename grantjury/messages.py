@@ -17,6 +17,11 @@ ENGLISH: dict[str, str] = {
     "declared_ineligible": "declared not eligible{reason_part}",
     "threshold_not_met": "{criterion}: mean {mean:.2f}, needs {bound} {threshold:g}",
     "total_threshold_not_met": "sum of criterion means {total:.2f}, needs {bound} {threshold:g}",
+    "documents_missing": "application file not admissible: missing {missing}",
+    "governing_bodies_not_renewed": "application file not admissible: governing bodies not "
+    "renewed within {term_years} years before {reference} (last renewal: {renewed_text})",
+    "tied_to_elected_member": "association tied to elected member {member} (its {role}: "
+    "{link_text}): organic law {law} on communes, art. {article}",
     # decisions
     "place_in_domain": "place {place} of {places} in the domain",
     "reserve": "reserve list, position {position}",
@@ -124,6 +129,14 @@ def _derived(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     values = {k: listed(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
     direction = params.get("direction")
     values["bound"] = "at most" if direction == "lower" else "at least"
+    renewed = params.get("renewed")
+    values["renewed_text"] = renewed if renewed else "not given"
+    values["link_text"] = {
+        "self": "the member themself",
+        "spouse": "the member's spouse",
+        "ascendant": "an ascendant of the member",
+        "descendant": "a descendant of the member",
+    }.get(params.get("link") or "", "")
     reason = params.get("reason")
     values["reason_part"] = f": {reason}" if reason else ""
     via = params.get("via")

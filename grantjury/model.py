@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -293,6 +293,11 @@ class CompetitionFile(Frozen):
     currency: str = "MAD"
     partners: str | None = None
     """Path to the partners and donors file of the public site (``grantjury site``)."""
+    rules: tuple[Identifier, ...] = ()
+    """Rule packs switched on (``ma-commune``: the rules of a Moroccan commune's grants to
+    associations, ``grantjury/rules/``); each brings its own checks, reasons and conflicts."""
+    rule_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Each rule pack's settings, by pack name; the pack validates its own block."""
 
 
 class Association(Frozen):
@@ -313,6 +318,11 @@ class Submission(Frozen):
     """A short public description of the project (the public site prints it)."""
     attributes: dict[str, bool | int | float | str] = Field(default_factory=dict)
     """Free attributes that tie-break keys may use (``attribute:NAME``)."""
+    documents: tuple[Identifier, ...] | None = None
+    """Ids of the documents of the application file that the submission provided (a rule
+    pack such as ``ma-commune`` checks them against the call's list)."""
+    governing_bodies_renewed: dt.date | None = None
+    """Date of the general assembly that last renewed the association's governing bodies."""
 
 
 class Juror(Frozen):
@@ -329,6 +339,16 @@ class DeclaredConflict:
     category: str
     note: str
     line: int
+
+
+@dataclass(frozen=True)
+class RuleConflict:
+    """A conflict of interest a rule pack detected (e.g. a juror related to an official)."""
+
+    juror: str
+    submission: str
+    category: str
+    association: str
 
 
 @dataclass(frozen=True)
@@ -387,6 +407,14 @@ class Competition:
     assignments: np.ndarray | None = None
     """Assigned (juror code, submission code) pairs, shape (n, 2), sorted and unique; None
     when the competition has no assignments file (yet)."""
+    rule_conflicts: tuple[RuleConflict, ...] = ()
+    """Conflicts the competition's rule packs detected (conflicts.py adds them)."""
+    rule_reasons: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """By submission id: the ``results.Reason``s a rule pack found (eligibility.py adds them)."""
+    inadmissible: frozenset[str] = frozenset()
+    """Submissions whose file is not admissible: not assigned, no score sheet, not selected."""
+    rule_record: Any = None
+    """The ``results.RulesRecord`` of the rule packs (None without any)."""
 
     @property
     def domains(self) -> tuple[Domain, ...]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import bayes
+from . import bayes, rules
 from .aggregate import Totals, TotalsResult, aggregate_scores, criterion_means, juror_totals
 from .assemble import Sensitivity, build_results, calibration_warnings
 from .calibrate import METHODS, Calibration, calibrate
@@ -55,10 +55,11 @@ def load_competition(path: Path, require_scores: bool = True) -> Competition:
     log = ProblemLog()
     with cycle_collector_paused():
         raw = load_raw(path, log)
+        packs = rules.load(raw, log)  # before validate: the packs' files are inputs too
         competition = validate(raw, log, require_scores=require_scores)
     log.raise_if_any()
     assert competition is not None  # no errors were logged
-    return competition
+    return rules.apply(competition, packs)
 
 
 def effective_method(competition: Competition, overrides: dict[str, Any]) -> Method:

@@ -22,6 +22,7 @@ from grantjury.documents.safety import (
     MAX_NAME,
     MAX_NOTE,
     MAX_TITLE,
+    date_filter,
     format_decimal,
     format_number,
     isolate,
@@ -37,21 +38,25 @@ from grantjury.results import (
     ConflictRecord,
     DeclaredIneligible,
     DisconnectedJurors,
+    DocumentsMissing,
     DomainNote,
     DomainResults,
     Entry,
     Exclusion,
     FewJurors,
+    GoverningBodiesNotRenewed,
     IccUnavailable,
     LotStep,
     Notice,
     Reason,
+    RequiredDocument,
     Results,
     SelectionReliability,
     ShortOfWinners,
     Stability,
     ThresholdNotMet,
     Tie,
+    TiedToElectedMember,
     Unranked,
 )
 
@@ -854,19 +859,80 @@ REASONS: dict[str, dict[str, str]] = {
         "declared_ineligible": "dossier déclaré non éligible{reason_part}",
         "threshold_not_met": "{criterion}\u00a0: moyenne {mean}, {bound} {threshold}",
         "total_threshold_not_met": "somme des moyennes {total}, {bound} {threshold}",
+        "documents_missing": "dossier non recevable, pièces manquantes\u00a0: {missing}",
+        "governing_bodies_not_renewed": "dossier non recevable\u00a0: organes dirigeants non "
+        "renouvelés dans les {term_years} ans précédant le {reference} (dernier "
+        "renouvellement\u00a0: {renewed})",
+        "tied_to_elected_member": "association non éligible\u00a0: son {role} est {link} "
+        "({member}), loi organique n° {law} relative aux communes, article {article}",
     },
     "ar": {
         "declared_ineligible": "ملف مصرح بعدم أهليته{reason_part}",
         "threshold_not_met": "{criterion}: المعدل {mean}، {bound} {threshold}",
         "total_threshold_not_met": "مجموع المعدلات {total}، {bound} {threshold}",
+        "documents_missing": "ملف غير مقبول، الوثائق الناقصة: {missing}",
+        "governing_bodies_not_renewed": "ملف غير مقبول: لم تجدد الأجهزة المسيرة خلال "
+        "{term_years} سنوات السابقة لتاريخ {reference} (آخر تجديد: {renewed})",
+        "tied_to_elected_member": "جمعية غير مؤهلة: {role} الجمعية {link} ({member})، "
+        "القانون التنظيمي رقم {law} المتعلق بالجماعات، المادة {article}",
     },
     "en": {
         "declared_ineligible": "declared not eligible{reason_part}",
         "threshold_not_met": "{criterion}: mean {mean}, {bound} {threshold}",
         "total_threshold_not_met": "sum of criterion means {total}, {bound} {threshold}",
+        "documents_missing": "application file not admissible, missing documents: {missing}",
+        "governing_bodies_not_renewed": "application file not admissible: governing bodies not "
+        "renewed within the {term_years} years before {reference} (last renewal: {renewed})",
+        "tied_to_elected_member": "association not eligible: its {role} is {link} "
+        "({member}), organic law no. {law} on communes, article {article}",
     },
 }
 """Why a submission cannot be selected (`Entry.ineligible_reasons`)."""
+TIES: dict[str, dict[str, str]] = {
+    "fr": {
+        "self": "membre élu du conseil",
+        "spouse": "conjoint d'un membre élu du conseil",
+        "ascendant": "ascendant d'un membre élu du conseil",
+        "descendant": "descendant d'un membre élu du conseil",
+    },
+    "ar": {
+        "self": "عضو منتخب بمجلس الجماعة",
+        "spouse": "زوج عضو منتخب بمجلس الجماعة",
+        "ascendant": "من أصول عضو منتخب بمجلس الجماعة",
+        "descendant": "من فروع عضو منتخب بمجلس الجماعة",
+    },
+    "en": {
+        "self": "an elected member of the council",
+        "spouse": "the spouse of an elected member of the council",
+        "ascendant": "an ascendant of an elected member of the council",
+        "descendant": "a descendant of an elected member of the council",
+    },
+}
+"""How an association's person is tied to an elected member (``tied_to_elected_member``)."""
+ROLES: dict[str, dict[str, str]] = {
+    "fr": {
+        "president": "président",
+        "vice_president": "vice-président",
+        "treasurer": "trésorier",
+        "secretary": "secrétaire général",
+        "member": "membre",
+    },
+    "ar": {
+        "president": "رئيس",
+        "vice_president": "نائب رئيس",
+        "treasurer": "أمين مال",
+        "secretary": "كاتب عام",
+        "member": "عضو",
+    },
+    "en": {
+        "president": "president",
+        "vice_president": "vice-president",
+        "treasurer": "treasurer",
+        "secretary": "secretary",
+        "member": "member",
+    },
+}
+"""An official's role in an association, as ``people.csv`` names it (others: as given)."""
 
 BOUNDS: dict[str, dict[str, str]] = {
     "fr": {"higher": "minimum requis", "lower": "maximum admis"},
@@ -1415,9 +1481,34 @@ def outcome(domain: DomainResults, entry: Entry) -> str:
     return "other"
 
 
-def ineligibility(reason: Reason, criteria: Sequence[Criterion], lang: str) -> Markup:
-    """One reason a submission cannot be selected (`Entry.ineligible_reasons`), in `lang`."""
+def ineligibility(
+    reason: Reason,
+    criteria: Sequence[Criterion],
+    lang: str,
+    documents: Sequence[RequiredDocument] = (),
+) -> Markup:
+    """One reason a submission cannot be selected (`Entry.ineligible_reasons`), in `lang`;
+    `documents` names the documents of a rule pack's call (`Results.rules.documents`)."""
     values: dict[str, Any] = {}
+    if isinstance(reason, DocumentsMissing):
+        names = {d.id: d.name for d in documents}
+        separator = "، " if language_direction(lang) == "rtl" else ", "
+        values["missing"] = escape(separator).join(
+            escape(pick(names[m], lang)) if m in names else code(m) for m in reason.missing
+        )
+        return fill(catalog(REASONS, lang)[reason.code], lang, values)
+    if isinstance(reason, GoverningBodiesNotRenewed):
+        values["term_years"] = reason.term_years
+        values["reference"] = date_filter(reason.reference, lang)
+        values["renewed"] = date_filter(reason.renewed, lang) if reason.renewed else Markup("—")
+        return fill(catalog(REASONS, lang)[reason.code], lang, values)
+    if isinstance(reason, TiedToElectedMember):
+        values["role"] = catalog(ROLES, lang).get(reason.role, reason.role)
+        values["link"] = catalog(TIES, lang)[reason.link]
+        values["member"] = code(reason.member)
+        values["law"] = ltr(reason.law)
+        values["article"] = ltr(reason.article)
+        return fill(catalog(REASONS, lang)[reason.code], lang, values)
     if isinstance(reason, DeclaredIneligible):
         values["reason_part"] = (
             escape(word("colon", lang)) + note(reason.reason) if reason.reason else Markup("")

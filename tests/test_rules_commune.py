@@ -1,0 +1,134 @@
+"""The rule pack ma-commune on the sample's variant (docs/examples/ma-commune/)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grantjury.errors import InvalidInput
+from grantjury.pipeline import effective_method, load_competition, score
+from grantjury.report import results_json
+from grantjury.rules.ma_commune import normalised_name
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIANT = ROOT / "docs" / "examples" / "ma-commune"
+
+
+def copy_variant(tmp_path: Path) -> Path:
+    """The variant copied with its rubric, at the same relative place."""
+    target = tmp_path / "docs" / "examples" / "ma-commune"
+    shutil.copytree(VARIANT, target)
+    shutil.copytree(ROOT / "rubrics", tmp_path / "rubrics")
+    return target
+
+
+@pytest.fixture(scope="module")
+def competition():
+    return load_competition(VARIANT)
+
+
+@pytest.fixture(scope="module")
+def results(competition):
+    method = effective_method(competition, {"replicates": 0})
+    return score(competition, method).results
+
+
+def reasons_of(results, submission: str) -> list[dict]:
+    entry = next(e for _, e in results.entries() if e.submission == submission)
+    return [r.model_dump() for r in entry.ineligible_reasons]
+
+
+def test_an_association_whose_president_is_an_elected_members_spouse_is_not_eligible(results):
+    assert reasons_of(results, "CUL-25") == [
+        {
+            "code": "tied_to_elected_member",
+            "member": "C03",
+            "link": "spouse",
+            "role": "president",
+            "law": "113-14",
+            "article": "65",
+        }
+    ]
+    assert "CUL-25" not in results.domain("cultural").winners
+
+
+def test_an_elected_member_is_found_by_his_cin_under_another_spelling_of_his_name(results):
+    (reason,) = reasons_of(results, "SPO-26")
+    assert (reason["member"], reason["link"], reason["role"]) == ("C05", "self", "treasurer")
+
+
+def test_an_incomplete_file_is_not_admissible_and_says_what_is_missing(competition, results):
+    assert reasons_of(results, "CUL-20") == [
+        {"code": "documents_missing", "missing": ["bank_certificate"]}
+    ]
+    assert reasons_of(results, "SPO-03")[0]["missing"] == ["statutes", "financial_report"]
+    assert competition.inadmissible == {"CUL-20", "SPO-03", "SOC-08"}
+    assert results.rules.admissibility["CUL-20"] is False
+    assert results.rules.admissibility["CUL-04"] is True
+
+
+def test_governing_bodies_out_of_term_make_the_file_not_admissible(results):
+    (reason,) = reasons_of(results, "SOC-08")
+    assert reason["code"] == "governing_bodies_not_renewed"
+    assert (str(reason["renewed"]), reason["term_years"]) == ("2008-06-14", 4)
+
+
+def test_a_juror_related_to_an_official_is_in_family_conflict(results):
+    detected = {
+        (c.juror, c.submission, c.category)
+        for c in results.conflicts
+        if c.source == "detected" and c.category in ("family", "governance")
+    }
+    assert ("J09", "CUL-01", "family") in detected
+    assert ("J04", "SOC-02", "governance") in detected
+
+
+def test_no_identity_number_and_no_official_name_reaches_the_results(results):
+    text = results_json(results).decode()
+    for secret in ("EB774105", "EB 774105", "EE220917", "Latifa Kettani", "Ahmed Tazi"):
+        assert secret not in text
+
+
+def test_a_competition_without_a_rule_pack_writes_no_rules_key():
+    competition = load_competition(ROOT / "sample_submissions")
+    method = effective_method(competition, {"replicates": 0})
+    assert '"rules"' not in results_json(score(competition, method).results).decode()
+
+
+def test_a_malformed_identity_number_is_reported_without_being_shown(tmp_path):
+    folder = copy_variant(tmp_path)
+    council = folder / "council.yaml"
+    council.write_text(council.read_text().replace("EE220917", "XYZ-99-ABC"))
+    with pytest.raises(InvalidInput) as error:
+        load_competition(folder)
+    message = str(error.value)
+    assert "council.yaml, line" in message and "cin" in message
+    assert "XYZ" not in message
+
+
+def test_an_unknown_document_and_an_unknown_pack_are_both_reported(tmp_path):
+    folder = copy_variant(tmp_path)
+    sub = folder / "submissions" / "CUL-01.yaml"
+    sub.write_text(sub.read_text().replace("documents: [statutes", "documents: [statuts"))
+    spec = folder / "competition.yaml"
+    spec.write_text(spec.read_text().replace("rules: [ma-commune]", "rules: [ma-commune, fr]"))
+    with pytest.raises(InvalidInput) as error:
+        load_competition(folder)
+    message = str(error.value)
+    assert "submissions/CUL-01.yaml" in message and "unknown document id" in message
+    assert "unknown rule pack" in message and "rules.1" in message
+
+
+@given(st.lists(st.sampled_from(["Fatima", "Zahra", "Benali", "El", "Ouazzani"]), min_size=1))
+def test_a_name_is_the_same_in_any_word_order_case_or_accents(words):
+    shuffled = " ".join(reversed(words)).upper()
+    assert normalised_name(" ".join(words)) == normalised_name(shuffled)
+
+
+def test_arabic_letter_variants_and_french_accents_are_folded():
+    assert normalised_name("أحمد الكتانيّ") == normalised_name("احمد الكتاني")
+    assert normalised_name("Fatima-Zahra Bénali") == normalised_name("fatima zahra benali")
