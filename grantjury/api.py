@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from . import rules
 from .errors import GrantjuryError, Problem
 from .figures import published
 from .model import Competition, Method
@@ -100,6 +101,13 @@ def validate(path: PathLike) -> tuple[Competition, tuple[Problem, ...]]:
     """Validate a competition whose scores may not be in yet, and gather every warning a run
     would give (``grantjury validate``)."""
     return inspect(Path(path))
+
+
+def admissibility(competition: Competition) -> list[tuple[str, str, tuple[Any, ...]]]:
+    """The admissibility table of a competition's application files under its rule packs:
+    (submission, domain, reasons not admissible) in id order; empty without a pack that
+    checks them (``docs/format.md``, "Rule pack ma-commune")."""
+    return rules.admissibility(competition)
 
 
 def method_for(competition: Competition, options: dict[str, Any]) -> Method:

@@ -15,7 +15,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from . import __version__, api
+from . import __version__, api, messages
 from .documents.build import KINDS
 from .errors import GrantjuryError
 from .manifest import short
@@ -130,6 +130,17 @@ def validate(competition: Path | None) -> None:
     loaded, warnings = api.validate(path)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
+    table = api.admissibility(loaded)
+    if table:
+        refused = [row for row in table if row[2]]
+        click.echo(
+            f"application files (rule packs {', '.join(loaded.spec.rules)}): "
+            f"{len(table) - len(refused)} admissible, {len(refused)} not admissible"
+        )
+        click.echo(f"  {'submission':<12} {'domain':<12} file")
+        for submission, domain, reasons in table:
+            file = "; ".join(messages.of(r) for r in reasons) if reasons else "admissible"
+            click.echo(f"  {submission:<12} {domain:<12} {file}")
     click.echo(
         f"{path}: valid — {len(loaded.submissions)} submissions, {len(loaded.jurors)} jurors, "
         f"{len(loaded.scores)} score rows, {len(loaded.domains)} domains"

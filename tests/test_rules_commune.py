@@ -132,3 +132,29 @@ def test_a_name_is_the_same_in_any_word_order_case_or_accents(words):
 def test_arabic_letter_variants_and_french_accents_are_folded():
     assert normalised_name("أحمد الكتانيّ") == normalised_name("احمد الكتاني")
     assert normalised_name("Fatima-Zahra Bénali") == normalised_name("fatima zahra benali")
+
+
+def test_score_sheets_leave_inadmissible_submissions_out(competition):
+    from grantjury.secretary.sheets import assigned_by_juror
+
+    listed = {
+        competition.submissions[s].id
+        for subs in assigned_by_juror(competition).values()
+        for s in subs
+    }
+    assert listed and not listed & {"CUL-20", "SPO-03", "SOC-08"}
+    assert "CUL-25" in listed  # not eligible for a tie, but its file is admissible
+
+
+def test_validate_prints_the_admissibility_table():
+    from click.testing import CliRunner
+
+    from grantjury.cli import cli
+
+    result = CliRunner().invoke(cli, ["validate", str(VARIANT)])
+    assert result.exit_code == 0
+    assert "85 admissible, 3 not admissible" in result.output
+    assert (
+        "  CUL-20       cultural     application file not admissible: missing bank_certificate"
+        in result.output
+    )

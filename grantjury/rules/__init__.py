@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import ProblemLog
 from ..loading import RawCompetition
 from ..model import Competition
+from ..results import INADMISSIBLE_REASONS
 from . import ma_commune
 
 PACKS = {"ma-commune": ma_commune}
@@ -64,3 +65,24 @@ def apply(competition: Competition, states: dict[str, Any]) -> Competition:
         if state is not None:
             competition = PACKS[name].apply(competition, state)
     return competition
+
+
+def admissibility(competition: Competition) -> list[tuple[str, str, tuple[Any, ...]]]:
+    """The admissibility table: (submission, domain, reasons its file is not admissible) of
+    every submission in id order, empty reasons meaning admissible; an empty table when no
+    rule pack checks application files (``grantjury validate`` prints it)."""
+    record = competition.rule_record
+    if record is None or not record.admissibility:
+        return []
+    return [
+        (
+            s.id,
+            s.domain,
+            tuple(
+                r
+                for r in competition.rule_reasons.get(s.id, ())
+                if r.code in INADMISSIBLE_REASONS
+            ),
+        )
+        for s in competition.submissions
+    ]
