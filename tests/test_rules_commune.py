@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from grantjury.errors import InvalidInput
 from grantjury.pipeline import effective_method, load_competition, score
@@ -15,6 +17,14 @@ from grantjury.report import results_json
 from grantjury.rules.ma_commune import normalised_name
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def plain_text(markup: str) -> str:
+    """Text of an HTML fragment without tags, isolates or entities."""
+    text = re.sub(r"<[^>]+>", "", str(markup))
+    return Markup(text.replace("\u2068", "").replace("\u2069", "")).unescape()
+
+
 VARIANT = ROOT / "docs" / "examples" / "ma-commune"
 
 
@@ -158,3 +168,41 @@ def test_validate_prints_the_admissibility_table():
         "  CUL-20       cultural     application file not admissible: missing bank_certificate"
         in result.output
     )
+
+
+def _entry(results, submission: str):
+    return next((d, e) for d, e in results.entries() if e.submission == submission)
+
+
+def test_every_unfavourable_letter_states_its_rule_the_law_and_the_appeal(results):
+    from grantjury.documents import wording
+
+    for domain, entry in results.entries():
+        grounds = wording.motivation(results, domain, entry, "fr")
+        if entry.winner:
+            assert grounds == []
+            continue
+        text = " ".join(plain_text(g) for g in grounds)
+        assert "loi n° 03-01" in text and "60 jours" in text, entry.submission
+    domain, entry = _entry(results, "CUL-08")
+    rank, law, appeal = (plain_text(g) for g in wording.motivation(results, domain, entry, "fr"))
+    assert law.startswith("Décision motivée en fait et en droit")
+    assert appeal.startswith("Voie de recours\u00a0: recours gracieux écrit")
+    assert rank == (
+        f"Classé au rang {entry.rank} sur 30 projets classés du domaine, qui compte 3 places "
+        "de lauréat."
+    )
+    arabic = plain_text(wording.motivation(results, domain, entry, "ar")[2])
+    assert "60" in arabic and "المحكمة الإدارية" in arabic
+
+
+def test_a_missing_document_is_named_in_each_language(results):
+    from grantjury.documents import wording
+
+    _, entry = _entry(results, "CUL-20")
+    (reason,) = entry.ineligible_reasons
+    documents = results.rules.documents
+    assert plain_text(wording.ineligibility(reason, (), "fr", documents)).endswith(
+        "Attestation bancaire"
+    )
+    assert plain_text(wording.ineligibility(reason, (), "ar", documents)).endswith("شهادة بنكية")

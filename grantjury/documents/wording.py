@@ -1462,6 +1462,131 @@ def decision(
     return fill(template, lang, values)
 
 
+MOTIVATION: dict[str, dict[str, str]] = {
+    "fr": {
+        "label": "Motivation de la décision",
+        "ineligible": "Le projet ne peut être retenu pour le motif ci-dessus.",
+        "rank": (
+            "Classé au rang {rank} sur {ranked} projets classés du domaine, qui compte "
+            "{places} places de lauréat."
+        ),
+        "reserve": (
+            "Classé au rang {rank} sur {ranked}, après les {places} places de lauréat\u00a0: "
+            "inscrit en liste d'attente, position {position}."
+        ),
+        "lot": (
+            "Placé parmi les projets indiscernables autour de la ligne de financement, le "
+            "projet n'a pas été tiré au sort (graine {seed})."
+        ),
+        "budget": "Le montant demandé ne tient pas dans ce qui reste de l'enveloppe.",
+        "not_ranked": (
+            "Le projet n'a reçu aucune note d'un juré sans conflit d'intérêts\u00a0: il n'a pu "
+            "être classé."
+        ),
+        "law": (
+            "Décision motivée en fait et en droit, conformément à l'article premier de la loi "
+            "n° 03-01 relative à l'obligation de la motivation des décisions administratives."
+        ),
+        "appeal": (
+            "Voie de recours\u00a0: {way}, dans un délai de {days} jours à compter de la "
+            "notification de la présente lettre."
+        ),
+    },
+    "ar": {
+        "label": "تعليل القرار",
+        "ineligible": "لا يمكن قبول المشروع للسبب المذكور أعلاه.",
+        "rank": (
+            "احتل المشروع الرتبة {rank} من أصل {ranked} مشروعا مرتبا في المجال، الذي يضم "
+            "{places} مراتب للفائزين."
+        ),
+        "reserve": (
+            "احتل المشروع الرتبة {rank} من أصل {ranked}، بعد مراتب الفائزين {places}: "
+            "سجل في لائحة الانتظار، الرتبة {position}."
+        ),
+        "lot": (
+            "وقع المشروع ضمن المشاريع المتقاربة حول خط التمويل، ولم تقع عليه القرعة "
+            "(البذرة {seed})."
+        ),
+        "budget": "المبلغ المطلوب لا يتسع له ما تبقى من الغلاف المالي.",
+        "not_ranked": (
+            "لم يحصل المشروع على أي تنقيط من عضو في لجنة التحكيم دون تضارب مصالح، فتعذر ترتيبه."
+        ),
+        "law": (
+            "قرار معلل واقعا وقانونا طبقا للمادة الأولى من القانون رقم 03.01 بشأن إلزام "
+            "الإدارات العمومية والجماعات المحلية والمؤسسات العمومية بتعليل قراراتها الإدارية."
+        ),
+        "appeal": "طريق الطعن: {way}، داخل أجل {days} يوما من تاريخ تبليغ هذه الرسالة.",
+    },
+    "en": {
+        "label": "Grounds of the decision",
+        "ineligible": "The project cannot be selected for the reason above.",
+        "rank": (
+            "Ranked {rank} of the {ranked} ranked projects of the domain, which has {places} "
+            "winning places."
+        ),
+        "reserve": (
+            "Ranked {rank} of {ranked}, after the {places} winning places: on the reserve "
+            "list, position {position}."
+        ),
+        "lot": (
+            "Among the projects that could not be told apart around the funding line, the "
+            "project was not drawn by lot (seed {seed})."
+        ),
+        "budget": "The amount requested does not fit what is left of the envelope.",
+        "not_ranked": "No juror free of conflict scored the project: it could not be ranked.",
+        "law": (
+            "Decision motivated in fact and in law, as article 1 of law no. 03-01 on the "
+            "motivation of administrative decisions requires."
+        ),
+        "appeal": ("How to appeal: {way}, within {days} days of the notification of this letter."),
+    },
+}
+"""The grounds an unfavourable decision states in a letter, under a rule pack (law 03-01)."""
+
+
+def motivation_label(lang: str) -> str:
+    """The heading of a letter's grounds."""
+    return catalog(MOTIVATION, lang)["label"]
+
+
+def motivation(results: Results, domain: DomainResults, entry: Entry, lang: str) -> list[Markup]:
+    """The grounds of an unfavourable decision, in fact and in law (law 03-01, art. 1): the
+    rule that decided it with its figures, the law, and the way and deadline of appeal the
+    competition sets. Empty for a winner and without a rule pack."""
+    if results.rules is None or entry.winner:
+        return []
+    words = catalog(MOTIVATION, lang)
+    decided = entry.decision
+    ranked = sum(1 for e in domain.ranking if e.rank is not None)
+    values: dict[str, Any] = {
+        "rank": entry.rank or 0,
+        "ranked": ranked,
+        "places": domain.winners_wanted,
+    }
+    if not entry.eligible:
+        key = "ineligible"
+    elif decided.code == "reserve":
+        key, values["position"] = "reserve", decided.position  # type: ignore[union-attr]
+    elif decided.code == "not_drawn":
+        key = "lot"
+        values["seed"] = domain.lottery.seed if domain.lottery else results.options.seed
+    elif decided.code in ("over_budget", "drawn_over_budget"):
+        key = "budget"
+    elif decided.code == "not_ranked" or entry.rank is None:
+        key = "not_ranked"
+    else:
+        key = "rank"
+    lines = [fill(words[key], lang, values), fill(words["law"], lang, {})]
+    appeal = results.rules.appeal
+    if appeal is not None:
+        lines.append(
+            fill(
+                words["appeal"], lang, {"way": pick(appeal.way, lang), "days": appeal.deadline_days}
+            )
+        )
+    return lines
+
+
 def rank_range(interval: tuple[int, int] | None) -> Markup:
     """A rank interval, `2–4`, or one rank when both ends agree; a dash when unknown."""
     if interval is None:
@@ -1833,6 +1958,8 @@ FILTERS = {
     "outcome": outcome,
     "rank_range": rank_range,
     "ineligibility": ineligibility,
+    "motivation": motivation,
+    "motivation_label": motivation_label,
     "domain_note": domain_note,
     "notice": notice,
     "tie_sentence": tie_sentence,

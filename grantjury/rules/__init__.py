@@ -79,9 +79,7 @@ def admissibility(competition: Competition) -> list[tuple[str, str, tuple[Any, .
             s.id,
             s.domain,
             tuple(
-                r
-                for r in competition.rule_reasons.get(s.id, ())
-                if r.code in INADMISSIBLE_REASONS
+                r for r in competition.rule_reasons.get(s.id, ()) if r.code in INADMISSIBLE_REASONS
             ),
         )
         for s in competition.submissions
