@@ -206,3 +206,35 @@ def test_a_missing_document_is_named_in_each_language(results):
         "Attestation bancaire"
     )
     assert plain_text(wording.ineligibility(reason, (), "ar", documents)).endswith("شهادة بنكية")
+
+
+def test_the_annex_lists_beneficiaries_with_domain_and_overall_totals(results):
+    import csv
+    import io
+
+    from grantjury.documents.annex import annex_csv
+
+    rows = list(csv.DictReader(io.StringIO(annex_csv(results).decode("utf-8-sig"))))
+    beneficiaries = [r for r in rows if r["list"] == "beneficiary"]
+    assert [r["submission"] for r in beneficiaries if r["domain"] == "cultural"] == (
+        results.domain("cultural").winners
+    )
+    assert "CUL-25" not in {r["submission"] for r in rows}
+    for domain in results.domains:
+        total = next(r for r in rows if r["list"] == "domain_total" and r["domain"] == domain.id)
+        amounts = [float(r["amount"]) for r in beneficiaries if r["domain"] == domain.id]
+        assert float(total["amount"]) == pytest.approx(sum(amounts))
+    overall = next(r for r in rows if r["list"] == "overall_total")
+    assert float(overall["amount"]) == pytest.approx(sum(float(r["amount"]) for r in beneficiaries))
+    reserve = [r["submission"] for r in rows if r["list"] == "reserve" and r["domain"] == "social"]
+    assert reserve == results.domain("social").reserve
+
+
+def test_the_annex_html_is_bilingual_and_rendered_by_default_only_under_a_rule_pack(results):
+    from grantjury.documents.build import KINDS, Run, build_html
+
+    annex = KINDS["annex"]
+    html = build_html(annex, Run(results, "0123456789ab", "results.json"))
+    assert "Total général" in html and "المجموع العام" in html and "Liste d&#39;attente" in html
+    assert annex.by_default(results) is True
+    assert annex.by_default(results.model_copy(update={"rules": None})) is False
