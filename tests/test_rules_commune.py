@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -238,3 +239,39 @@ def test_the_annex_html_is_bilingual_and_rendered_by_default_only_under_a_rule_p
     assert "Total général" in html and "المجموع العام" in html and "Liste d&#39;attente" in html
     assert annex.by_default(results) is True
     assert annex.by_default(results.model_copy(update={"rules": None})) is False
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    from grantjury import api
+
+    folder = tmp_path_factory.mktemp("report") / "reports"
+    api.write_report(api.rank(VARIANT, replicates=0), folder)
+    return folder
+
+
+def test_the_public_export_holds_no_personal_name_and_verifies(report_dir, tmp_path):
+    from grantjury import api
+    from grantjury.results import load_results
+
+    out = tmp_path / "public"
+    api.export_public(report_dir, out)
+    full = load_results(report_dir)
+    text = (out / "results.json").read_text() + (out / "ranking.csv").read_text("utf-8-sig")
+    for juror in full.jurors:
+        for name in juror.name.values() if isinstance(juror.name, dict) else [juror.name]:
+            assert name not in text
+    assert "sa sœur préside" not in text
+    assert json.loads((out / "export.json").read_text())["source_digest"] == full.digest
+    assert api.verify_public_export(report_dir, out).ok
+
+
+def test_a_changed_public_export_is_refused_and_says_what_changed(report_dir, tmp_path):
+    from grantjury import api
+
+    out = tmp_path / "public"
+    api.export_public(report_dir, out)
+    ranking = out / "ranking.csv"
+    ranking.write_bytes(ranking.read_bytes().replace(b"CUL-04", b"CUL-99", 1))
+    check = api.verify_public_export(report_dir, out)
+    assert check.problems == ["ranking.csv differs from the public copy of the report (changed)"]
