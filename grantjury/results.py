@@ -287,6 +287,13 @@ class RulesRecord(Frozen):
     appeal: Appeal | None = None
     admissibility: dict[str, bool] = {}
     """By submission id: whether its application file is admissible."""
+    controller: Text | None = None
+    """Who is responsible for the processing of personal data (law 09-08): the council."""
+    retention_months: int | None = None
+    """How long the personal data of the competition are kept after the decision."""
+    people: dict[str, int] = {}
+    """How many people of each kind the pack's files list (``council``, ``officials``,
+    ``family_links``), for the register of the processing: counts, never names."""
 
 
 class CompetitionRecord(Frozen):

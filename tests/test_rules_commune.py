@@ -275,3 +275,14 @@ def test_a_changed_public_export_is_refused_and_says_what_changed(report_dir, tm
     ranking.write_bytes(ranking.read_bytes().replace(b"CUL-04", b"CUL-99", 1))
     check = api.verify_public_export(report_dir, out)
     assert check.problems == ["ranking.csv differs from the public copy of the report (changed)"]
+
+
+def test_the_register_of_the_processing_counts_people_and_names_none(results):
+    from grantjury.documents.build import KINDS, Run, build_html
+
+    html = build_html(KINDS["register"], Run(results, "0123456789ab", "results.json"))
+    assert "loi n° 09-08" in html and "القانون رقم 09.08" in html
+    assert "Membres élus du conseil (7)" in html and "Liens familiaux déclarés (2)" in html
+    assert "24 mois" in html
+    for name in ("Kettani", "Tazi", "Ouazzani", "EB774105"):
+        assert name not in html

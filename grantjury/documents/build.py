@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from grantjury.documents import annex, proceedings
+from grantjury.documents import annex, proceedings, register
 from grantjury.documents.errors import PageOverflow, RenderError
 from grantjury.documents.record import MAX_LANGUAGE, iter_numbers
 from grantjury.documents.safety import MAX_NAME, MAX_TITLE, make_environment, pick, sanitize_text
@@ -398,6 +398,15 @@ KINDS: dict[str, DocumentKind] = {
             title={lang: words["annex"] for lang, words in annex.WORDS.items()},
             context=annex.annex_context,
             companion=lambda results: ("annex.csv", annex.annex_csv(results)),
+            by_default=lambda results: results.rules is not None,
+        ),
+        DocumentKind(
+            name="register",
+            filename="register.pdf",
+            template="register.html",
+            stylesheet="register.css",
+            title={lang: words["register"] for lang, words in register.WORDS.items()},
+            context=register.register_context,
             by_default=lambda results: results.rules is not None,
         ),
     )

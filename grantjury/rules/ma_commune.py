@@ -103,6 +103,12 @@ class Settings(Frozen):
     appeal: AppealSpec | None = None
     ties: bool = True
     """Apply the rule of art. 65 of organic law 113-14 (ties to elected members)."""
+    controller: Text | None = None
+    """Who is responsible for processing the personal data (law 09-08): printed on the
+    register of the processing."""
+    retention_months: int = Field(default=24, gt=0)
+    """How long the personal data are kept after the decision (law 09-08 asks for no longer
+    than the purpose needs; set it to the council's archiving rule)."""
 
 
 class CouncilMember(Frozen):
@@ -445,6 +451,13 @@ def apply(competition: Competition, state: State) -> Competition:
             way=state.settings.appeal.way, deadline_days=state.settings.appeal.deadline_days
         ),
         admissibility=admissible,
+        controller=state.settings.controller,
+        retention_months=state.settings.retention_months,
+        people={
+            "council": len(state.members),
+            "officials": sum(len(p) for p in state.people.values()),
+            "family_links": len(state.links),
+        },
     )
     inadmissible = frozenset(
         s for s, found in reasons.items() if any(r.code in INADMISSIBLE_REASONS for r in found)
