@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from grantjury.figures import published
 from grantjury.model import Text
 from grantjury.results import DomainResults, Results
+from grantjury.safe_text import spreadsheet_text
 
 if TYPE_CHECKING:
     from grantjury.documents.build import Run
@@ -142,8 +143,8 @@ def annex_context(run: Run) -> Mapping[str, Any]:
 
 
 def annex_csv(results: Results) -> bytes:
-    """The annex as CSV (UTF-8 with BOM for spreadsheets, CRLF, every text field quoted as
-    text: a cell starting with ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'``)."""
+    """The annex as CSV (UTF-8 with BOM for spreadsheets, CRLF; text cells that a
+    spreadsheet would run as formulas get a leading apostrophe, as in ``ranking.csv``)."""
     languages = results.competition.languages
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -194,7 +195,7 @@ def annex_csv(results: Results) -> bytes:
 
 
 def _cell(text: str) -> str:
-    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
+    return spreadsheet_text(text)
 
 
 def _amount(value: float | None) -> str:
