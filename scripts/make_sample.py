@@ -1356,8 +1356,18 @@ rule_settings:
     files[COMMUNE / "family.csv"] = csv_text(
         ("name", "cin", "relative_name", "relative_cin", "link"), family_rows
     )
-    for name in (JURORS_FILE, SCORES_FILE, CONFLICTS_FILE, "assignments.csv"):
+    # Not admissible before any scoring: no juror is assigned an incomplete file, so it has
+    # no scores (the default sample's rows for them are left out).
+    inadmissible = {*MISSING, EXPIRED}
+    for name in (JURORS_FILE, CONFLICTS_FILE):
         files[COMMUNE / name] = (SAMPLE / name).read_text(encoding="utf-8")
+    for name in (SCORES_FILE, "assignments.csv"):
+        lines = (SAMPLE / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        files[COMMUNE / name] = "".join(
+            line
+            for line in lines
+            if line.rstrip("\n").split(",")[1:2] not in ([s] for s in inadmissible)
+        )
     files[COMMUNE / "README.md"] = COMMUNE_README.format(
         spouse=TIED_SPOUSE,
         self_=TIED_SELF,

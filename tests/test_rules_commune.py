@@ -145,16 +145,32 @@ def test_arabic_letter_variants_and_french_accents_are_folded():
     assert normalised_name("Fatima-Zahra Bénali") == normalised_name("fatima zahra benali")
 
 
-def test_score_sheets_leave_inadmissible_submissions_out(competition):
-    from grantjury.secretary.sheets import assigned_by_juror
+def test_score_sheets_and_assignments_leave_inadmissible_submissions_out(competition):
+    import dataclasses
 
-    listed = {
-        competition.submissions[s].id
-        for subs in assigned_by_juror(competition).values()
-        for s in subs
-    }
-    assert listed and not listed & {"CUL-20", "SPO-03", "SOC-08"}
-    assert "CUL-25" in listed  # not eligible for a tie, but its file is admissible
+    from grantjury.secretary.sheets import assigned_by_juror
+    from grantjury.secretary.workflow import plan_assignments
+
+    sample = load_competition(ROOT / "sample_submissions", require_scores=False)
+    assert any(
+        sample.submissions[s].id == "CUL-01" for v in assigned_by_juror(sample).values() for s in v
+    )
+    refused = dataclasses.replace(sample, inadmissible=frozenset({"CUL-01"}))
+    listed = {refused.submissions[s].id for v in assigned_by_juror(refused).values() for s in v}
+    assert listed and "CUL-01" not in listed
+    plan = plan_assignments(competition, 4)
+    assigned = {s for _, s in plan.pairs}
+    assert assigned and not assigned & {"CUL-20", "SPO-03", "SOC-08"}
+    assert "CUL-25" in assigned  # not eligible for a tie, but its file is admissible
+
+
+def test_a_file_not_admissible_is_never_scored_and_decided_by_its_reasons(results):
+    _, entry = _entry(results, "CUL-20")
+    assert (entry.rank, entry.n_jurors, entry.decision.code) == (None, 0, "not_eligible")
+    assert not any(
+        n.code == "unranked" and n.submission == "CUL-20"
+        for n in results.domain("cultural").warnings
+    )
 
 
 def test_validate_prints_the_admissibility_table():
@@ -190,7 +206,8 @@ def test_every_unfavourable_letter_states_its_rule_the_law_and_the_appeal(result
     assert law.startswith("Décision motivée en fait et en droit")
     assert appeal.startswith("Voie de recours\u00a0: recours gracieux écrit")
     assert rank == (
-        f"Classé au rang {entry.rank} sur 30 projets classés du domaine, qui compte 3 places "
+        f"Classé au rang {entry.rank} sur {sum(e.rank is not None for e in domain.ranking)} "
+        "projets classés du domaine, qui compte 3 places "
         "de lauréat."
     )
     arabic = plain_text(wording.motivation(results, domain, entry, "ar")[2])
