@@ -303,3 +303,38 @@ def test_the_register_of_the_processing_counts_people_and_names_none(results):
     assert "24 mois" in html
     for name in ("Kettani", "Tazi", "Ouazzani", "EB774105"):
         assert name not in html
+
+
+def test_a_submissions_csv_gives_documents_and_the_renewal_date_in_columns(tmp_path):
+    import yaml
+
+    folder = copy_variant(tmp_path)
+    spec = folder / "competition.yaml"
+    spec.write_text(spec.read_text().replace("submissions: submissions/", "submissions: subs.csv"))
+    rows = [
+        "id,domain,association_id,association_name_ar,association_name_fr,title_ar,"
+        "title_fr,requested_amount,documents,governing_bodies_renewed"
+    ]
+    for path in sorted((folder / "submissions").glob("*.yaml")):
+        sub = yaml.safe_load(path.read_text())
+        name, title = sub["association"]["name"], sub["title"]
+        rows.append(
+            ",".join(
+                [
+                    sub["id"],
+                    sub["domain"],
+                    sub["association"]["id"],
+                    name["ar"],
+                    '"' + name["fr"] + '"',
+                    title["ar"],
+                    '"' + title["fr"] + '"',
+                    str(sub["requested_amount"]),
+                    " | ".join(sub["documents"]),
+                    str(sub["governing_bodies_renewed"]),
+                ]
+            )
+        )
+    (folder / "subs.csv").write_text("\n".join(rows) + "\n")
+    shutil.rmtree(folder / "submissions")
+    loaded = load_competition(folder)
+    assert loaded.inadmissible == {"CUL-20", "SPO-03", "SOC-08"}
