@@ -300,9 +300,19 @@ class CompetitionFile(Frozen):
     """Each rule pack's settings, by pack name; the pack validates its own block."""
 
 
+class Official(Frozen):
+    """An official or member of an association, as a submission lists them (rule packs)."""
+
+    name: str | Text
+    role: Identifier = "member"
+
+
 class Association(Frozen):
     id: Identifier
     name: Text
+    officials: tuple[Official, ...] = ()
+    """The association's officials and members (rule pack ``ma-commune`` matches them with
+    the council's elected members). Identity numbers go in the pack's ``people.csv`` only."""
 
 
 class Submission(Frozen):

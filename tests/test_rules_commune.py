@@ -338,3 +338,15 @@ def test_a_submissions_csv_gives_documents_and_the_renewal_date_in_columns(tmp_p
     shutil.rmtree(folder / "submissions")
     loaded = load_competition(folder)
     assert loaded.inadmissible == {"CUL-20", "SPO-03", "SOC-08"}
+
+
+def test_officials_listed_in_a_submissions_association_block_are_matched_too(tmp_path):
+    folder = copy_variant(tmp_path)
+    sub = folder / "submissions" / "SOC-13.yaml"
+    text = sub.read_text()
+    name_line = next(line for line in text.splitlines() if line.startswith("  name:"))
+    officials = "  officials:\n    - {name: Zineb EL-AMRANI, role: treasurer}\n"
+    sub.write_text(text.replace(name_line + "\n", name_line + "\n" + officials, 1))
+    loaded = load_competition(folder)
+    (tie,) = loaded.rule_reasons["SOC-13"]
+    assert (tie.member, tie.link, tie.role) == ("C04", "self", "treasurer")

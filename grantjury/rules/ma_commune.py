@@ -8,7 +8,8 @@ key and the sources). It adds, before any score is used:
    member to bind private interests with the commune, personally or through a spouse,
    ascendant or descendant; as reported, it applies the same to partnership and financing
    agreements with associations of which the member is a member. So an association one of
-   whose officials or members (``people.csv``) is an elected member (``council.yaml``), or
+   whose officials or members (``people.csv``, or the ``officials`` of the association block
+   of its submissions) is an elected member (``council.yaml``), or
    the spouse, ascendant or descendant of one (``family.csv``), is not eligible:
    ``results.TiedToElectedMember`` with the law and the article. A juror who is an official
    or member of a submitting association is in conflict with its submissions (category
@@ -330,6 +331,7 @@ def load(raw: RawCompetition, log: ProblemLog) -> State | None:
     reader = _Reader(raw, log, settings)
     members = reader.council(settings.council) if settings.council else ()
     people = reader.people(settings.people) if settings.people else {}
+    people = _with_submitted_officials(people, raw)
     links = reader.family(settings.family) if settings.family else ()
     if settings.ties and not settings.council:
         log.error(
@@ -352,6 +354,20 @@ def load(raw: RawCompetition, log: ProblemLog) -> State | None:
                     + (", ".join(sorted(known)) or "(none is listed)"),
                 )
     return State(settings, members, people, links, settings.reference_date or raw.spec.date)
+
+
+def _with_submitted_officials(
+    people: dict[str, tuple[tuple[str, Person], ...]], raw: RawCompetition
+) -> dict[str, tuple[tuple[str, Person], ...]]:
+    """``people`` with the officials the submissions' association blocks list."""
+    merged = {a: list(rows) for a, rows in people.items()}
+    for submission, _, _ in raw.submissions:
+        association = submission.association
+        for official in association.officials:
+            row = (official.role, Person(_names(official.name)))
+            if row not in merged.setdefault(association.id, []):
+                merged[association.id].append(row)
+    return {a: tuple(rows) for a, rows in sorted(merged.items())}
 
 
 def related(state: State, a: Person, b: Person) -> str | None:
