@@ -115,7 +115,8 @@ class Settings(Frozen):
 class CouncilMember(Frozen):
     id: Identifier
     name: str | Text
-    cin: str | int | None = None
+    cin: Any = None
+    """Checked by ``_Reader.digest``, never by pydantic: its messages would show the value."""
     role: Text | None = None
 
 
@@ -186,7 +187,7 @@ class _Reader:
     def digest(self, value: Any, label: str, line: int | None, field: str) -> str | None:
         if value is None or value == "":
             return None
-        cin = re.sub(r"[\s-]", "", str(value)).upper()
+        cin = re.sub(r"[\s-]", "", str(value)).upper() if isinstance(value, str | int) else ""
         if not CIN_FORM.fullmatch(cin):
             self.log.error(
                 label,
