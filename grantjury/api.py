@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from . import rules
 from .errors import GrantjuryError, OutputError, Problem
 from .figures import published
 from .model import Competition, Method
@@ -34,12 +35,13 @@ from .pipeline import (
     score,
 )
 from .report import build_outputs, check_not_foreign, check_output_dir, replace_report
-from .results import Results, load_results
+from .results import Results, ResultsFileError, load_results, read_results
 from .selection_reliability import PlanRow
 from .selection_reliability import plan as selection_plan
 
 if TYPE_CHECKING:
     from .audit import VerifyReport
+    from .export import ExportCheck
 
 PathLike = str | os.PathLike[str]
 
@@ -159,6 +161,13 @@ def validate(path: PathLike) -> tuple[Competition, tuple[Problem, ...]]:
     """Validate a competition whose scores may not be in yet, and gather every warning a run
     would give (``grantjury validate``)."""
     return inspect(Path(path))
+
+
+def admissibility(competition: Competition) -> list[tuple[str, str, tuple[Any, ...]]]:
+    """The admissibility table of a competition's application files under its rule packs:
+    (submission, domain, reasons not admissible) in id order; empty without a pack that
+    checks them (``docs/format.md``, "Rule pack ma-commune")."""
+    return rules.admissibility(competition)
 
 
 def method_for(competition: Competition, options: dict[str, Any]) -> Method:
@@ -296,6 +305,30 @@ def verify(results_dir: PathLike, competition: PathLike | None = None) -> Verify
     from .audit import verify as verify_report
 
     return verify_report(Path(results_dir), None if competition is None else Path(competition))
+
+
+def export_public(results_dir: PathLike, out_dir: PathLike, force: bool = False) -> list[Path]:
+    """Write the public copy of a report into ``out_dir`` (``grantjury export --public``):
+    the results without jurors' names and declared notes, and ``export.json`` recording the
+    full report's run digest (``grantjury.export``). Nothing is written if ``out_dir`` is not
+    empty, unless ``force``."""
+    from .export import public_files
+    from .secretary.workflow import write_folder
+
+    source_path = Path(results_dir) / "results.json"
+    source = source_path.read_bytes() if source_path.is_file() else None
+    if source is None:
+        raise ResultsFileError(str(source_path), "not found; give a folder written by rank")
+    files = public_files(read_results(source, str(source_path)), source)
+    return write_folder(Path(out_dir), files, force=force)
+
+
+def verify_public_export(results_dir: PathLike, export_dir: PathLike) -> ExportCheck:
+    """Check that ``export_dir`` is the unchanged public copy of the report in
+    ``results_dir`` (``grantjury verify RESULTS_DIR --public-export DIR``)."""
+    from .export import check_export
+
+    return check_export(Path(results_dir), Path(export_dir))
 
 
 PUBLISHED_ICC_RANGE = (0.26, 0.34)

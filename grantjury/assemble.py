@@ -33,6 +33,7 @@ from .results import (
     JurorRecord,
     LeaveOneOut,
     LotteryRecord,
+    NotEligible,
     Notice,
     NotRanked,
     Reliability,
@@ -167,7 +168,11 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
                     eligible=not scoring.ineligible[s],
                     ineligible_reasons=scoring.ineligible[s],
                     winner=sub_id in winners,
-                    decision=outcome.decisions.get(sub_id, NotRanked()),
+                    decision=outcome.decisions.get(
+                        # a file not admissible is never scored: its reasons decide it
+                        sub_id,
+                        NotEligible() if sub_id in competition.inadmissible else NotRanked(),
+                    ),
                     funded=outcome.funded.get(sub_id),
                     tie_break=None if tie_break is None else TieBreakUsed(**tie_break),
                     p_selected=own.get("p_selected"),
@@ -267,6 +272,7 @@ def build_results(scoring: Scoring, sensitivity: Sensitivity, warnings: list[Pro
             ),
         ),
         warnings=[notice(w) for w in warnings],
+        rules=competition.rule_record,
     )
 
 
@@ -434,7 +440,8 @@ def _domain_notes(scoring: Scoring, ds: DomainScoring) -> list[DomainNote]:
             )
         )
     for sub_id in ds.ranking.unranked:
-        notes.append(Unranked(submission=sub_id))
+        if sub_id not in competition.inadmissible:  # never scored: its reasons say why
+            notes.append(Unranked(submission=sub_id))
     local_count = dict(zip(ds.submissions.tolist(), ds.count.tolist(), strict=True))
     few = [
         competition.submissions[s].id

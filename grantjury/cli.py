@@ -15,7 +15,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from . import __version__, api
+from . import __version__, api, messages
 from .documents.build import KINDS
 from .errors import GrantjuryError
 from .manifest import short
@@ -140,6 +140,17 @@ def validate(competition: Path | None) -> None:
     loaded, warnings = api.validate(path)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
+    table = api.admissibility(loaded)
+    if table:
+        refused = [row for row in table if row[2]]
+        click.echo(
+            f"application files (rule packs {', '.join(loaded.spec.rules)}): "
+            f"{len(table) - len(refused)} admissible, {len(refused)} not admissible"
+        )
+        click.echo(f"  {'submission':<12} {'domain':<12} file")
+        for submission, domain, reasons in table:
+            file = "; ".join(messages.of(r) for r in reasons) if reasons else "admissible"
+            click.echo(f"  {submission:<12} {domain:<12} {file}")
     click.echo(
         f"{path}: valid — {len(loaded.submissions)} submissions, {len(loaded.jurors)} jurors, "
         f"{len(loaded.scores)} score rows, {len(loaded.domains)} domains"
@@ -589,20 +600,40 @@ moved_competition_option = click.option(
     is_flag=True,
     help="Fail also when inputs differ only in byte order or the engine versions differ.",
 )
+@click.option(
+    "--public-export",
+    "public_export",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Check instead that this folder is the unchanged public copy of the report "
+    "(written by grantjury export --public).",
+)
 @click.pass_context
-def verify(ctx: click.Context, results_dir: Path, competition: Path | None, strict: bool) -> None:
+def verify(
+    ctx: click.Context,
+    results_dir: Path,
+    competition: Path | None,
+    strict: bool,
+    public_export: Path | None,
+) -> None:
     """Re-run a report's recorded inputs and options and compare every output.
 
     Exit status 0 when every output is reproduced (a warning if only the engine versions
     differ, a note if an input has the same content in another byte order); 1 when an input
     changed, an output was edited after the run, or the results differ: each is named, with
-    the scores, ranks, winners and exclusions that moved.
+    the scores, ranks, winners and exclusions that moved. With --public-export DIR: whether
+    DIR was exported from this report and nothing in it was changed.
 
     \b
     Example:
         grantjury verify reports/
+        grantjury verify reports/ --public-export public/
     """
     from . import audit
+
+    if public_export is not None:
+        check = api.verify_public_export(results_dir, public_export)
+        click.echo(check.text())
+        ctx.exit(0 if check.ok else 1)
 
     report = audit.verify(results_dir, competition)
     for warning in report.warnings:
@@ -718,6 +749,38 @@ def render(results_dir: Path, out_dir: Path | None, only: tuple[str, ...]) -> No
     """
     say = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
     written = api.render(results_dir, only or None, out_dir=out_dir, progress=say)
+    click.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+@cli.command()
+@click.option(
+    "--public",
+    "public",
+    is_flag=True,
+    required=True,
+    help="The public copy: without the names and personal data of people (law 09-08).",
+)
+@results_dir_argument
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write the public copy into (new or empty).",
+)
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+def export(public: bool, results_dir: Path, out_dir: Path, force: bool) -> None:
+    """Write a copy of a report for publication, without jurors' names or declared notes.
+
+    Officials, members and council members (rule pack ma-commune) and identity numbers never
+    enter the results. export.json records the full report's run digest, so that
+    `grantjury verify RESULTS_DIR --public-export DIR` can check the copy.
+
+    \b
+    Example:
+        grantjury export --public reports/ --out public/
+    """
+    written = api.export_public(results_dir, out_dir, force=force)
     click.echo("wrote " + ", ".join(str(p) for p in written))
 
 

@@ -1,8 +1,9 @@
 """Conflict stage: find every conflict of interest and exclude the conflicted scores.
 
 Conflicts are declared (conflicts CSV) or detected (the juror is affiliated with the
-submitting association). With ``conflict_scope: domain`` a juror conflicted with any
-submission of a domain is excluded from that whole domain.
+submitting association, or a rule pack found a family or governance tie: ``rules/``).
+With ``conflict_scope: domain`` a juror conflicted with any submission of a domain is
+excluded from that whole domain.
 """
 
 from __future__ import annotations
@@ -64,6 +65,14 @@ def conflict_register(competition: Competition) -> tuple[Conflict, ...]:
                     "detected",
                     association=association,
                 )
+    for found in competition.rule_conflicts:
+        register[(found.juror, found.submission, "rule", found.category)] = Conflict(
+            found.juror,
+            found.submission,
+            found.category,
+            "detected",
+            association=found.association,
+        )
     return tuple(sorted(register.values()))
 
 

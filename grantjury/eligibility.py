@@ -41,6 +41,8 @@ def ineligibility_reasons(
         found: list[Reason] = []
         if not submission.eligible:
             found.append(DeclaredIneligible(reason=submission.reason))
+        # A rule pack's reasons (admissibility, legal ties: rules/) come before any score.
+        found.extend(competition.rule_reasons.get(submission.id, ()))
         jurors = int(counts[s]) if len(counts) else 0
         if 0 < jurors < needed:
             found.append(TooFewJurors(jurors=jurors, min_jurors=needed))

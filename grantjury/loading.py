@@ -1214,6 +1214,10 @@ def _load_submissions(
             }
             if reasons:  # reason_<lang> columns: the reason in each language
                 record["reason"] = reasons
+            if "documents" in col:  # ids separated by spaces or `|` (rule packs)
+                record["documents"] = [d for d in re.split(r"[|\s]+", col["documents"][row]) if d]
+            if "governing_bodies_renewed" in col and col["governing_bodies_renewed"][row] != "":
+                record["governing_bodies_renewed"] = col["governing_bodies_renewed"][row]
             attributes = {
                 name.removeprefix("attribute_"): col[name][row]
                 for name in attribute_columns

@@ -48,7 +48,8 @@ def sha256(data: bytes) -> str:
 
 def run_digest(results: Results, engine: dict[str, str]) -> str:
     """Digest of a run: engine, options, inputs and results content (without the digest)."""
-    body = results.model_dump(mode="json", exclude={"digest"})
+    body = results.as_json()
+    body.pop("digest", None)
     material = {
         "engine": engine,
         "options": results.options.model_dump(mode="json"),

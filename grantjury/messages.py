@@ -18,6 +18,11 @@ ENGLISH: dict[str, str] = {
     "threshold_not_met": "{criterion}: mean {mean:.2f}, needs {bound} {threshold:g}",
     "total_threshold_not_met": "sum of criterion means {total:.2f}, needs {bound} {threshold:g}",
     "too_few_jurors": "scored by {jurors} juror(s) without conflict, needs at least {min_jurors}",
+    "documents_missing": "application file not admissible: missing {missing}",
+    "governing_bodies_not_renewed": "application file not admissible: governing bodies not "
+    "renewed within {term_years} years before {reference} (last renewal: {renewed_text})",
+    "tied_to_elected_member": "association tied to elected member {member} (its {role}: "
+    "{link_text}): organic law {law} on communes, art. {article}",
     # decisions
     "place_in_domain": "place {place} of {places} in the domain",
     "reserve": "reserve list, position {position}",
@@ -129,6 +134,14 @@ def _derived(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     values = {k: listed(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
     direction = params.get("direction")
     values["bound"] = "at most" if direction == "lower" else "at least"
+    renewed = params.get("renewed")
+    values["renewed_text"] = renewed if renewed else "not given"
+    values["link_text"] = {
+        "self": "the member themself",
+        "spouse": "the member's spouse",
+        "ascendant": "an ascendant of the member",
+        "descendant": "a descendant of the member",
+    }.get(params.get("link") or "", "")
     reason = params.get("reason")
     if isinstance(reason, Mapping):  # one text per language: the terminal's English, or first
         reason = reason.get("en") or next(iter(reason.values()), None)

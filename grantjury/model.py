@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -329,10 +329,26 @@ class CompetitionFile(Frozen):
     """Path to the revisions CSV of the jury's consensus round
     (``juror,submission,criterion,score,reason``): the scores changed at the meeting."""
 
+    rules: tuple[Identifier, ...] = ()
+    """Rule packs switched on (``ma-commune``: the rules of a Moroccan commune's grants to
+    associations, ``grantjury/rules/``); each brings its own checks, reasons and conflicts."""
+    rule_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Each rule pack's settings, by pack name; the pack validates its own block."""
+
+
+class Official(Frozen):
+    """An official or member of an association, as a submission lists them (rule packs)."""
+
+    name: str | Text
+    role: Identifier = "member"
+
 
 class Association(Frozen):
     id: Identifier
     name: Text
+    officials: tuple[Official, ...] = ()
+    """The association's officials and members (rule pack ``ma-commune`` matches them with
+    the council's elected members). Identity numbers go in the pack's ``people.csv`` only."""
 
 
 class Submission(Frozen):
@@ -350,6 +366,11 @@ class Submission(Frozen):
     """A short public description of the project (the public site prints it)."""
     attributes: dict[str, bool | int | float | str] = Field(default_factory=dict)
     """Free attributes that tie-break keys may use (``attribute:NAME``)."""
+    documents: tuple[Identifier, ...] | None = None
+    """Ids of the documents of the application file that the submission provided (a rule
+    pack such as ``ma-commune`` checks them against the call's list)."""
+    governing_bodies_renewed: dt.date | None = None
+    """Date of the general assembly that last renewed the association's governing bodies."""
 
 
 class Juror(Frozen):
@@ -368,6 +389,16 @@ class DeclaredConflict:
     """The free-text note after the category, or (language, note) pairs from ``note_<lang>``
     columns (a tuple, so that conflicts stay hashable and ordered)."""
     line: int
+
+
+@dataclass(frozen=True)
+class RuleConflict:
+    """A conflict of interest a rule pack detected (e.g. a juror related to an official)."""
+
+    juror: str
+    submission: str
+    category: str
+    association: str
 
 
 @dataclass(frozen=True)
@@ -459,6 +490,14 @@ class Competition:
     """The consensus round's revisions (``revisions:``); ``scores`` are the first round's."""
     lock: RoundLock | None = None
     """The first-round lock the scores were checked against (``grantjury lock``)."""
+    rule_conflicts: tuple[RuleConflict, ...] = ()
+    """Conflicts the competition's rule packs detected (conflicts.py adds them)."""
+    rule_reasons: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """By submission id: the ``results.Reason``s a rule pack found (eligibility.py adds them)."""
+    inadmissible: frozenset[str] = frozenset()
+    """Submissions whose file is not admissible: not assigned, no score sheet, not selected."""
+    rule_record: Any = None
+    """The ``results.RulesRecord`` of the rule packs (None without any)."""
 
     @property
     def domains(self) -> tuple[Domain, ...]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import bayes
+from . import bayes, rules
 from .aggregate import Totals, TotalsResult, aggregate_scores, criterion_means, juror_totals
 from .assemble import Sensitivity, build_results, calibration_warnings
 from .calibrate import METHODS, Calibration, calibrate
@@ -64,12 +64,13 @@ def load_competition(
     log = ProblemLog()
     with cycle_collector_paused():
         raw = load_raw(path, log)
+        packs = rules.load(raw, log)  # before validate: the packs' files are inputs too
         competition = validate(raw, log, require_scores=require_scores)
         if competition is not None:
             competition = meeting(raw, competition, log, check_first_round)
     log.raise_if_any()
     assert competition is not None  # no errors were logged
-    return competition
+    return rules.apply(competition, packs)
 
 
 def meeting(

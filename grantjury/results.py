@@ -79,10 +79,55 @@ class TooFewJurors(Frozen):
     min_jurors: int
 
 
+class DocumentsMissing(Frozen):
+    """The application file lacks documents the call requires (rule pack ``ma-commune``):
+    the submission is not admissible, whatever its scores."""
+
+    code: Literal["documents_missing"] = "documents_missing"
+    missing: list[str]
+    """Ids of the missing documents (their names: ``Results.rules.documents``)."""
+
+
+class GoverningBodiesNotRenewed(Frozen):
+    """The association's governing bodies were not renewed within the term the call sets
+    (rule pack ``ma-commune``): the submission is not admissible."""
+
+    code: Literal["governing_bodies_not_renewed"] = "governing_bodies_not_renewed"
+    renewed: dt.date | None
+    """Date of the last renewal given by the submission (None: not given)."""
+    term_years: int
+    reference: dt.date
+    """The date at which the bodies must still be within their term."""
+
+
+class TiedToElectedMember(Frozen):
+    """An official or member of the association is an elected member of the council, or
+    their spouse, ascendant or descendant (organic law 113-14 on communes, art. 65)."""
+
+    code: Literal["tied_to_elected_member"] = "tied_to_elected_member"
+    member: str
+    """Id of the council member in ``council.yaml`` (never a name)."""
+    link: Literal["self", "spouse", "ascendant", "descendant"]
+    """How the association's person is tied to the member: the member themself, or the
+    member's spouse, ascendant or descendant."""
+    role: str
+    """The person's role in the association (``president``, ``member``…)."""
+    law: str = "113-14"
+    article: str = "65"
+
+
 Reason = Annotated[
-    DeclaredIneligible | ThresholdNotMet | TotalThresholdNotMet | TooFewJurors,
+    DeclaredIneligible
+    | ThresholdNotMet
+    | TotalThresholdNotMet
+    | TooFewJurors
+    | DocumentsMissing
+    | GoverningBodiesNotRenewed
+    | TiedToElectedMember,
     Field(discriminator="code"),
 ]
+INADMISSIBLE_REASONS = frozenset({"documents_missing", "governing_bodies_not_renewed"})
+"""Reasons found in the application file itself, before any score."""
 
 
 # --- decisions: the rule that placed each submission --------------------------------------
@@ -229,6 +274,37 @@ class Notice(Frozen):
 
 
 # --- the parts of a run -------------------------------------------------------------------
+
+
+class RequiredDocument(Frozen):
+    id: str
+    name: Text
+
+
+class Appeal(Frozen):
+    """How an applicant may contest an unfavourable decision, as the competition sets it."""
+
+    way: Text
+    deadline_days: int
+
+
+class RulesRecord(Frozen):
+    """What the competition's rule packs need in the documents (no personal data)."""
+
+    packs: list[str]
+    documents: list[RequiredDocument] = []
+    """The documents the call requires, in the call's order."""
+    renewal_term_years: int | None = None
+    appeal: Appeal | None = None
+    admissibility: dict[str, bool] = {}
+    """By submission id: whether its application file is admissible."""
+    controller: Text | None = None
+    """Who is responsible for the processing of personal data (law 09-08): the council."""
+    retention_months: int | None = None
+    """How long the personal data of the competition are kept after the decision."""
+    people: dict[str, int] = {}
+    """How many people of each kind the pack's files list (``council``, ``officials``,
+    ``family_links``), for the register of the processing: counts, never names."""
 
 
 class CompetitionRecord(Frozen):
@@ -661,6 +737,9 @@ class Results(Frozen):
     stages: StagesRecord | None = None
     """The written round of a staged competition (``stages:``); None without stages."""
 
+    rules: RulesRecord | None = None
+    """The rule packs' record (``rules: [ma-commune]``); absent from the file without any."""
+
     def model_dump(self, **options: Any) -> dict[str, Any]:
         """The model's dump, without the jury meeting's records when there are none, so
         that the results of a competition without a lock, revisions or stages (and their
@@ -685,8 +764,14 @@ class Results(Frozen):
                 yield domain, entry
 
     def as_json(self) -> dict[str, Any]:
-        """The plain JSON value of the results (as written, before key sorting)."""
-        return self.model_dump(mode="json")
+        """The plain JSON value of the results (as written, before key sorting).
+
+        Without a rule pack the ``rules`` key is left out, so that a competition without
+        one writes the same bytes as before rule packs existed."""
+        data = self.model_dump(mode="json")
+        if data.get("rules") is None:
+            data.pop("rules", None)
+        return data
 
 
 # --- the one reader -----------------------------------------------------------------------

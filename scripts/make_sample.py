@@ -7,7 +7,8 @@ README's figures are taken, by ranking the files with grantjury itself in a temp
 
 Usage::
 
-    .venv/bin/python scripts/make_sample.py
+    .venv/bin/python scripts/make_sample.py            # the sample, then its ma-commune variant
+    .venv/bin/python scripts/make_sample.py --commune  # only docs/examples/ma-commune/
 """
 
 from __future__ import annotations
@@ -1203,8 +1204,275 @@ def report(sample: Sample, results: dict[str, Any]) -> None:
     print(summary(results))
 
 
+# --- The rule-pack variant: the sample under the rules of a Moroccan commune -------------------
+
+COMMUNE = ROOT / "docs" / "examples" / "ma-commune"
+"""The sample switched to the rule pack ``ma-commune`` (``docs/format.md``): the same
+submissions, jurors and scores, plus the council, the associations' officials, family links
+and each application's documents. Written from the files of ``sample_submissions/``, so the
+default sample and its goldens stay as they are."""
+COMMUNE_DOCUMENTS = (
+    ("statutes", {"ar": "القانون الأساسي للجمعية", "fr": "Statuts de l'association"}),
+    ("declaration_receipt", {"ar": "وصل إيداع التصريح", "fr": "Récépissé de déclaration"}),
+    (
+        "assembly_minutes",
+        {
+            "ar": "محضر آخر جمع عام يثبت تجديد الأجهزة المسيرة",
+            "fr": "PV de la dernière assemblée générale (renouvellement des organes)",
+        },
+    ),
+    ("bank_certificate", {"ar": "شهادة بنكية", "fr": "Attestation bancaire"}),
+    ("activity_report", {"ar": "التقرير الأدبي للسنة الماضية", "fr": "Rapport moral de l'année"}),
+    (
+        "financial_report",
+        {"ar": "التقرير المالي للسنة الماضية", "fr": "Rapport financier de l'année"},
+    ),
+    ("project_budget", {"ar": "ميزانية المشروع", "fr": "Budget du projet"}),
+)
+COUNCIL = (
+    ("C01", {"ar": "عبد الإله الفاسي", "fr": "Abdelilah El Fassi"}, "EE103482"),
+    ("C02", {"ar": "حسناء بنجلون", "fr": "Hasnaa Benjelloun"}, None),
+    ("C03", {"ar": "رشيد الكتاني", "fr": "Rachid Kettani"}, "EE220917"),
+    ("C04", {"ar": "زينب العمراني", "fr": "Zineb El Amrani"}, None),
+    ("C05", {"ar": "عبد اللطيف الوزاني", "fr": "Abdellatif Ouazzani"}, "EB774105"),
+    ("C06", {"ar": "سعيد الحربيلي", "fr": "Said Harbili"}, None),
+    ("C07", {"ar": "نادية الصقلي", "fr": "Nadia Sekkat"}, "E391208"),
+)
+GIVEN = (
+    "Ahmed",
+    "Khalid",
+    "Latifa",
+    "Hicham",
+    "Samira",
+    "Omar",
+    "Rachida",
+    "Mustapha",
+    "Karima",
+    "Driss",
+    "Houda",
+    "Jamal",
+    "Malika",
+    "Aziz",
+    "Siham",
+    "Brahim",
+    "Loubna",
+    "Hassan",
+)
+FAMILY = (
+    "Bennani",
+    "Chraibi",
+    "Lahlou",
+    "Berrada",
+    "Skalli",
+    "Naciri",
+    "Guessous",
+    "Filali",
+    "Bouzoubaa",
+    "Mernissi",
+    "Sbihi",
+    "Zniber",
+    "Lamrani",
+    "Drissi",
+    "Hajji",
+    "Rami",
+)
+ROLES = ("president", "treasurer", "secretary")
+TIED_SPOUSE, TIED_SELF = "CUL-25", "SPO-26"
+"""The winners of the default sample whose associations are tied to an elected member: the
+president of CUL-25's is the spouse of C03; C05 is the treasurer of SPO-26's (matched by his
+CIN although the association spells his name otherwise)."""
+MISSING = {"CUL-20": ("bank_certificate",), "SPO-03": ("statutes", "financial_report")}
+"""Files that lack documents: CUL-20 (a winner of the default sample) and SPO-03."""
+EXPIRED = "SOC-08"
+"""A winner of the default sample whose association renewed its bodies in 2008 (term: 4)."""
+RENEWAL_TERM = 4
+APPEAL_WAY = {
+    "ar": "تظلم كتابي إلى رئيس المجلس الجماعي، ثم الطعن أمام المحكمة الإدارية بمراكش",
+    "fr": "recours gracieux écrit auprès du président du conseil communal, puis recours devant "
+    "le tribunal administratif de Marrakech",
+}
+RELATED_JUROR, GOVERNING_JUROR = "J09", "J04"
+"""J09's father presides an association she was not assigned; J04 is a member of one."""
+
+
+def _people_name(index: int) -> str:
+    return f"{GIVEN[index % len(GIVEN)]} {FAMILY[(index // len(GIVEN)) % len(FAMILY)]}"
+
+
+def _unassigned(juror: str, domain: str, subs: dict[str, dict], assigned: set) -> str:
+    """The first submission of the domain not assigned to the juror (so sheets stay valid)."""
+    return next(
+        s for s in sorted(subs) if subs[s]["domain"] == domain and (juror, s) not in assigned
+    )
+
+
+def commune_files() -> dict[Path, str]:
+    """The rule-pack variant's files, from the default sample's."""
+    import yaml  # the sample's own files, written above
+
+    sub_dir = SAMPLE / SUBMISSIONS_DIR
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted(sub_dir.glob("*.yaml"))}
+    subs = {k: yaml.safe_load(v) for k, v in texts.items()}
+    jurors = yaml.safe_load((SAMPLE / JURORS_FILE).read_text(encoding="utf-8"))
+    with open(SAMPLE / "assignments.csv", encoding="utf-8") as handle:
+        assigned = {(r["juror"], r["submission"]) for r in csv.DictReader(handle)}
+    association_of = {k: v["association"]["id"] for k, v in subs.items()}
+    associations = sorted(set(association_of.values()))
+    people, index = [], 0
+    for association in associations:
+        for role in ROLES:
+            people.append([association, _people_name(index), role, ""])
+            index += 1
+    family_rows = []
+    spouse = {"ar": "لطيفة الكتاني", "fr": "Latifa Kettani"}
+    people = [p for p in people if not (p[0] == association_of[TIED_SPOUSE] and p[2] == ROLES[0])]
+    people.append([association_of[TIED_SPOUSE], spouse["fr"], "president", ""])
+    family_rows.append(["Rachid Kettani", "", spouse["fr"], "", "spouse"])
+    people.append([association_of[TIED_SELF], "Abdelatif El Ouazani", "treasurer", "EB 774105"])
+    people = [
+        p
+        for p in people
+        if not (p[0] == association_of[TIED_SELF] and p[2] == "treasurer" and p[3] == "")
+    ]
+    juror_name = {j["id"]: j["name"]["fr"] for j in jurors}
+    juror_domains = {j["id"]: j["domains"] for j in jurors}
+    related_sub = _unassigned(RELATED_JUROR, juror_domains[RELATED_JUROR][0], subs, assigned)
+    father = "Ahmed Tazi"
+    people = [p for p in people if not (p[0] == association_of[related_sub] and p[2] == ROLES[0])]
+    people.append([association_of[related_sub], father, "president", ""])
+    family_rows.append([father, "", juror_name[RELATED_JUROR], "", "descendant"])
+    governing_sub = _unassigned(GOVERNING_JUROR, juror_domains[GOVERNING_JUROR][-1], subs, assigned)
+    people.append([association_of[governing_sub], juror_name[GOVERNING_JUROR], "member", ""])
+    all_documents = [d for d, _ in COMMUNE_DOCUMENTS]
+    files: dict[Path, str] = {}
+    for stem, text in texts.items():
+        documents = [d for d in all_documents if d not in MISSING.get(stem, ())]
+        renewed = "2008-06-14" if stem == EXPIRED else f"2011-{1 + int(stem[-2:]) % 12:02d}-15"
+        files[COMMUNE / SUBMISSIONS_DIR / f"{stem}.yaml"] = (
+            text + f"documents: [{', '.join(documents)}]\ngoverning_bodies_renewed: {renewed}\n"
+        )
+    competition = (SAMPLE / "competition.yaml").read_text(encoding="utf-8")
+    competition = competition.replace("../rubrics/", "../../../rubrics/")
+    competition = competition.replace("partners: partners.yaml\n", "")
+    competition = competition.replace(
+        "# Partenaires et donateurs du site public / partners and donors of the public site\n", ""
+    )
+    documents_yaml = "".join(
+        f"      - {{id: {d}, name: {flow(name)}}}\n" for d, name in COMMUNE_DOCUMENTS
+    )
+    appeal_way = flow(APPEAL_WAY)
+    competition += f"""# Règles d'une commune (docs/format.md) / a Moroccan commune's rules
+rules: [ma-commune]
+rule_settings:
+  ma-commune:
+    # Élus du conseil (loi organique 113-14, art. 65) / the council's elected members
+    council: council.yaml
+    # Dirigeants et membres des associations / associations' officials and members
+    people: people.csv
+    # Liens familiaux déclarés / declared family links
+    family: family.csv
+    # Sel des empreintes des CIN (à garder secret) / salt of the CIN digests (keep it secret)
+    cin_salt: exemple-sel-a-changer
+    # Pièces exigées par l'appel / documents the call requires
+    documents:
+{documents_yaml}    # Organes renouvelés depuis 4 ans au plus / bodies renewed within 4 years
+    renewal_term_years: {RENEWAL_TERM}
+    # Date à laquelle le dossier est jugé / date at which the file is judged
+    reference_date: 2013-03-01
+    # Voie et délai de recours / how and by when to appeal
+    appeal:
+      way: {appeal_way}
+      deadline_days: 60
+    # Responsable du traitement des données (loi 09-08) / controller of the personal data
+    controller: {{ar: "جماعة مراكش", fr: "Commune de Marrakech"}}
+    # Conservation des données personnelles, en mois / months the personal data are kept
+    retention_months: 24
+"""
+    files[COMMUNE / "competition.yaml"] = competition
+    council = [{"id": c, "name": name, **({"cin": cin} if cin else {})} for c, name, cin in COUNCIL]
+    files[COMMUNE / "council.yaml"] = dump_yaml(council)
+    files[COMMUNE / "people.csv"] = csv_text(("association", "name", "role", "cin"), sorted(people))
+    files[COMMUNE / "family.csv"] = csv_text(
+        ("name", "cin", "relative_name", "relative_cin", "link"), family_rows
+    )
+    # Not admissible before any scoring: no juror is assigned an incomplete file, so it has
+    # no scores (the default sample's rows for them are left out).
+    inadmissible = {*MISSING, EXPIRED}
+    for name in (JURORS_FILE, CONFLICTS_FILE):
+        files[COMMUNE / name] = (SAMPLE / name).read_text(encoding="utf-8")
+    for name in (SCORES_FILE, "assignments.csv"):
+        lines = (SAMPLE / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        files[COMMUNE / name] = "".join(
+            line
+            for line in lines
+            if line.rstrip("\n").split(",")[1:2] not in ([s] for s in inadmissible)
+        )
+    files[COMMUNE / "README.md"] = COMMUNE_README.format(
+        spouse=TIED_SPOUSE,
+        self_=TIED_SELF,
+        missing=", ".join(f"{s} ({', '.join(d)})" for s, d in MISSING.items()),
+        expired=EXPIRED,
+        term=RENEWAL_TERM,
+        related=RELATED_JUROR,
+        related_sub=related_sub,
+        governing=GOVERNING_JUROR,
+        governing_sub=governing_sub,
+    )
+    return files
+
+
+COMMUNE_README = """# Worked example: the sample under the rules of a Moroccan commune
+
+Generated by `.venv/bin/python scripts/make_sample.py --commune` from `sample_submissions/`:
+edit the script, not these files. The same submissions, jurors and scores as the sample, with
+`rules: [ma-commune]` in `competition.yaml` and what the rule pack reads (`docs/format.md`,
+"Rule pack ma-commune"): `council.yaml` (seven elected members, some with an identity card
+number), `people.csv` (three officials of each association), `family.csv` (declared family
+links), and in each submission the documents it provided and the date its governing bodies
+were last renewed. Every name and number is made up.
+
+```
+grantjury validate docs/examples/ma-commune/    # prints the admissibility table
+grantjury rank docs/examples/ma-commune/ --out /tmp/commune
+grantjury render /tmp/commune/ --only letters --only annex --only register
+grantjury export --public /tmp/commune/ --out /tmp/commune-public
+grantjury verify /tmp/commune/ --public-export /tmp/commune-public
+```
+
+What to look for:
+
+- {spouse} (a winner of the default sample) is not eligible: its president is the spouse of
+  council member C03 (`tied_to_elected_member`, organic law 113-14, art. 65).
+- {self_} is not eligible: its treasurer is council member C05, found by his identity card
+  number although `people.csv` spells his name otherwise.
+- Not admissible before any scoring: {missing} lack documents; {expired} renewed its
+  governing bodies in 2008, more than {term} years before the reference date. No score sheet
+  lists them.
+- {related} is in `family` conflict with {related_sub} (her father presides the association);
+  {governing} in `governance` conflict with {governing_sub} (he is a member of it).
+- Every letter of an unfavourable decision states its grounds, the law (03-01) and the way
+  and deadline of appeal; `annex.pdf` and `annex.csv` list the beneficiaries per domain with
+  the totals and the reserve lists; the public export holds no juror's name.
+"""
+
+
+def write_commune() -> None:
+    """Write the rule-pack variant (and remove its stale submissions)."""
+    files = commune_files()
+    for stale in (COMMUNE / SUBMISSIONS_DIR).glob("*.yaml"):
+        if stale not in files:
+            stale.unlink()
+    stage(files, ROOT)
+    print(f"wrote {len(files)} files of the ma-commune variant into {COMMUNE.relative_to(ROOT)}/")
+
+
 def main() -> None:
     """Draw and tune the sample, rank it with the engine, then write every file."""
+    import sys
+
+    if sys.argv[1:] == ["--commune"]:  # only the rule-pack variant, from the sample's files
+        write_commune()
+        return
     with tempfile.TemporaryDirectory() as folder:
         sample = build(Path(folder))
         files = render(sample)
@@ -1212,6 +1480,7 @@ def main() -> None:
     files[SAMPLE / "README.md"] = readme(sample, results)
     write(files)
     report(sample, results)
+    write_commune()
 
 
 if __name__ == "__main__":

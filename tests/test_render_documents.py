@@ -10,6 +10,7 @@ and look at the PNGs.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import pickle
 import re
@@ -240,6 +241,8 @@ def _example(field: typing.Any) -> typing.Any:
         return [["J01", "J02"], ["J03"]] if typing.get_origin(inner) is list else ["A", "B"]
     if typing.get_origin(field.annotation) is typing.Literal:
         return typing.get_args(field.annotation)[0]
+    if dt.date in kinds or dt.date in args:
+        return dt.date(2013, 3, 1)
     return "x"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import json
 import string
 import typing
@@ -98,6 +99,8 @@ def _example(annotation: object) -> object:
         return ["A", "B"]
     if "Literal" in text:
         return typing.get_args(annotation)[0]
+    if "date" in text:
+        return dt.date(2013, 3, 1)
     if "int" in text:
         return 3
     if "float" in text:

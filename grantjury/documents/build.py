@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from grantjury import catalogs
-from grantjury.documents import proceedings
+from grantjury.documents import annex, proceedings, register
 from grantjury.documents.errors import PageOverflow, RenderError
 from grantjury.documents.record import MAX_LANGUAGE, iter_numbers
 from grantjury.documents.safety import MAX_NAME, MAX_TITLE, make_environment, pick, sanitize_text
@@ -284,6 +284,10 @@ class DocumentKind:
     """For a kind of exactly one page per item (the letters): how many pages it has. Such a
     kind is rendered in parts by parallel processes (`parallel.py`) and its `context` gets the
     `range` of 0-based page indices of one part."""
+    companion: Callable[[Results], tuple[str, bytes]] | None = None
+    """A file written beside the PDF (the annex's CSV): its name and bytes."""
+    by_default: Callable[[Results], bool] | None = None
+    """Whether a render without `--only` writes this kind (None: always)."""
 
 
 KINDS: dict[str, DocumentKind] = {
@@ -329,6 +333,25 @@ KINDS: dict[str, DocumentKind] = {
             title=proceedings.titles("letter"),
             context=proceedings.letters_context,
             pages=proceedings.letter_count,
+        ),
+        DocumentKind(
+            name="annex",
+            filename="annex.pdf",
+            template="annex.html",
+            stylesheet="annex.css",
+            title={lang: words["annex"] for lang, words in annex.WORDS.items()},
+            context=annex.annex_context,
+            companion=lambda results: ("annex.csv", annex.annex_csv(results)),
+            by_default=lambda results: results.rules is not None,
+        ),
+        DocumentKind(
+            name="register",
+            filename="register.pdf",
+            template="register.html",
+            stylesheet="register.css",
+            title={lang: words["register"] for lang, words in register.WORDS.items()},
+            context=register.register_context,
+            by_default=lambda results: results.rules is not None,
         ),
     )
 }
@@ -409,6 +432,8 @@ def render_documents(
 
     kinds = select_kinds(only)
     run = load_run(results_dir / RESULTS_FILE)
+    if only is None:  # a kind for some competitions only (the annex: under a rule pack)
+        kinds = [k for k in kinds if k.by_default is None or k.by_default(run.results)]
     pdf.ensure_fonts()
     into_report = os.path.realpath(out_dir) == os.path.realpath(results_dir)
     if not into_report:
@@ -423,6 +448,10 @@ def render_documents(
             else:
                 made = pdf.write_pdf(build_html(kind, run), target, day=run.event.date)
             staged.append(target)
+            if kind.companion is not None:
+                name, data = kind.companion(run.results)
+                (staging / name).write_bytes(data)
+                staged.append(staging / name)
             if progress is not None:
                 progress(f"{kind.filename}: {made.pages} page{'s' if made.pages != 1 else ''}")
         if into_report:

@@ -22,6 +22,7 @@ from grantjury.documents.safety import (
     MAX_NAME,
     MAX_NOTE,
     MAX_TITLE,
+    date_filter,
     format_decimal,
     format_number,
     isolate,
@@ -38,21 +39,25 @@ from grantjury.results import (
     ConflictRecord,
     DeclaredIneligible,
     DisconnectedJurors,
+    DocumentsMissing,
     DomainNote,
     DomainResults,
     Entry,
     Exclusion,
     FewJurors,
+    GoverningBodiesNotRenewed,
     IccUnavailable,
     LotStep,
     Notice,
     Reason,
+    RequiredDocument,
     Results,
     SelectionReliability,
     ShortOfWinners,
     Stability,
     ThresholdNotMet,
     Tie,
+    TiedToElectedMember,
     TooFewJurors,
     Unranked,
 )
@@ -294,6 +299,67 @@ def decision(
     return fill(template, lang, values)
 
 
+MOTIVATION_KEYS = (
+    "label",
+    "ineligible",
+    "rank",
+    "reserve",
+    "lot",
+    "budget",
+    "not_ranked",
+    "law",
+    "appeal",
+)
+"""The grounds an unfavourable decision states in a letter, under a rule pack (law 03-01):
+``motivation.<key>`` in each catalog."""
+
+ROLES = ("president", "vice_president", "treasurer", "secretary", "member")
+"""Officials' roles worded in the catalogs (``role.<role>``); others print as given."""
+
+
+def motivation_label(lang: str) -> str:
+    """The heading of a letter's grounds."""
+    return catalogs.gettext_(lang, "motivation.label")
+
+
+def motivation(results: Results, domain: DomainResults, entry: Entry, lang: str) -> list[Markup]:
+    """The grounds of an unfavourable decision, in fact and in law (law 03-01, art. 1): the
+    rule that decided it with its figures, the law, and the way and deadline of appeal the
+    competition sets. Empty for a winner and without a rule pack."""
+    if results.rules is None or entry.winner:
+        return []
+    words = {key: catalogs.gettext_(lang, f"motivation.{key}") for key in MOTIVATION_KEYS}
+    decided = entry.decision
+    ranked = sum(1 for e in domain.ranking if e.rank is not None)
+    values: dict[str, Any] = {
+        "rank": entry.rank or 0,
+        "ranked": ranked,
+        "places": domain.winners_wanted,
+    }
+    if not entry.eligible:
+        key = "ineligible"
+    elif decided.code == "reserve":
+        key, values["position"] = "reserve", decided.position  # type: ignore[union-attr]
+    elif decided.code == "not_drawn":
+        key = "lot"
+        values["seed"] = domain.lottery.seed if domain.lottery else results.options.seed
+    elif decided.code in ("over_budget", "drawn_over_budget"):
+        key = "budget"
+    elif decided.code == "not_ranked" or entry.rank is None:
+        key = "not_ranked"
+    else:
+        key = "rank"
+    lines = [fill(words[key], lang, values), fill(words["law"], lang, {})]
+    appeal = results.rules.appeal
+    if appeal is not None:
+        lines.append(
+            fill(
+                words["appeal"], lang, {"way": pick(appeal.way, lang), "days": appeal.deadline_days}
+            )
+        )
+    return lines
+
+
 def rank_range(interval: tuple[int, int] | None) -> Markup:
     """A rank interval, `2–4`, or one rank when both ends agree; a dash when unknown."""
     if interval is None:
@@ -313,9 +379,36 @@ def outcome(domain: DomainResults, entry: Entry) -> str:
     return "other"
 
 
-def ineligibility(reason: Reason, criteria: Sequence[Criterion], lang: str) -> Markup:
-    """One reason a submission cannot be selected (`Entry.ineligible_reasons`), in `lang`."""
+def ineligibility(
+    reason: Reason,
+    criteria: Sequence[Criterion],
+    lang: str,
+    documents: Sequence[RequiredDocument] = (),
+) -> Markup:
+    """One reason a submission cannot be selected (`Entry.ineligible_reasons`), in `lang`;
+    `documents` names the documents of a rule pack's call (`Results.rules.documents`)."""
     values: dict[str, Any] = {}
+    if isinstance(reason, DocumentsMissing):
+        names = {d.id: d.name for d in documents}
+        separator = "، " if language_direction(lang) == "rtl" else ", "
+        values["missing"] = escape(separator).join(
+            escape(pick(names[m], lang)) if m in names else code(m) for m in reason.missing
+        )
+        return _family("reason", reason.code, lang, values)
+    if isinstance(reason, GoverningBodiesNotRenewed):
+        values["term_years"] = reason.term_years
+        values["reference"] = date_filter(reason.reference, lang)
+        values["renewed"] = date_filter(reason.renewed, lang) if reason.renewed else Markup("—")
+        return _family("reason", reason.code, lang, values)
+    if isinstance(reason, TiedToElectedMember):
+        values["role"] = (
+            catalogs.gettext_(lang, f"role.{reason.role}") if reason.role in ROLES else reason.role
+        )
+        values["link"] = catalogs.gettext_(lang, f"tie.{reason.link}")
+        values["member"] = code(reason.member)
+        values["law"] = ltr(reason.law)
+        values["article"] = ltr(reason.article)
+        return _family("reason", reason.code, lang, values)
     if isinstance(reason, DeclaredIneligible):
         values["reason_part"] = (
             escape(word("colon", lang)) + note(pick(reason.reason, lang))
@@ -709,6 +802,8 @@ FILTERS = {
     "outcome": outcome,
     "rank_range": rank_range,
     "ineligibility": ineligibility,
+    "motivation": motivation,
+    "motivation_label": motivation_label,
     "domain_note": domain_note,
     "notice": notice,
     "tie_sentence": tie_sentence,

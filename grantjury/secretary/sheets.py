@@ -131,11 +131,17 @@ class ScoreSheet:
 
 
 def assigned_by_juror(competition: Competition) -> dict[int, list[int]]:
-    """Submission codes assigned to each juror code, ascending (jurors without any left out)."""
+    """Submission codes assigned to each juror code, ascending (jurors without any left out).
+
+    Submissions whose application file is not admissible (a rule pack's
+    ``Competition.inadmissible``) are left out: they are not scored, so no sheet lists them.
+    """
     by_juror: dict[int, list[int]] = {}
     if competition.assignments is not None:
+        left_out = competition.inadmissible
         for j, s in competition.assignments.tolist():
-            by_juror.setdefault(j, []).append(s)
+            if competition.submissions[s].id not in left_out:
+                by_juror.setdefault(j, []).append(s)
     return by_juror
 
 

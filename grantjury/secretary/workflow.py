@@ -243,7 +243,12 @@ def plan_assignments(
     plans, failures = [], []
     for index, domain in enumerate(competition.domains):
         members = competition.domain_members(index)
-        subs = [s for s in members if competition.submissions[s].eligible]
+        subs = [
+            s
+            for s in members
+            if competition.submissions[s].eligible
+            and competition.submissions[s].id not in competition.inadmissible
+        ]
         panel = panel_of(competition, domain.id)
         sub_at = {s: i for i, s in enumerate(subs)}
         jur_at = {j: i for i, j in enumerate(panel)}
