@@ -339,7 +339,7 @@ KINDS: dict[str, DocumentKind] = {
             filename="annex.pdf",
             template="annex.html",
             stylesheet="annex.css",
-            title={lang: words["annex"] for lang, words in annex.WORDS.items()},
+            title={lang: catalogs.gettext_(lang, "annex.annex") for lang in catalogs.languages()},
             context=annex.annex_context,
             companion=lambda results: ("annex.csv", annex.annex_csv(results)),
             by_default=lambda results: results.rules is not None,
@@ -349,7 +349,9 @@ KINDS: dict[str, DocumentKind] = {
             filename="register.pdf",
             template="register.html",
             stylesheet="register.css",
-            title={lang: words["register"] for lang, words in register.WORDS.items()},
+            title={
+                lang: catalogs.gettext_(lang, "register.register") for lang in catalogs.languages()
+            },
             context=register.register_context,
             by_default=lambda results: results.rules is not None,
         ),

@@ -313,9 +313,6 @@ MOTIVATION_KEYS = (
 """The grounds an unfavourable decision states in a letter, under a rule pack (law 03-01):
 ``motivation.<key>`` in each catalog."""
 
-ROLES = ("president", "vice_president", "treasurer", "secretary", "member")
-"""Officials' roles worded in the catalogs (``role.<role>``); others print as given."""
-
 
 def motivation_label(lang: str) -> str:
     """The heading of a letter's grounds."""
@@ -402,7 +399,9 @@ def ineligibility(
         return _family("reason", reason.code, lang, values)
     if isinstance(reason, TiedToElectedMember):
         values["role"] = (
-            catalogs.gettext_(lang, f"role.{reason.role}") if reason.role in ROLES else reason.role
+            catalogs.gettext_(lang, f"role.{reason.role}")
+            if catalogs.has(lang, f"role.{reason.role}")
+            else reason.role
         )
         values["link"] = catalogs.gettext_(lang, f"tie.{reason.link}")
         values["member"] = code(reason.member)
