@@ -392,7 +392,16 @@ def init(folder: Path) -> None:
 @click.option(
     "--max-load",
     type=click.IntRange(1),
-    help="Most submissions per juror (default: loads differ by at most one in a panel).",
+    help="Most submissions per juror, in all domains together (in each domain with "
+    "--balance domain).",
+)
+@click.option(
+    "--balance",
+    type=click.Choice(["competition", "domain"]),
+    default="competition",
+    show_default=True,
+    help="competition: each juror's total load over all domains differs by at most one from "
+    "every other's where the panels allow it; domain: loads balanced within each domain.",
 )
 @click.option(
     "--seed",
@@ -411,6 +420,7 @@ def assign(
     max_load: int | None,
     seed: int | None,
     out: Path | None,
+    balance: str,
 ) -> None:
     """Assign jurors to every eligible submission, from its domain's panel, around conflicts.
 
@@ -429,7 +439,9 @@ def assign(
     """
     from .secretary import workflow
 
-    outcome = workflow.assign(resolve_competition(competition), per_submission, max_load, seed, out)
+    outcome = workflow.assign(
+        resolve_competition(competition), per_submission, max_load, seed, out, balance=balance
+    )
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)
     click.echo("\n".join(outcome.lines))

@@ -15,11 +15,16 @@ from grantjury.secretary.assign import (
     AssignmentInfeasible,
     BalanceDeficit,
     CapacityShortfall,
+    CompetitionInfeasible,
+    DomainProblem,
     HallDeficit,
     JurorUnderused,
+    LoadCeiling,
+    LoadFloor,
     PanelTooSmall,
     Reason,
     TooFewFreeJurors,
+    assign_competition,
     assign_jurors,
     infeasibility_reasons,
     shared_pairs,
@@ -506,3 +511,175 @@ def test_instances_with_a_planted_solution_are_always_solved(
     result = assign_jurors(ids("S", n_sub), ids("J", n_jur), forbidden, k, rng(seed))
     assert_valid(result, forbidden, k)
     assert result.load_bounds == balanced_bounds(forbidden, k)
+
+
+# --- balance across the competition -------------------------------------------------------------
+
+
+def domain_problems(
+    sizes: list[int], panels: list[list[int]], forbidden: list[np.ndarray]
+) -> list[DomainProblem]:
+    """Domains ``d0, d1…`` with ``sizes[d]`` submissions; ``forbidden[d]``: (juror, submission)
+    booleans over the whole jury, restricted here to the domain's panel."""
+    problems = []
+    for d, (size, panel, conflicts) in enumerate(zip(sizes, panels, forbidden, strict=True)):
+        pairs = np.argwhere(conflicts[panel]) if panel else np.zeros((0, 2), np.int64)
+        problems.append(
+            DomainProblem(f"d{d}", tuple(ids(f"S{d}-", size)), tuple(panel), pairs.astype(np.int64))
+        )
+    return problems
+
+
+def generators(n: int, seed: int = 0) -> list[np.random.Generator]:
+    return [rng(seed + i) for i in range(n + 1)]
+
+
+def test_loads_balance_across_domains_where_each_domain_alone_cannot() -> None:
+    # The issue's case: 42 submissions in 3 domains, 3 jurors each, 9 jurors on every panel.
+    # 14 per domain × 3 / 9 = 4.67 per domain; balanced domain by domain, totals range 13-15.
+    problems = domain_problems([14] * 3, [list(range(9))] * 3, [no_conflicts(9, 14)] * 3)
+    whole = assign_competition(problems, 9, 3, generators(3))
+    assert whole.loads.tolist() == [14] * 9
+    assert whole.load_bounds == (14, 14) and whole.reasons == () and whole.refused == ()
+    for result in whole.domains:
+        assert sorted(set(result.loads.tolist())) == [4, 5]  # each domain still even
+    by_domain = assign_competition(problems, 9, 3, generators(3), balance="domain")
+    assert by_domain.loads.sum() == 126
+
+
+def test_a_juror_on_one_small_panel_is_named_as_the_reason_loads_differ() -> None:
+    # J8 sits only on d0, which has 2 submissions: it can take 2, the others must take 11.
+    panels = [list(range(9)), list(range(8)), list(range(8))]
+    problems = domain_problems([2, 14, 14], panels, [no_conflicts(9, n) for n in (2, 14, 14)])
+    whole = assign_competition(problems, 9, 3, generators(3), juror_ids=ids("J", 9))
+    assert whole.loads.tolist() == [11] * 8 + [2]
+    assert whole.load_bounds == (2, 11)
+    ceiling, floor = whole.reasons
+    assert ceiling == LoadCeiling(10, ("d0", "d1", "d2"), 90, tuple(ids("J", 9)), 82)
+    assert floor == LoadFloor(3, ("J8",), ("d0",), 2)
+    assert str(floor) == (
+        "loads cannot all be at least 3: juror J8 can be given at most 2 assignments (3 needed) "
+        "by domain d0, the only panel they sit on"
+    )
+
+
+def test_max_load_bounds_the_total_over_all_domains() -> None:
+    problems = domain_problems([10, 10], [list(range(6))] * 2, [no_conflicts(6, 10)] * 2)
+    whole = assign_competition(problems, 6, 3, generators(2), max_load=10)
+    assert whole.loads.tolist() == [10] * 6
+    with pytest.raises(CompetitionInfeasible) as caught:
+        assign_competition(problems, 6, 3, generators(2), max_load=9, juror_ids=ids("J", 6))
+    assert str(caught.value) == (
+        "loads cannot all be at most 9: domains d0, d1 need 60 assignments but the 6 jurors of "
+        "their panels (J0, J1, J2, J3, J4, J5) can take at most 54 with 9 each"
+    )
+
+
+def test_a_domain_whose_conflicts_refuse_its_share_is_assigned_on_its_own() -> None:
+    # In d0, J0 and J1 may judge S0-0 only, which needs one juror: the split gives each of them
+    # one submission of d0 (their capacity, counted juror by juror), which d0 cannot honour.
+    conflicts = no_conflicts(4, 4)
+    conflicts[0, 1:] = conflicts[1, 1:] = True
+    problems = domain_problems([4, 4], [list(range(4))] * 2, [conflicts, no_conflicts(4, 4)])
+    whole = assign_competition(problems, 4, 1, generators(2), juror_ids=ids("J", 4))
+    (refused,) = whole.refused
+    assert refused.domain == "d0"
+    assert str(refused).startswith("domain d0: its conflicts do not allow its share")
+    assert whole.reasons == ()
+    for result, problem in zip(whole.domains, problems, strict=True):
+        assert not _uses_forbidden(result, problem)
+    assert whole.loads.sum() == 8
+
+
+def _uses_forbidden(result: Assignment, problem: DomainProblem) -> bool:
+    pairs = {(int(j), int(s)) for j, s in problem.forbidden.tolist()}
+    return any((j, s) in pairs for s, row in enumerate(result.jurors.tolist()) for j in row)
+
+
+def _reach(problems: list[DomainProblem], n_jur: int, k: int) -> np.ndarray:
+    """c_jd, recomputed directly: submissions of d juror j sits on the panel of and may judge."""
+    capacity = np.zeros((n_jur, len(problems)), dtype=np.int64)
+    for d, problem in enumerate(problems):
+        for position, juror in enumerate(problem.panel):
+            barred = {int(s) for j, s in problem.forbidden.tolist() if j == position}
+            free = len(problem.submission_ids) - len(barred)
+            capacity[juror, d] = free if free > 0 and k > 0 else 0
+    return capacity
+
+
+@st.composite
+def competitions(draw: st.DrawFn) -> tuple[list[DomainProblem], int, int]:
+    n_jur = draw(st.integers(2, 9))
+    n_dom = draw(st.integers(1, 3))
+    k = draw(st.integers(1, 3))
+    generator = rng(draw(st.integers(0, 2**32)))
+    sizes = [draw(st.integers(0, 8)) for _ in range(n_dom)]
+    full = draw(st.booleans())
+    panels = [
+        list(range(n_jur))
+        if full
+        else sorted(np.flatnonzero(generator.random(n_jur) < 0.7).tolist())
+        for _ in range(n_dom)
+    ]
+    density = draw(st.sampled_from([0.0, 0.1, 0.3]))
+    forbidden = [generator.random((n_jur, size)) < density for size in sizes]
+    return domain_problems(sizes, panels, forbidden), n_jur, k
+
+
+@SETTINGS
+@given(competitions(), st.integers(0, 2**32))
+def test_competition_loads_are_as_balanced_as_the_panels_allow(
+    instance: tuple[list[DomainProblem], int, int], seed: int
+) -> None:
+    problems, n_jur, k = instance
+    try:
+        whole = assign_competition(problems, n_jur, k, generators(len(problems), seed))
+    except CompetitionInfeasible as error:
+        assert error.failures and all(f.reasons for f in error.failures)
+        return
+    for result, problem in zip(whole.domains, problems, strict=True):
+        n_sub = len(problem.submission_ids)
+        assert result.jurors.shape == (n_sub, k)
+        assert all(len(set(row)) == k for row in result.jurors.tolist())
+        assert not _uses_forbidden(result, problem)
+    capacity = _reach(problems, n_jur, k)
+    needed = np.array([len(p.submission_ids) * k for p in problems])
+    eligible = capacity.sum(axis=1) > 0
+    assert whole.eligible.tolist() == eligible.tolist()
+    assert (whole.loads[~eligible] == 0).all()
+    lo, hi = whole.load_bounds
+    if whole.refused:
+        return
+    # Loads differ by at most one, or each reason is a violated condition, checked here
+    # from the data alone: no assignment can have loads closer together.
+    assert hi - lo <= 1 or whole.reasons
+    for reason in whole.reasons:
+        if isinstance(reason, LoadCeiling):
+            domains = np.array([p.domain in reason.domains for p in problems])
+            reach = capacity[:, domains].sum(axis=1)
+            assert reason.limit == hi - 1
+            assert reason.needed == int(needed[domains].sum())
+            assert reason.capacity == int(np.minimum(reach, reason.limit).sum())
+            assert reason.needed > reason.capacity
+        else:
+            assert isinstance(reason, LoadFloor)
+            jurors = np.array([f"{j}" in reason.jurors for j in range(n_jur)])
+            reach = capacity[jurors].sum(axis=0)
+            assert reason.limit == lo + 1
+            assert reason.capacity == int(np.minimum(reach, needed).sum())
+            assert reason.limit * int(jurors.sum()) > reason.capacity
+
+
+@SETTINGS
+@given(st.integers(1, 4), st.integers(3, 10), st.integers(1, 3), st.integers(0, 2**32))
+def test_loads_differ_by_at_most_one_when_every_juror_sits_on_every_panel(
+    n_dom: int, n_jur: int, k: int, seed: int
+) -> None:
+    generator = rng(seed)
+    sizes = generator.integers(0, 12, size=n_dom).tolist()
+    problems = domain_problems(
+        sizes, [list(range(n_jur))] * n_dom, [no_conflicts(n_jur, n) for n in sizes]
+    )
+    whole = assign_competition(problems, n_jur, k, generators(n_dom, seed))
+    assert whole.loads.max() - whole.loads.min() <= 1
+    assert whole.loads.sum() == sum(sizes) * k

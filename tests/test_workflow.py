@@ -166,6 +166,7 @@ def test_assign_the_mini_competition(mini: CompetitionDir) -> None:
         "juror pairs share a submission",
         "social: 2 submissions, 3 jurors, 2 per submission, loads 1–2, connected, 2 of 3 juror "
         "pairs share a submission",
+        "loads across the competition: 3–4 over 3 jurors",
         f"wrote {mini.path('assignments.csv')}: 10 assignments (seed 7)",
     ]
     pairs = read_pairs(mini.path("assignments.csv"))
@@ -238,10 +239,13 @@ def test_assign_the_sample_respects_panels_and_conflicts(sample: CompetitionDir)
     result = invoke("assign", sample.root, "--per-submission", "4", "--seed", "11")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("cultural: 30 submissions, 7 jurors, 4 per submission, loads 17–18")
+    assert lines[0].startswith("cultural: 30 submissions, 7 jurors, 4 per submission, loads ")
     assert lines[2].startswith("social: 31 submissions (SOC-31 not eligible, left out), 7 jurors")
     assert all(", connected, " in line for line in lines[:3])
-    assert lines[3] == f"wrote {sample.path('assignments.csv')}: 348 assignments (seed 11)"
+    # J06 sits on the sports panel only and can take 25 of its 26 submissions at most.
+    assert lines[3] == "loads across the competition: 25–30 over 12 jurors"
+    assert lines[5].startswith("  not closer because loads cannot all be at least 26: juror J06")
+    assert lines[-1] == f"wrote {sample.path('assignments.csv')}: 348 assignments (seed 11)"
     assert sample.read("assignments.csv") != shipped
     competition = load_competition(sample.root, require_scores=False)
     assert competition.assignments is not None

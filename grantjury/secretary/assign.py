@@ -238,6 +238,77 @@ class BalanceDeficit(Reason):
         )
 
 
+@dataclass(frozen=True)
+class LoadCeiling(Reason):
+    """Why loads across the competition cannot all be at most ``limit``.
+
+    The domains of ``domains`` need ``needed`` assignments, but the jurors of their panels can
+    take at most ``capacity`` of them with ``limit`` each (and each at most the submissions of
+    a domain they are free of conflict with).
+    """
+
+    limit: int
+    domains: tuple[str, ...]
+    needed: int
+    jurors: tuple[str, ...]
+    capacity: int
+
+    def __str__(self) -> str:
+        one = len(self.domains) == 1
+        return (
+            f"loads cannot all be at most {self.limit}: "
+            f"{'domain' if one else 'domains'} {_names(self.domains)} "
+            f"{'needs' if one else 'need'} {self.needed} assignments but the "
+            f"{_count(len(self.jurors), 'juror')} of {'its panel' if one else 'their panels'} "
+            f"({_names(self.jurors)}) can take at most {self.capacity} with {self.limit} each"
+        )
+
+
+@dataclass(frozen=True)
+class LoadFloor(Reason):
+    """Why loads across the competition cannot all be at least ``limit``.
+
+    The jurors of ``jurors`` sit only on the panels of ``domains``, whose submissions can
+    give them at most ``capacity`` assignments, fewer than ``limit`` each.
+    """
+
+    limit: int
+    jurors: tuple[str, ...]
+    domains: tuple[str, ...]
+    capacity: int
+
+    def __str__(self) -> str:
+        who = (
+            f"juror {self.jurors[0]}" if len(self.jurors) == 1 else f"jurors {_names(self.jurors)}"
+        )
+        several = len(self.domains) != 1
+        return (
+            f"loads cannot all be at least {self.limit}: {who} can be given at most "
+            f"{self.capacity} assignments ({self.limit * len(self.jurors)} needed) by "
+            f"{'the domains' if several else 'domain'} {_names(self.domains)}, the only "
+            f"{'panels' if several else 'panel'} they sit on"
+        )
+
+
+@dataclass(frozen=True)
+class SplitRefused(Reason):
+    """A domain whose conflicts refuse its share of the competition-wide balance.
+
+    Its jurors were then balanced within the domain alone; ``reasons`` says why the share
+    could not be met.
+    """
+
+    domain: str
+    reasons: tuple[Reason, ...]
+
+    def __str__(self) -> str:
+        why = "; ".join(str(r) for r in self.reasons)
+        return (
+            f"domain {self.domain}: its conflicts do not allow its share of the "
+            f"competition-wide balance ({why}), so its loads are balanced within the domain only"
+        )
+
+
 class AssignmentInfeasible(GrantjuryError):
     """No assignment meets the constraints; ``reasons`` says why, naming the ids at fault."""
 
@@ -833,6 +904,261 @@ def _plan(
     return low, hi, graph, []
 
 
+def _plan_exact(
+    inst: _Instance, loads: np.ndarray, rng: np.random.Generator
+) -> tuple[_Graph | None, list[Reason]]:
+    """A candidate graph on which every juror's load can be exactly ``loads``, or why not."""
+    reasons: list[Reason] = [_too_few(inst, int(i)) for i in np.flatnonzero(inst.free_sub < inst.k)]
+    reasons += [
+        _underused(inst, int(x), int(loads[x])) for x in np.flatnonzero(inst.free_jur < loads)
+    ]
+    if int(loads.sum()) != inst.n_sub * inst.k:
+        raise ValueError(
+            f"loads sum to {int(loads.sum())}, not {inst.n_sub} submissions × {inst.k}"
+        )
+    if reasons:
+        return None, reasons
+    graph = _initial_graph(inst, rng)
+    found = [_exact_test(graph, loads, True, rng), _exact_test(graph, loads, False, rng)]
+    reasons = [r for r in found if r is not None]
+    return (None if reasons else graph), reasons
+
+
+# --- balance across the competition -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadSplit:
+    """How many submissions of each domain every juror takes, so that their totals balance.
+
+    ``loads`` has shape ``(n_jurors, n_domains)``; each eligible juror's total lies within
+    ``load_bounds``; ``reasons`` says why the bounds are more than one apart (empty when they
+    are not). Arrays are read-only.
+    """
+
+    loads: np.ndarray
+    load_bounds: tuple[int, int]
+    eligible: np.ndarray
+    reasons: tuple[Reason, ...]
+
+    def __post_init__(self) -> None:
+        for array in (self.loads, self.eligible):
+            array.setflags(write=False)
+
+
+def _ceiling_cut(capacity: np.ndarray, needed: np.ndarray, hi: np.ndarray) -> np.ndarray | None:
+    """Domains of a set whose panels cannot take its assignments with loads ≤ ``hi``, or None.
+
+    Network: source → domain ``d`` (capacity ``T_d``) → juror ``j`` (``c_jd``, the submissions
+    of ``d`` the juror is free to judge) → sink (``hi_j``). It saturates iff every set ``A``
+    of domains has ``Σ_A T_d ≤ Σ_j min(hi_j, Σ_A c_jd)``; the source side of a minimum cut
+    is a violated ``A``.
+    """
+    n_jur, n_dom = capacity.shape
+    jur, dom = np.nonzero(capacity)
+    sink = n_dom + n_jur + 1
+    tail = np.r_[np.zeros(n_dom, np.int64), 1 + dom, 1 + n_dom + np.arange(n_jur)]
+    head = np.r_[1 + np.arange(n_dom), 1 + n_dom + jur, np.full(n_jur, sink)]
+    cap = np.r_[needed, capacity[jur, dom], hi].astype(np.int64)
+    value, _, side = _max_flow(sink + 1, tail, head, cap, sink)
+    return None if value == int(needed.sum()) else side[1 : 1 + n_dom]
+
+
+def _floor_cut(capacity: np.ndarray, needed: np.ndarray, lo: np.ndarray) -> np.ndarray | None:
+    """Jurors of a set who cannot all reach loads ``lo`` from their panels' domains, or None.
+
+    Network: source → juror (``lo_j``) → domain (``c_jd``) → sink (``T_d``); it saturates iff
+    every set ``B`` of jurors has ``Σ_B lo_j ≤ Σ_d min(T_d, Σ_B c_jd)``.
+    """
+    n_jur, n_dom = capacity.shape
+    jur, dom = np.nonzero(capacity)
+    sink = n_dom + n_jur + 1
+    tail = np.r_[np.zeros(n_jur, np.int64), 1 + jur, 1 + n_jur + np.arange(n_dom)]
+    head = np.r_[1 + np.arange(n_jur), 1 + n_jur + dom, np.full(n_dom, sink)]
+    cap = np.r_[lo, capacity[jur, dom], needed].astype(np.int64)
+    value, _, side = _max_flow(sink + 1, tail, head, cap, sink)
+    return None if value == int(lo.sum()) else side[1 : 1 + n_jur]
+
+
+def _ceiling_reason(
+    capacity: np.ndarray,
+    needed: np.ndarray,
+    limit: int,
+    domains: np.ndarray,
+    domain_ids: Sequence[str],
+    juror_ids: Sequence[str],
+) -> LoadCeiling:
+    reach = capacity[:, domains].sum(axis=1)
+    return LoadCeiling(
+        limit,
+        tuple(domain_ids[d] for d in np.flatnonzero(domains)),
+        int(needed[domains].sum()),
+        tuple(juror_ids[j] for j in np.flatnonzero(reach > 0)),
+        int(np.minimum(reach, limit).sum()),
+    )
+
+
+def _floor_reason(
+    capacity: np.ndarray,
+    needed: np.ndarray,
+    limit: int,
+    jurors: np.ndarray,
+    domain_ids: Sequence[str],
+    juror_ids: Sequence[str],
+) -> LoadFloor:
+    reach = capacity[jurors].sum(axis=0)
+    return LoadFloor(
+        limit,
+        tuple(juror_ids[j] for j in np.flatnonzero(jurors)),
+        tuple(domain_ids[d] for d in np.flatnonzero(reach > 0)),
+        int(np.minimum(reach, needed).sum()),
+    )
+
+
+def split_loads(
+    capacity: np.ndarray,
+    needed: np.ndarray,
+    domain_ids: Sequence[str],
+    juror_ids: Sequence[str],
+    rng: np.random.Generator,
+    *,
+    max_load: int | None = None,
+) -> LoadSplit:
+    """Each juror's share of each domain, so that total loads are as balanced as panels allow.
+
+    Parameters
+    ----------
+    capacity : ndarray of int, shape (n_jurors, n_domains)
+        ``c_jd``: the submissions of domain ``d`` juror ``j`` is free to judge (0 off its
+        panel).
+    needed : ndarray of int, shape (n_domains,)
+        ``T_d = S_d·K``: the assignments of each domain.
+    rng : numpy.random.Generator
+        Breaks ties between equally balanced splits.
+    max_load : int, optional
+        Most assignments per juror across the competition.
+
+    Returns
+    -------
+    LoadSplit
+        Total loads within ``[lo, hi]``: the smallest feasible ``hi`` (at most ``max_load``),
+        then the largest feasible ``lo``; the two conditions are independent (as in
+        `assign_jurors`), so no split is more balanced. Within those bounds, each domain's
+        shares are as even as they can be: the split minimises ``Σ |x_jd − T_d / n_d|``
+        (``n_d`` the jurors able to judge in ``d``), a transportation problem with convex
+        piecewise-linear costs, solved as an LP whose constraint matrix is totally unimodular
+        (HiGHS dual simplex ends on an integral vertex). Seeded random costs below one pick
+        who takes a domain's spare assignments.
+
+    Raises
+    ------
+    AssignmentInfeasible
+        With a `LoadCeiling` when no split keeps every load at most ``max_load`` (or when the
+        panels cannot take some domains' assignments at all).
+    """
+    capacity = np.asarray(capacity, dtype=np.int64)
+    needed = np.asarray(needed, dtype=np.int64)
+    n_jur, n_dom = capacity.shape
+    reach = capacity.sum(axis=1)
+    eligible = reach > 0
+    n = int(eligible.sum())
+    total = int(needed.sum())
+    if n == 0 or total == 0:
+        return LoadSplit(np.zeros((n_jur, n_dom), np.int64), (0, 0), eligible, ())
+    top = int(reach.max()) if max_load is None else max_load
+    level = np.where(eligible, 1, 0)
+    cut = _ceiling_cut(capacity, needed, level * top)
+    if cut is not None:
+        reason = _ceiling_reason(capacity, needed, top, cut, domain_ids, juror_ids)
+        raise AssignmentInfeasible([reason])
+    low, high = -(-total // n), top
+    while low < high:  # high is feasible: the smallest feasible ceiling in [low, high]
+        mid = (low + high) // 2
+        if _ceiling_cut(capacity, needed, level * mid) is None:
+            high = mid
+        else:
+            low = mid + 1
+    hi = high
+    low, high = 0, min(total // n, int(reach[eligible].min()), hi)
+    while low < high:  # low is feasible: the largest feasible floor in [low, high]
+        mid = (low + high + 1) // 2
+        if _floor_cut(capacity, needed, level * mid) is None:
+            low = mid
+        else:
+            high = mid - 1
+    lo = low
+    reasons: list[Reason] = []
+    if hi - lo > 1 and hi > -(-total // n):
+        cut = _ceiling_cut(capacity, needed, level * (hi - 1))
+        if cut is not None:
+            reasons.append(_ceiling_reason(capacity, needed, hi - 1, cut, domain_ids, juror_ids))
+    if hi - lo > 1 and lo < total // n:
+        jurors = _floor_cut(capacity, needed, level * (lo + 1))
+        if jurors is not None:
+            reasons.append(_floor_reason(capacity, needed, lo + 1, jurors, domain_ids, juror_ids))
+    loads = _even_split(capacity, needed, level * lo, level * hi, rng)
+    return LoadSplit(loads, (lo, hi), eligible, tuple(reasons))
+
+
+def _even_split(
+    capacity: np.ndarray,
+    needed: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The split of `split_loads` within known feasible bounds.
+
+    A min-cost flow written as an LP: source → domain ``d`` (exactly ``T_d``) → juror ``j``
+    (``x_jd ≤ c_jd``) → sink (``lo_j`` units, then one unit per level ``t = lo_j+1 … hi_j``).
+    Costs, first to last in weight: a juror's unit at level ``t`` costs ``W·(t − m)`` with
+    ``m`` the mean load, so totals are as even as the bounds allow (convex in the total);
+    ``x_jd`` costs −1 per unit up to ``⌊T_d / n_d⌋``, a seeded random amount below one for
+    the next unit and +1 beyond, so each domain's shares are as even as they can be; ``W``
+    exceeds any change of the second cost along one augmenting path. The matrix is a network
+    matrix (totally unimodular), so the dual simplex's vertex is integral.
+    """
+    n_jur, n_dom = capacity.shape
+    jur, dom = np.nonzero(capacity)
+    share = needed / np.maximum((capacity > 0).sum(axis=0), 1)
+    floor = np.floor(share[dom]).astype(np.int64)
+    cap = capacity[jur, dom]
+    first = np.minimum(cap, floor)
+    second = np.minimum(cap - first, 1)
+    third = cap - first - second
+    x_upper = np.r_[first, second, third].astype(np.float64)
+    x_cost = np.r_[np.full(jur.size, -1.0), rng.random(jur.size) * 0.5, np.ones(jur.size)]
+    x_jur, x_dom = np.tile(jur, 3), np.tile(dom, 3)
+    keep = x_upper > 0
+    x_upper, x_cost, x_jur, x_dom = x_upper[keep], x_cost[keep], x_jur[keep], x_dom[keep]
+    # One unit variable per juror and level above lo_j.
+    levels = (hi - lo).astype(np.int64)
+    y_jur = np.repeat(np.arange(n_jur), levels)
+    y_level = lo[y_jur] + 1 + np.arange(y_jur.size) - np.repeat(np.cumsum(levels) - levels, levels)
+    eligible = capacity.sum(axis=1) > 0
+    mean = needed.sum() / max(int(eligible.sum()), 1)
+    weight = 4.0 * n_dom + 4.0
+    y_cost = weight * (y_level - mean)
+    n_x, n_y = x_upper.size, y_jur.size
+    rows = np.r_[x_dom, n_dom + x_jur, n_dom + y_jur]
+    cols = np.r_[np.arange(n_x), np.arange(n_x), n_x + np.arange(n_y)]
+    vals = np.r_[np.ones(2 * n_x), -np.ones(n_y)]
+    a_eq = sp.csr_array((vals, (rows, cols)), shape=(n_dom + n_jur, n_x + n_y))
+    result = linprog(
+        np.r_[x_cost, y_cost],
+        A_eq=a_eq,
+        b_eq=np.r_[needed, lo].astype(np.float64),
+        bounds=np.c_[np.zeros(n_x + n_y), np.r_[x_upper, np.ones(n_y)]],
+        method="highs-ds",
+    )
+    if result.status != 0:  # pragma: no cover - both cut conditions hold
+        raise AssertionError(f"the load split must be feasible: {result.message}")
+    x = np.rint(result.x[:n_x]).astype(np.int64)
+    loads = np.zeros((n_jur, n_dom), dtype=np.int64)
+    np.add.at(loads, (x_jur, x_dom), x)
+    return loads
+
+
 # --- assignment and connectivity ----------------------------------------------------------------
 
 
@@ -1077,6 +1403,7 @@ def assign_jurors(
     *,
     max_load: int | None = None,
     domain: str | None = None,
+    loads: np.ndarray | None = None,
 ) -> Assignment:
     """Assign ``per_submission`` distinct conflict-free jurors to every submission of a domain.
 
@@ -1098,6 +1425,9 @@ def assign_jurors(
         eligible panel; with a limit they are as balanced as the conflicts allow.
     domain : str, optional
         Named in the error's message.
+    loads : ndarray of int, optional
+        Every juror's exact load (their share of a competition-wide balance, from
+        `split_loads`); replaces the balance within the domain and ``max_load``.
 
     Returns
     -------
@@ -1116,10 +1446,16 @@ def assign_jurors(
         matrix = np.zeros((inst.n_sub, inst.k), dtype=np.int64)
         count, _ = _components(matrix, inst.n_jur)
         return Assignment(matrix, np.zeros(inst.n_jur, np.int64), (0, 0), excluded, 0, count, 0)
-    lo, hi, graph, reasons = _plan(inst, max_load, rng)
+    if loads is not None:
+        lo_j = hi_j = np.where(inst.eligible, np.asarray(loads, dtype=np.int64), 0)
+        graph, reasons = _plan_exact(inst, lo_j, rng)
+        active = lo_j[inst.eligible]
+        lo, hi = (int(active.min()), int(active.max())) if active.size else (0, 0)
+    else:
+        lo, hi, graph, reasons = _plan(inst, max_load, rng)
+        lo_j, hi_j = _bounds(inst, lo, hi)
     if reasons or graph is None:
         raise AssignmentInfeasible(reasons, domain)
-    lo_j, hi_j = _bounds(inst, lo, hi)
     matrix = _solve(graph, lo_j, hi_j, rng)
     count, repairs = _connect(inst, matrix, lo_j, hi_j, rng)
     loads = np.bincount(matrix.ravel(), minlength=inst.n_jur)
@@ -1134,3 +1470,172 @@ def _checked(per_submission: int, max_load: int | None) -> int:
     if max_load is not None and max_load < 1:
         raise ValueError(f"max_load must be at least 1, not {max_load}")
     return int(per_submission)
+
+
+# --- the whole competition ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DomainProblem:
+    """One domain to assign: its submissions, its panel (codes into the competition's jurors)
+    and its forbidden ``(panel position, submission position)`` pairs."""
+
+    domain: str
+    submission_ids: tuple[str, ...]
+    panel: tuple[int, ...]
+    forbidden: np.ndarray
+
+
+@dataclass(frozen=True)
+class CompetitionAssignment:
+    """Every domain's assignment, and the balance of loads across the competition.
+
+    ``loads`` counts each competition juror's submissions over all domains; eligible jurors
+    (free to judge at least one submission of a panel they sit on) have loads within
+    ``load_bounds``. ``reasons`` says why those bounds are more than one apart; ``refused``
+    lists the domains whose conflicts refused their share of the balance (then balanced within
+    the domain). ``balance`` is ``"competition"`` or ``"domain"``.
+    """
+
+    domains: tuple[Assignment, ...]
+    loads: np.ndarray
+    load_bounds: tuple[int, int]
+    eligible: np.ndarray
+    balance: str
+    reasons: tuple[Reason, ...] = ()
+    refused: tuple[SplitRefused, ...] = ()
+
+    def __post_init__(self) -> None:
+        for array in (self.loads, self.eligible):
+            array.setflags(write=False)
+
+
+BALANCES = ("competition", "domain")
+"""``competition``: total loads differ by at most one where panels allow; ``domain``: loads
+are balanced within each domain separately (as before issue 20)."""
+
+
+def assign_competition(
+    problems: Sequence[DomainProblem],
+    n_jurors: int,
+    per_submission: int,
+    rngs: Sequence[np.random.Generator],
+    *,
+    max_load: int | None = None,
+    balance: str = "competition",
+    juror_ids: Sequence[str] | None = None,
+) -> CompetitionAssignment:
+    """Assign every domain, with loads balanced across the whole competition.
+
+    With ``balance="competition"``, `split_loads` first decides each juror's share of every
+    domain so that total loads differ by at most one where the panels allow it (``max_load``
+    bounds the total); each domain is then assigned with those exact loads. A domain whose
+    conflicts refuse its share is balanced within itself instead, and named in ``refused``.
+    With ``balance="domain"``, each domain is balanced on its own and ``max_load`` bounds each
+    domain's load. ``rngs`` holds one generator per domain, plus one for the split.
+
+    Raises
+    ------
+    CompetitionInfeasible
+        With the exact reasons of every domain that has no assignment, or a `LoadCeiling`
+        when the domains have one each but not within ``max_load`` in total.
+    """
+    if balance not in BALANCES:
+        raise ValueError(f"balance must be one of {', '.join(BALANCES)}, not {balance!r}")
+    juror_ids = tuple(juror_ids) if juror_ids is not None else tuple(map(str, range(n_jurors)))
+    k = _checked(per_submission, max_load)
+    split: LoadSplit | None = None
+    if balance == "competition" and problems:
+        capacity = np.zeros((n_jurors, len(problems)), dtype=np.int64)
+        for d, problem in enumerate(problems):
+            inst = _instance(
+                problem.submission_ids,
+                [juror_ids[j] for j in problem.panel],
+                problem.forbidden,
+                k,
+            )
+            if k > 0:
+                capacity[list(problem.panel), d] = inst.free_jur
+        needed = np.array([len(p.submission_ids) * k for p in problems], dtype=np.int64)
+        try:
+            split = split_loads(
+                capacity,
+                needed,
+                [p.domain for p in problems],
+                juror_ids,
+                rngs[len(problems)],
+                max_load=max_load,
+            )
+        except AssignmentInfeasible as ceiling:
+            # A domain's own reasons are more precise: they come first, if there are any.
+            # A load at most max_load in total is at most max_load in each domain.
+            _assign_each(problems, juror_ids, k, rngs, None, max_load)
+            raise CompetitionInfeasible([ceiling]) from None
+    results, refused = _assign_each(problems, juror_ids, k, rngs, split, max_load)
+    loads = np.zeros(n_jurors, dtype=np.int64)
+    eligible = np.zeros(n_jurors, dtype=bool)
+    for problem, result in zip(problems, results, strict=True):
+        panel = np.asarray(problem.panel, dtype=np.int64)
+        loads[panel] += result.loads
+        if panel.size:
+            eligible[panel[np.setdiff1d(np.arange(panel.size), result.excluded)]] = True
+    active = loads[eligible]
+    bounds = (int(active.min()), int(active.max())) if active.size else (0, 0)
+    reasons: tuple[Reason, ...] = split.reasons if split is not None and not refused else ()
+    return CompetitionAssignment(
+        tuple(results), loads, bounds, eligible, balance, reasons, tuple(refused)
+    )
+
+
+class CompetitionInfeasible(GrantjuryError):
+    """No assignment of the competition exists; ``failures`` holds each domain's reasons."""
+
+    def __init__(self, failures: Sequence[AssignmentInfeasible]):
+        self.failures = tuple(failures)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(failure) for failure in self.failures)
+
+
+def _assign_each(
+    problems: Sequence[DomainProblem],
+    juror_ids: Sequence[str],
+    k: int,
+    rngs: Sequence[np.random.Generator],
+    split: LoadSplit | None,
+    max_load: int | None,
+) -> tuple[list[Assignment], list[SplitRefused]]:
+    """Each domain's assignment, with its share of ``split`` when there is one."""
+    results, refused, failures = [], [], []
+    for d, problem in enumerate(problems):
+        ids = [juror_ids[j] for j in problem.panel]
+        args = (problem.submission_ids, ids, problem.forbidden, k, rngs[d])
+        try:
+            if split is not None:
+                share = split.loads[list(problem.panel), d] if problem.panel else None
+                if share is None or int(share.sum()) != len(problem.submission_ids) * k:
+                    # No split covers this domain: its own reasons are below.
+                    results.append(assign_jurors(*args, max_load=max_load, domain=problem.domain))
+                    continue
+                try:
+                    results.append(assign_jurors(*args, domain=problem.domain, loads=share))
+                    continue
+                except AssignmentInfeasible as failure:
+                    refused.append(SplitRefused(problem.domain, failure.reasons))
+                if max_load is None:
+                    # Balanced within the domain if it can be, else as balanced as it can be.
+                    try:
+                        results.append(assign_jurors(*args, domain=problem.domain))
+                        continue
+                    except AssignmentInfeasible:
+                        pass
+                limit = max_load if max_load is not None else max(1, len(problem.submission_ids))
+                results.append(assign_jurors(*args, max_load=limit, domain=problem.domain))
+                continue
+            results.append(assign_jurors(*args, max_load=max_load, domain=problem.domain))
+        except AssignmentInfeasible as failure:
+            failures.append(failure)
+    if failures:
+        raise CompetitionInfeasible(failures)
+    return results, refused

@@ -23,7 +23,14 @@ from ..errors import GrantjuryError, OutputError
 from ..model import Competition
 from ..pipeline import load_competition
 from ..ranking import derived_rng
-from .assign import Assignment, AssignmentInfeasible, assign_jurors
+from .assign import (
+    Assignment,
+    AssignmentInfeasible,
+    CompetitionAssignment,
+    CompetitionInfeasible,
+    DomainProblem,
+    assign_competition,
+)
 from .collect import Collected, read_returns, scores_csv
 from .sheets import assigned_by_juror, build_workbook, layout, workbook_name
 
@@ -195,6 +202,10 @@ class AssignmentPlan:
     per_submission: int
     max_load: int | None
     domains: tuple[DomainPlan, ...]
+    whole: CompetitionAssignment | None = None
+    """Loads across the competition and why they are not closer (None: nothing assigned)."""
+    juror_ids: tuple[str, ...] = ()
+    balance: str = "competition"
 
     @property
     def pairs(self) -> list[tuple[str, str]]:
@@ -222,9 +233,11 @@ def plan_assignments(
     per_submission: int,
     max_load: int | None = None,
     seed: int | None = None,
+    balance: str = "competition",
 ) -> AssignmentPlan:
     """Assign ``per_submission`` conflict-free jurors of its domain's panel to every eligible
-    submission, domain by domain, each with its own generator derived from the seed.
+    submission, with loads balanced across the competition (``balance="competition"``) or
+    within each domain (``"domain"``); each domain has its own generator derived from the seed.
 
     Raises ``InfeasibleDomains`` with the exact reasons of every domain that has no solution.
     """
@@ -232,7 +245,7 @@ def plan_assignments(
     forbidden: dict[str, list[tuple[int, int]]] = {}
     for j, s in forbidden_pairs(competition, conflict_register(competition)):
         forbidden.setdefault(competition.submissions[s].domain, []).append((j, s))
-    plans, failures = [], []
+    problems, left_outs, panels, rngs = [], [], [], []
     for index, domain in enumerate(competition.domains):
         members = competition.domain_members(index)
         subs = [s for s in members if competition.submissions[s].eligible]
@@ -244,27 +257,36 @@ def plan_assignments(
             for j, s in forbidden.get(domain.id, ())
             if j in jur_at and s in sub_at
         )
-        rng = derived_rng(seed, "assign", domain.id)
-        sub_ids = [competition.submissions[s].id for s in subs]
-        jur_ids = [competition.jurors[j].id for j in panel]
-        try:
-            result = assign_jurors(
-                sub_ids,
-                jur_ids,
-                np.array(pairs, dtype=np.int64).reshape(-1, 2),
-                per_submission,
-                rng,
-                max_load=max_load,
-                domain=domain.id,
+        sub_ids = tuple(competition.submissions[s].id for s in subs)
+        problems.append(
+            DomainProblem(
+                domain.id, sub_ids, tuple(panel), np.array(pairs, dtype=np.int64).reshape(-1, 2)
             )
-        except AssignmentInfeasible as failure:
-            failures.append(failure)
-            continue
-        left_out = tuple(competition.submissions[s].id for s in members if s not in sub_at)
-        plans.append(DomainPlan(domain.id, tuple(sub_ids), left_out, tuple(jur_ids), result))
-    if failures:
-        raise InfeasibleDomains(failures)
-    return AssignmentPlan(seed, per_submission, max_load, tuple(plans))
+        )
+        left_outs.append(tuple(competition.submissions[s].id for s in members if s not in sub_at))
+        panels.append(tuple(competition.jurors[j].id for j in panel))
+        rngs.append(derived_rng(seed, "assign", domain.id))
+    rngs.append(derived_rng(seed, "assign", "split"))
+    juror_ids = tuple(j.id for j in competition.jurors)
+    try:
+        whole = assign_competition(
+            problems,
+            len(juror_ids),
+            per_submission,
+            rngs,
+            max_load=max_load,
+            balance=balance,
+            juror_ids=juror_ids,
+        )
+    except CompetitionInfeasible as failure:
+        raise InfeasibleDomains(list(failure.failures)) from None
+    plans = tuple(
+        DomainPlan(problem.domain, problem.submission_ids, left_out, panel, result)
+        for problem, left_out, panel, result in zip(
+            problems, left_outs, panels, whole.domains, strict=True
+        )
+    )
+    return AssignmentPlan(seed, per_submission, max_load, plans, whole, juror_ids, balance)
 
 
 def assignments_csv(pairs: list[tuple[str, str]]) -> bytes:
@@ -311,6 +333,17 @@ def describe_plan(plan: AssignmentPlan) -> list[str]:
             )
         line += f", {result.shared_pairs} of {possible} juror pairs share a submission"
         lines.append(line)
+    whole = plan.whole
+    if whole is not None and whole.eligible.any():
+        lo, hi = whole.load_bounds
+        n = int(whole.eligible.sum())
+        where = "across the competition" if whole.balance == "competition" else "in all"
+        lines.append(
+            f"loads {where}: {lo}–{hi} over {n} juror{'s' if n != 1 else ''}"
+            + ("" if plan.max_load is None else f" (--max-load {plan.max_load})")
+        )
+        lines += [f"  not closer because {reason}" for reason in whole.reasons]
+        lines += [f"  {refused}" for refused in whole.refused]
     return lines
 
 
@@ -334,10 +367,11 @@ def assign(
     max_load: int | None = None,
     seed: int | None = None,
     out: Path | None = None,
+    balance: str = "competition",
 ) -> AssignOutcome:
     """Load the competition, assign every domain, then write the assignments file."""
     competition = load_competition(path, require_scores=False)
-    plan = plan_assignments(competition, per_submission, max_load, seed)
+    plan = plan_assignments(competition, per_submission, max_load, seed, balance)
     pairs = plan.pairs
     target = out or default_assignments_path(competition)
     write_file(target, assignments_csv(pairs))
