@@ -291,6 +291,22 @@ class LoadFloor(Reason):
 
 
 @dataclass(frozen=True)
+class CapTooLow(Reason):
+    """No assignment keeps every pair's probability within the cap (too few free jurors)."""
+
+    cap: float
+    per_submission: int
+
+    def __str__(self) -> str:
+        return (
+            f"no randomised assignment keeps every juror–submission probability at most "
+            f"{self.cap:g}: each submission needs {self.per_submission} jurors, so at least "
+            f"{self.per_submission / self.cap:g} free of conflict with it, with loads balanced; "
+            "raise --cap"
+        )
+
+
+@dataclass(frozen=True)
 class SplitRefused(Reason):
     """A domain whose conflicts refuse its share of the competition-wide balance.
 
@@ -348,6 +364,8 @@ class Assignment:
     shared_pairs: int
     n_components: int
     swaps: int
+    affinity: AffinityFigures | None = None
+    """How well the jurors fit their submissions, when affinities were given."""
 
     def __post_init__(self) -> None:
         for array in (self.jurors, self.loads, self.excluded):
@@ -357,6 +375,56 @@ class Assignment:
     def connected(self) -> bool:
         """Whether every submission and every juror with a load are in one component."""
         return self.n_components <= 1
+
+
+OBJECTIVES = ("balance", "affinity", "fair")
+"""``balance``: a seeded random pick among balanced assignments; ``affinity``: the largest
+total affinity; ``fair``: first the largest affinity of the worst-served juror–submission
+pair, then the largest total (a bottleneck form of PeerReview4All's max-min fairness)."""
+
+
+@dataclass(frozen=True)
+class Affinity:
+    """Affinities of listed (panel position, submission position) pairs of one domain.
+
+    Unlisted pairs have affinity 0. Values are finite and at least 0 (the loader checks).
+    """
+
+    jurors: np.ndarray
+    submissions: np.ndarray
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class AffinityFigures:
+    """What an assignment achieves in affinity, and what it gave up for fairness or chance.
+
+    ``total`` is the assignment's total affinity; ``per_submission`` each submission's sum
+    over its jurors (``worst_submission`` its minimum), ``worst_pair`` the least affinity of
+    an assigned pair. ``optimal`` is the largest total any assignment with the same loads
+    (and, under ``fair``, the same worst pair) reaches; ``expected`` the expected total of the
+    randomised assignment (its LP value), so ``expected / optimal`` is the share of the
+    optimal affinity it keeps (Jecmen et al. 2020); ``cap`` the largest probability of any
+    pair (None: deterministic); ``threshold`` the worst pair guaranteed under ``fair``.
+    """
+
+    total: float
+    per_submission: np.ndarray
+    worst_submission: float
+    worst_pair: float
+    optimal: float
+    expected: float
+    cap: float | None
+    threshold: float | None
+    largest_probability: float
+
+    def __post_init__(self) -> None:
+        self.per_submission.setflags(write=False)
+
+    @property
+    def share(self) -> float:
+        """Expected share of the optimal total affinity (1 for a deterministic optimum)."""
+        return self.expected / self.optimal if self.optimal > 0 else 1.0
 
 
 # --- the instance and its candidate graph ------------------------------------------------------
@@ -924,6 +992,306 @@ def _plan_exact(
     return (None if reasons else graph), reasons
 
 
+# --- affinity, fairness and chance ------------------------------------------------------------
+
+FULL_GRAPH_LIMIT = 400_000
+"""Conflict-free pairs of a domain up to which affinity objectives use every pair."""
+RANDOM_CANDIDATES = 4
+"""Random candidates per submission beyond ``⌈K / cap⌉`` (or ``K``) in a large domain."""
+
+
+def _affinity_codes(inst: _Instance, affinity: Affinity | None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted pair codes with a positive affinity, and their values (forbidden pairs dropped)."""
+    if affinity is None or affinity.values.size == 0:
+        return np.empty(0, np.int64), np.empty(0)
+    codes = affinity.submissions.astype(np.int64) * inst.n_jur + affinity.jurors.astype(np.int64)
+    keep = (affinity.values > 0) & ~inst.is_forbidden(codes) & inst.eligible[affinity.jurors]
+    codes, values = codes[keep], affinity.values[keep].astype(np.float64)
+    order = np.argsort(codes, kind="stable")
+    return codes[order], values[order]
+
+
+def _affinity_graph(
+    inst: _Instance,
+    graph: _Graph,
+    codes: np.ndarray,
+    cap: float | None,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Candidate pairs for an affinity objective: sorted codes.
+
+    A small domain uses every conflict-free pair. A large one uses the balanced candidates
+    already proven feasible, every pair with a positive affinity, and random candidates so that
+    each submission has ``⌈K / cap⌉ + 4`` (the cap needs at least ``K / cap`` per submission).
+    """
+    eligible = np.flatnonzero(inst.eligible)
+    subs = np.arange(inst.n_sub, dtype=np.int64)
+    if inst.n_sub * eligible.size <= FULL_GRAPH_LIMIT:
+        every = _Graph(inst)
+        every.add(_enumerate(every, subs, eligible, _sub_code(inst)))
+        return every.codes
+    wide = _Graph(inst)
+    wide.add(graph.codes)
+    wide.add(codes)
+    want = (inst.k if cap is None else int(np.ceil(inst.k / cap - 1e-9))) + RANDOM_CANDIDATES
+    have = np.bincount(wide.sub, minlength=inst.n_sub)
+    short = subs[have < want]
+    if short.size:
+        few = inst.free_sub[short] <= want
+        wide.add(_enumerate(wide, short[few], eligible, _sub_code(inst)))
+        rest = short[~few]
+        if rest.size:
+            gap = want - np.bincount(wide.sub, minlength=inst.n_sub)[rest]
+            wide.add(_sample_new(wide, rest, np.maximum(gap, 0), eligible, _sub_code(inst), rng))
+    return wide.codes
+
+
+def _values_of(codes: np.ndarray, known: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Affinity of each pair code (0 where not listed)."""
+    if known.size == 0:
+        return np.zeros(codes.size)
+    at = np.minimum(np.searchsorted(known, codes), known.size - 1)
+    return np.where(known[at] == codes, values[at], 0.0)
+
+
+def _fraction(cap: float | None) -> tuple[int, int]:
+    """``cap`` as ``p / r`` with a small denominator (a flow needs integral capacities)."""
+    from fractions import Fraction
+
+    if cap is None:
+        return 1, 1
+    value = Fraction(cap).limit_denominator(1000)
+    return value.numerator, value.denominator
+
+
+def _capped_feasible(
+    inst: _Instance,
+    codes: np.ndarray,
+    lo_j: np.ndarray,
+    hi_j: np.ndarray,
+    cap: float | None,
+) -> bool:
+    """Whether a fractional assignment on ``codes`` with every pair at most ``cap`` exists.
+
+    With ``cap = p / r`` all capacities are scaled by ``r``: an integral flow exists iff a
+    fractional one does (flows with integral capacities have integral optima), and without a
+    cap (``p = r = 1``) it is the integral assignment itself.
+    """
+    p, r = _fraction(cap)
+    s, j, k = inst.n_sub, inst.n_jur, inst.k
+    sub, jur = codes // inst.n_jur, codes % inst.n_jur
+    overflow, sink = s + j + 1, s + j + 2
+    tail = np.r_[
+        np.zeros(s, np.int64), 1 + sub, 1 + s + np.arange(j), 1 + s + np.arange(j), [overflow]
+    ]
+    head = np.r_[1 + np.arange(s), 1 + s + jur, np.full(j, sink), np.full(j, overflow), [sink]]
+    cap_ = np.r_[
+        np.full(s, k * r),
+        np.full(codes.size, p),
+        lo_j * r,
+        (hi_j - lo_j) * r,
+        [(s * k - int(lo_j.sum())) * r],
+    ]
+    value, _, _ = _max_flow(sink + 1, tail, head, cap_.astype(np.int64), sink)
+    return value == s * k * r
+
+
+def _affinity_lp(
+    inst: _Instance,
+    codes: np.ndarray,
+    gain: np.ndarray,
+    lo_j: np.ndarray,
+    hi_j: np.ndarray,
+    upper: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The fractional (or, with ``upper = 1``, integral) assignment of largest total ``gain``.
+
+    ``max Σ a_e x_e`` subject to ``Σ_j x_ij = K``, ``lo_j ≤ Σ_i x_ij ≤ hi_j``,
+    ``0 ≤ x_e ≤ upper``: a transportation LP (HiGHS dual simplex). Its matrix is totally
+    unimodular, so with ``upper = 1`` the vertex returned is integral (Jecmen et al. 2020 use
+    the same LP with ``upper = q`` for the randomised assignment). A seeded cost far below any
+    affinity difference breaks ties at random.
+    """
+    n = codes.size
+    sub, jur = codes // inst.n_jur, codes % inst.n_jur
+    spread = float(gain.max() - gain.min()) if n else 0.0
+    noise = rng.random(n) * 1e-6 * (spread if spread > 0 else 1.0)
+    ones, edges = np.ones(n), np.arange(n)
+    by_sub = sp.csr_array((ones, (sub, edges)), shape=(inst.n_sub, n))
+    by_jur = sp.csr_array((ones, (jur, edges)), shape=(inst.n_jur, n))
+    result = linprog(
+        -(gain + noise),
+        A_ub=sp.vstack([by_jur, -by_jur]).tocsr(),
+        b_ub=np.r_[hi_j, -lo_j].astype(np.float64),
+        A_eq=by_sub,
+        b_eq=np.full(inst.n_sub, float(inst.k)),
+        bounds=(0, upper),
+        method="highs-ds",
+    )
+    if result.status != 0:  # pragma: no cover - feasibility was proven by a flow
+        raise AssertionError(f"the affinity LP must be feasible: {result.message}")
+    x = np.clip(result.x, 0.0, upper)
+    return x
+
+
+def dependent_rounding(
+    sub: np.ndarray, jur: np.ndarray, x: np.ndarray, n_sub: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Round a fractional bipartite assignment to 0/1, keeping every marginal and degree.
+
+    Bipartite dependent rounding (Gandhi, Khuller, Parthasarathy & Srinivasan 2006, "Dependent
+    rounding and its applications to approximation algorithms", J. ACM 53:324): while some
+    edge is fractional, take a cycle of fractional edges, or a maximal path, split it into two
+    alternating matchings ``M1, M2``, and with probability ``β/(α+β)`` add ``α`` to ``M1`` and
+    take it from ``M2``, else take ``β`` from ``M1`` and add it to ``M2``, where
+    ``α = min(min_{M1} 1−x, min_{M2} x)`` and ``β = min(min_{M1} x, min_{M2} 1−x)``. Each step
+    makes an edge integral and keeps ``E[x_e]`` unchanged, so ``P(e chosen) = x_e`` exactly:
+    a pair's probability never exceeds its LP value, hence never the cap. A vertex's degree
+    changes only at the ends of a path, whose degree is fractional, so an integral degree (a
+    submission's ``K``, a juror's exact share) is kept and any other ends at its floor or
+    ceiling. Returns the chosen edges as a boolean mask.
+    """
+    x = np.asarray(x, dtype=np.float64).copy()
+    tol = 1e-9
+    x[x < tol] = 0.0
+    x[x > 1 - tol] = 1.0
+    head = n_sub + np.asarray(jur, dtype=np.int64)
+    tail = np.asarray(sub, dtype=np.int64)
+    fractional = np.flatnonzero((x > 0) & (x < 1))
+    adjacency: dict[int, set[int]] = {}
+    for e in fractional.tolist():
+        adjacency.setdefault(int(tail[e]), set()).add(e)
+        adjacency.setdefault(int(head[e]), set()).add(e)
+    ends = [v for v, edges in adjacency.items() if len(edges) == 1]
+
+    def other(e: int, v: int) -> int:
+        t = int(tail[e])
+        return int(head[e]) if t == v else t
+
+    def settle(edges: list[int]) -> None:
+        for e in edges:
+            if x[e] < tol or x[e] > 1 - tol:
+                x[e] = 0.0 if x[e] < tol else 1.0
+                for v in (int(tail[e]), int(head[e])):
+                    bucket = adjacency.get(v)
+                    if bucket is not None:
+                        bucket.discard(e)
+                        if len(bucket) == 1:
+                            ends.append(v)
+                        elif not bucket:
+                            del adjacency[v]
+
+    while adjacency:
+        start = -1
+        while ends:
+            v = ends.pop()
+            if v in adjacency and len(adjacency[v]) == 1:
+                start = v
+                break
+        if start < 0:
+            start = next(iter(adjacency))
+        walk_nodes, walk_edges, seen = [start], [], {start: 0}
+        node, previous = start, -1
+        while True:
+            step = next((e for e in adjacency.get(node, ()) if e != previous), -1)
+            if step < 0:  # a dead end: a maximal path if the walk began at an end
+                if len(adjacency.get(start, ())) <= 1 or not walk_edges:
+                    path = walk_edges
+                    break
+                # Began inside a path: walk again from this end, which is one.
+                start = node
+                walk_nodes, walk_edges, seen, previous = [node], [], {node: 0}, -1
+                continue
+            nxt = other(step, node)
+            if nxt in seen:
+                path = [*walk_edges[seen[nxt] :], step]
+                break
+            seen[nxt] = len(walk_nodes)
+            walk_nodes.append(nxt)
+            walk_edges.append(step)
+            node, previous = nxt, step
+        chain = np.array(path, dtype=np.int64)
+        first, second = chain[0::2], chain[1::2]
+        alpha = min(float((1 - x[first]).min()), float(x[second].min(initial=1.0)))
+        beta = min(float(x[first].min()), float((1 - x[second]).min(initial=1.0)))
+        if rng.random() * (alpha + beta) < beta:
+            x[first] += alpha
+            x[second] -= alpha
+        else:
+            x[first] -= beta
+            x[second] += beta
+        settle(path)
+    return x > 0.5
+
+
+def _solve_affinity(
+    inst: _Instance,
+    graph: _Graph,
+    lo_j: np.ndarray,
+    hi_j: np.ndarray,
+    affinity: Affinity | None,
+    objective: str,
+    cap: float | None,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, AffinityFigures]:
+    """Juror codes per submission under an affinity objective and an optional cap."""
+    known, values = _affinity_codes(inst, affinity)
+    codes = _affinity_graph(inst, graph, known, cap, rng)
+    if cap is not None and not _capped_feasible(inst, codes, lo_j, hi_j, cap):
+        # Sparse candidates too few for the cap: every conflict-free pair, then.
+        every = _Graph(inst)
+        every.add(
+            _enumerate(every, np.arange(inst.n_sub), np.flatnonzero(inst.eligible), _sub_code(inst))
+        )
+        codes = every.codes
+        if not _capped_feasible(inst, codes, lo_j, hi_j, cap):
+            raise AssignmentInfeasible([CapTooLow(cap, inst.k)])
+    gain = _values_of(codes, known, values)
+    threshold = None
+    if objective == "fair":
+        levels = np.unique(gain[gain > 0])
+        low, high = 0, levels.size  # index into [0, *levels]: level 0 is always feasible
+        while low < high:
+            mid = (low + high + 1) // 2
+            keep = gain >= levels[mid - 1]
+            if _capped_feasible(inst, codes[keep], lo_j, hi_j, cap):
+                low = mid
+            else:
+                high = mid - 1
+        threshold = float(levels[low - 1]) if low > 0 else 0.0
+        keep = gain >= threshold
+        codes, gain = codes[keep], gain[keep]
+    best = _affinity_lp(inst, codes, gain, lo_j, hi_j, 1.0, rng)
+    optimal = float(gain @ np.rint(best))
+    if cap is None:
+        chosen = np.rint(best) > 0
+        expected = optimal
+        largest = 1.0
+    else:
+        x = _affinity_lp(inst, codes, gain, lo_j, hi_j, cap, rng)
+        expected = float(gain @ x)
+        largest = float(x.max(initial=0.0))
+        chosen = dependent_rounding(codes // inst.n_jur, codes % inst.n_jur, x, inst.n_sub, rng)
+    sub, jur = codes[chosen] // inst.n_jur, codes[chosen] % inst.n_jur
+    order = np.lexsort((jur, sub))
+    matrix = jur[order].reshape(inst.n_sub, inst.k)
+    per_sub = np.bincount(sub, weights=gain[chosen], minlength=inst.n_sub)
+    picked = gain[chosen]
+    figures = AffinityFigures(
+        total=float(picked.sum()),
+        per_submission=per_sub,
+        worst_submission=float(per_sub.min()) if inst.n_sub else 0.0,
+        worst_pair=float(picked.min()) if picked.size else 0.0,
+        optimal=optimal,
+        expected=expected,
+        cap=cap,
+        threshold=threshold,
+        largest_probability=largest,
+    )
+    return matrix, figures
+
+
 # --- balance across the competition -------------------------------------------------------------
 
 
@@ -1404,6 +1772,9 @@ def assign_jurors(
     max_load: int | None = None,
     domain: str | None = None,
     loads: np.ndarray | None = None,
+    affinity: Affinity | None = None,
+    objective: str = "balance",
+    cap: float | None = None,
 ) -> Assignment:
     """Assign ``per_submission`` distinct conflict-free jurors to every submission of a domain.
 
@@ -1428,6 +1799,17 @@ def assign_jurors(
     loads : ndarray of int, optional
         Every juror's exact load (their share of a competition-wide balance, from
         `split_loads`); replaces the balance within the domain and ``max_load``.
+    affinity : Affinity, optional
+        Affinities of juror–submission pairs (unlisted pairs: 0).
+    objective : {"balance", "affinity", "fair"}
+        See `OBJECTIVES`. Under ``affinity`` and ``fair`` the loads are the same as under
+        ``balance``; the connectivity repair is not run (it would trade affinity, and under a
+        cap it would change the probabilities), so ``n_components`` reports what came out.
+    cap : float, optional
+        Randomised assignment (Jecmen et al. 2020, "Mitigating manipulation in peer review
+        via randomized reviewer assignments", NeurIPS): the LP of the objective with every
+        pair's value at most ``cap`` gives each pair's probability, and `dependent_rounding`
+        draws one assignment with exactly those probabilities from ``rng``.
 
     Returns
     -------
@@ -1456,11 +1838,25 @@ def assign_jurors(
         lo_j, hi_j = _bounds(inst, lo, hi)
     if reasons or graph is None:
         raise AssignmentInfeasible(reasons, domain)
-    matrix = _solve(graph, lo_j, hi_j, rng)
-    count, repairs = _connect(inst, matrix, lo_j, hi_j, rng)
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    if cap is not None and not 0 < cap <= 1:
+        raise ValueError(f"cap must be in (0, 1], not {cap}")
+    figures = None
+    if objective == "balance" and cap is None:
+        matrix = _solve(graph, lo_j, hi_j, rng)
+        count, repairs = _connect(inst, matrix, lo_j, hi_j, rng)
+    else:
+        try:
+            matrix, figures = _solve_affinity(
+                inst, graph, lo_j, hi_j, affinity, objective, cap, rng
+            )
+        except AssignmentInfeasible as failure:
+            raise AssignmentInfeasible(failure.reasons, domain) from None
+        (count, _), repairs = _components(matrix, inst.n_jur), 0
     loads = np.bincount(matrix.ravel(), minlength=inst.n_jur)
     pairs = shared_pairs(matrix, inst.n_jur)
-    return Assignment(matrix, loads, (lo, hi), excluded, pairs, count, repairs)
+    return Assignment(matrix, loads, (lo, hi), excluded, pairs, count, repairs, figures)
 
 
 def _checked(per_submission: int, max_load: int | None) -> int:
