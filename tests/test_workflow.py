@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import json
 import re
 import shutil
 import zipfile
@@ -40,7 +42,8 @@ def read_scores(path: Path) -> dict[tuple[str, str, str], float]:
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return [(r["juror"], r["submission"]) for r in csv.DictReader(handle)]
+        rows = (line for line in handle if not line.startswith("#"))  # the header's record
+        return [(r["juror"], r["submission"]) for r in csv.DictReader(rows)]
 
 
 def fill(
@@ -167,13 +170,29 @@ def test_assign_the_mini_competition(mini: CompetitionDir) -> None:
         "social: 2 submissions, 3 jurors, 2 per submission, loads 1–2, connected, 2 of 3 juror "
         "pairs share a submission",
         "loads across the competition: 3–4 over 3 jurors",
-        f"wrote {mini.path('assignments.csv')}: 10 assignments (seed 7)",
+        f"wrote {mini.path('assignments.csv')}: 10 assignments (seed 7), and assignments.manifest.json",
     ]
     pairs = read_pairs(mini.path("assignments.csv"))
     assert pairs == sorted(pairs) and len(set(pairs)) == 10
     # J1 belongs to A3 (C3's association); J2 declared a conflict with S1.
     assert ("J1", "C3") not in pairs and ("J2", "S1") not in pairs
-    assert mini.read("assignments.csv").startswith("juror,submission\n")
+    assert mini.read("assignments.csv").startswith(
+        "# grantjury assign --per-submission 2 --balance competition --objective balance "
+        "--seed 7\njuror,submission\n"
+    )
+    record = json.loads(mini.read("assignments.manifest.json"))
+    assert record["command"] == "assign"
+    assert record["options"] == {
+        "balance": "competition",
+        "cap": None,
+        "max_load": None,
+        "objective": "balance",
+        "per_submission": 2,
+        "seed": 7,
+    }
+    digest = "sha256:" + hashlib.sha256(mini.path("assignments.csv").read_bytes()).hexdigest()
+    assert record["outputs"] == {"assignments.csv": digest}
+    assert record["loads"]["bounds"] == [3, 4]
 
 
 def test_assign_is_deterministic_for_a_seed(mini: CompetitionDir, tmp_path: Path) -> None:
@@ -205,8 +224,8 @@ def test_infeasible_assignment_says_why_and_writes_nothing(mini: CompetitionDir)
         "take at most 3 with --max-load 1\n"
         "domain social: 2 submissions × 2 = 4 assignments but the panel's 3 jurors can take at "
         "most 3 with --max-load 1\n"
-        "nothing was written; change --per-submission or --max-load, the panels (jurors.yaml "
-        "domains) or the conflicts, and try again\n"
+        "nothing was written; change --per-submission, --max-load or --cap, the panels "
+        "(jurors.yaml domains) or the conflicts, and try again\n"
     )
     result = invoke("assign", mini.root, "--per-submission", "3")
     assert result.exit_code == 1
@@ -245,7 +264,10 @@ def test_assign_the_sample_respects_panels_and_conflicts(sample: CompetitionDir)
     # J06 sits on the sports panel only and can take 25 of its 26 submissions at most.
     assert lines[3] == "loads across the competition: 25–30 over 12 jurors"
     assert lines[5].startswith("  not closer because loads cannot all be at least 26: juror J06")
-    assert lines[-1] == f"wrote {sample.path('assignments.csv')}: 348 assignments (seed 11)"
+    assert (
+        lines[-1]
+        == f"wrote {sample.path('assignments.csv')}: 348 assignments (seed 11), and assignments.manifest.json"
+    )
     assert sample.read("assignments.csv") != shipped
     competition = load_competition(sample.root, require_scores=False)
     assert competition.assignments is not None

@@ -62,6 +62,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -292,17 +293,30 @@ class LoadFloor(Reason):
 
 @dataclass(frozen=True)
 class CapTooLow(Reason):
-    """No assignment keeps every pair's probability within the cap (too few free jurors)."""
+    """No assignment keeps every pair's probability within the cap.
+
+    ``submission`` (with its ``free`` jurors) is one with fewer than ``K / cap`` conflict-free
+    jurors, when there is one; otherwise the loads are what the cap cannot meet.
+    """
 
     cap: float
     per_submission: int
+    submission: str | None = None
+    free: int = 0
 
     def __str__(self) -> str:
-        return (
-            f"no randomised assignment keeps every juror–submission probability at most "
-            f"{self.cap:g}: each submission needs {self.per_submission} jurors, so at least "
-            f"{self.per_submission / self.cap:g} free of conflict with it, with loads balanced; "
-            "raise --cap"
+        least = self.per_submission / self.cap
+        shown = f"{least:g}" if least == int(least) else f"{least:.2f}"
+        head = f"no juror–submission probability can be kept at most {self.cap:g}: "
+        if self.submission is not None:
+            return head + (
+                f"submission {self.submission} needs {_count(self.per_submission, 'juror')}, "
+                f"so at least {shown} free of conflict with it, but has {self.free}; raise "
+                f"--cap to at least {self.per_submission / max(self.free, 1):.2f}"
+            )
+        return head + (
+            f"each submission needs {_count(self.per_submission, 'juror')} (at least {shown} "
+            "candidates each) and the balanced loads leave too few; raise --cap"
         )
 
 
@@ -1246,7 +1260,12 @@ def _solve_affinity(
         )
         codes = every.codes
         if not _capped_feasible(inst, codes, lo_j, hi_j, cap):
-            raise AssignmentInfeasible([CapTooLow(cap, inst.k)])
+            short = np.flatnonzero(inst.free_sub * cap < inst.k - 1e-9)
+            reasons: list[Reason] = [
+                CapTooLow(cap, inst.k, inst.submission_ids[i], int(inst.free_sub[i]))
+                for i in short.tolist()
+            ]
+            raise AssignmentInfeasible(reasons or [CapTooLow(cap, inst.k)])
     gain = _values_of(codes, known, values)
     threshold = None
     if objective == "fair":
@@ -1880,6 +1899,7 @@ class DomainProblem:
     submission_ids: tuple[str, ...]
     panel: tuple[int, ...]
     forbidden: np.ndarray
+    affinity: Affinity | None = None
 
 
 @dataclass(frozen=True)
@@ -1920,6 +1940,8 @@ def assign_competition(
     max_load: int | None = None,
     balance: str = "competition",
     juror_ids: Sequence[str] | None = None,
+    objective: str = "balance",
+    cap: float | None = None,
 ) -> CompetitionAssignment:
     """Assign every domain, with loads balanced across the whole competition.
 
@@ -1929,6 +1951,8 @@ def assign_competition(
     conflicts refuse its share is balanced within itself instead, and named in ``refused``.
     With ``balance="domain"``, each domain is balanced on its own and ``max_load`` bounds each
     domain's load. ``rngs`` holds one generator per domain, plus one for the split.
+    ``objective`` and ``cap`` apply in every domain (see `assign_jurors`), with each domain's
+    ``affinity``.
 
     Raises
     ------
@@ -1951,7 +1975,9 @@ def assign_competition(
                 k,
             )
             if k > 0:
-                capacity[list(problem.panel), d] = inst.free_jur
+                # Under a cap, a juror's expected load in a domain is at most cap × free.
+                free = inst.free_jur if cap is None else np.floor(cap * inst.free_jur + 1e-9)
+                capacity[list(problem.panel), d] = free
         needed = np.array([len(p.submission_ids) * k for p in problems], dtype=np.int64)
         try:
             split = split_loads(
@@ -1965,9 +1991,9 @@ def assign_competition(
         except AssignmentInfeasible as ceiling:
             # A domain's own reasons are more precise: they come first, if there are any.
             # A load at most max_load in total is at most max_load in each domain.
-            _assign_each(problems, juror_ids, k, rngs, None, max_load)
+            _assign_each(problems, juror_ids, k, rngs, None, max_load, objective, cap)
             raise CompetitionInfeasible([ceiling]) from None
-    results, refused = _assign_each(problems, juror_ids, k, rngs, split, max_load)
+    results, refused = _assign_each(problems, juror_ids, k, rngs, split, max_load, objective, cap)
     loads = np.zeros(n_jurors, dtype=np.int64)
     eligible = np.zeros(n_jurors, dtype=bool)
     for problem, result in zip(problems, results, strict=True):
@@ -2001,35 +2027,42 @@ def _assign_each(
     rngs: Sequence[np.random.Generator],
     split: LoadSplit | None,
     max_load: int | None,
+    objective: str = "balance",
+    cap: float | None = None,
 ) -> tuple[list[Assignment], list[SplitRefused]]:
     """Each domain's assignment, with its share of ``split`` when there is one."""
     results, refused, failures = [], [], []
     for d, problem in enumerate(problems):
         ids = [juror_ids[j] for j in problem.panel]
         args = (problem.submission_ids, ids, problem.forbidden, k, rngs[d])
+        extra: dict[str, Any] = {"affinity": problem.affinity, "objective": objective, "cap": cap}
         try:
             if split is not None:
                 share = split.loads[list(problem.panel), d] if problem.panel else None
                 if share is None or int(share.sum()) != len(problem.submission_ids) * k:
                     # No split covers this domain: its own reasons are below.
-                    results.append(assign_jurors(*args, max_load=max_load, domain=problem.domain))
+                    results.append(
+                        assign_jurors(*args, **extra, max_load=max_load, domain=problem.domain)
+                    )
                     continue
                 try:
-                    results.append(assign_jurors(*args, domain=problem.domain, loads=share))
+                    results.append(
+                        assign_jurors(*args, **extra, domain=problem.domain, loads=share)
+                    )
                     continue
                 except AssignmentInfeasible as failure:
                     refused.append(SplitRefused(problem.domain, failure.reasons))
                 if max_load is None:
                     # Balanced within the domain if it can be, else as balanced as it can be.
                     try:
-                        results.append(assign_jurors(*args, domain=problem.domain))
+                        results.append(assign_jurors(*args, **extra, domain=problem.domain))
                         continue
                     except AssignmentInfeasible:
                         pass
                 limit = max_load if max_load is not None else max(1, len(problem.submission_ids))
-                results.append(assign_jurors(*args, max_load=limit, domain=problem.domain))
+                results.append(assign_jurors(*args, **extra, max_load=limit, domain=problem.domain))
                 continue
-            results.append(assign_jurors(*args, max_load=max_load, domain=problem.domain))
+            results.append(assign_jurors(*args, **extra, max_load=max_load, domain=problem.domain))
         except AssignmentInfeasible as failure:
             failures.append(failure)
     if failures:

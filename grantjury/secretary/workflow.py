@@ -8,6 +8,7 @@ so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -15,15 +16,20 @@ import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..conflicts import conflict_register, forbidden_pairs
 from ..errors import GrantjuryError, OutputError
+from ..figures import published
+from ..manifest import engine_versions, sha256
 from ..model import Competition
 from ..pipeline import load_competition
 from ..ranking import derived_rng
+from .affinity import PairAffinity, read_affinity, read_keywords
 from .assign import (
+    Affinity,
     Assignment,
     AssignmentInfeasible,
     CompetitionAssignment,
@@ -51,7 +57,7 @@ class InfeasibleDomains(GrantjuryError):
 
     def __str__(self) -> str:
         return "\n".join(str(failure) for failure in self.failures) + (
-            "\nnothing was written; change --per-submission or --max-load, the panels "
+            "\nnothing was written; change --per-submission, --max-load or --cap, the panels "
             "(jurors.yaml domains) or the conflicts, and try again"
         )
 
@@ -206,6 +212,8 @@ class AssignmentPlan:
     """Loads across the competition and why they are not closer (None: nothing assigned)."""
     juror_ids: tuple[str, ...] = ()
     balance: str = "competition"
+    objective: str = "balance"
+    cap: float | None = None
 
     @property
     def pairs(self) -> list[tuple[str, str]]:
@@ -234,6 +242,10 @@ def plan_assignments(
     max_load: int | None = None,
     seed: int | None = None,
     balance: str = "competition",
+    *,
+    objective: str = "balance",
+    cap: float | None = None,
+    affinity: PairAffinity | None = None,
 ) -> AssignmentPlan:
     """Assign ``per_submission`` conflict-free jurors of its domain's panel to every eligible
     submission, with loads balanced across the competition (``balance="competition"``) or
@@ -260,7 +272,11 @@ def plan_assignments(
         sub_ids = tuple(competition.submissions[s].id for s in subs)
         problems.append(
             DomainProblem(
-                domain.id, sub_ids, tuple(panel), np.array(pairs, dtype=np.int64).reshape(-1, 2)
+                domain.id,
+                sub_ids,
+                tuple(panel),
+                np.array(pairs, dtype=np.int64).reshape(-1, 2),
+                _domain_affinity(affinity, jur_at, sub_at),
             )
         )
         left_outs.append(tuple(competition.submissions[s].id for s in members if s not in sub_at))
@@ -277,6 +293,8 @@ def plan_assignments(
             max_load=max_load,
             balance=balance,
             juror_ids=juror_ids,
+            objective=objective,
+            cap=cap,
         )
     except CompetitionInfeasible as failure:
         raise InfeasibleDomains(list(failure.failures)) from None
@@ -286,12 +304,36 @@ def plan_assignments(
             problems, left_outs, panels, whole.domains, strict=True
         )
     )
-    return AssignmentPlan(seed, per_submission, max_load, plans, whole, juror_ids, balance)
+    return AssignmentPlan(
+        seed, per_submission, max_load, plans, whole, juror_ids, balance, objective, cap
+    )
 
 
-def assignments_csv(pairs: list[tuple[str, str]]) -> bytes:
-    """assignments.csv: header ``juror,submission``, one sorted pair per line, UTF-8."""
-    lines = ["juror,submission", *(f"{_csv_cell(j)},{_csv_cell(s)}" for j, s in pairs)]
+def _domain_affinity(
+    affinity: PairAffinity | None, jur_at: dict[int, int], sub_at: dict[int, int]
+) -> Affinity | None:
+    """The pairs of one domain, coded by panel and submission positions."""
+    if affinity is None:
+        return None
+    jurors, subs, values = affinity
+    panel = np.full(max(jur_at, default=-1) + 1 if jur_at else 0, -1, dtype=np.int64)
+    for j, at in jur_at.items():
+        panel[j] = at
+    domain = np.full(max(sub_at, default=-1) + 1 if sub_at else 0, -1, dtype=np.int64)
+    for sub, at in sub_at.items():
+        domain[sub] = at
+    inside = (jurors < panel.size) & (subs < domain.size)
+    jurors, subs, values = jurors[inside], subs[inside], values[inside]
+    j_at, s_at = panel[jurors], domain[subs]
+    keep = (j_at >= 0) & (s_at >= 0)
+    return Affinity(j_at[keep], s_at[keep], values[keep])
+
+
+def assignments_csv(pairs: list[tuple[str, str]], header: list[str] | None = None) -> bytes:
+    """assignments.csv: ``#`` lines recording how it was made (``header``), then the column
+    line ``juror,submission`` and one sorted pair per line, UTF-8."""
+    lines = [*(f"# {line}" for line in header or ()), "juror,submission"]
+    lines += [f"{_csv_cell(j)},{_csv_cell(s)}" for j, s in pairs]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -333,6 +375,21 @@ def describe_plan(plan: AssignmentPlan) -> list[str]:
             )
         line += f", {result.shared_pairs} of {possible} juror pairs share a submission"
         lines.append(line)
+        figures = result.affinity
+        if figures is not None:
+            text = (
+                f"  affinity {figures.total:.2f} in all; worst-served submission "
+                f"{figures.worst_submission:.2f}, worst pair {figures.worst_pair:.2f}"
+            )
+            if figures.threshold is not None:
+                text += f" (fair: every pair at least {figures.threshold:.2f})"
+            if figures.cap is not None:
+                text += (
+                    f"; randomised with cap {figures.cap:g} (largest probability "
+                    f"{figures.largest_probability:.2f}): expected {figures.expected:.2f}, "
+                    f"{100 * figures.share:.1f}% of the optimal {figures.optimal:.2f}"
+                )
+            lines.append(text)
     whole = plan.whole
     if whole is not None and whole.eligible.any():
         lo, hi = whole.load_bounds
@@ -359,6 +416,7 @@ class AssignOutcome:
     written: Path
     lines: list[str]
     notes: list[str]
+    manifest: Path | None = None
 
 
 def assign(
@@ -368,13 +426,46 @@ def assign(
     seed: int | None = None,
     out: Path | None = None,
     balance: str = "competition",
+    *,
+    objective: str = "balance",
+    cap: float | None = None,
+    affinity: Path | None = None,
+    keywords: Path | None = None,
 ) -> AssignOutcome:
-    """Load the competition, assign every domain, then write the assignments file."""
+    """Load the competition, assign every domain, then write the assignments file (its ``#``
+    header records the options and the affinity file) and its manifest beside it."""
     competition = load_competition(path, require_scores=False)
-    plan = plan_assignments(competition, per_submission, max_load, seed, balance)
+    if affinity is not None and keywords is not None:
+        raise NotReady("give --affinity or --keywords, not both")
+    if objective != "balance" and affinity is None and keywords is None:
+        raise NotReady(
+            f"--objective {objective} needs affinities: give --affinity affinity.csv "
+            "(juror,submission,affinity) or --keywords keywords.csv (id,keywords)"
+        )
+    source = affinity or keywords
+    pairs_affinity = None
+    if affinity is not None:
+        pairs_affinity = read_affinity(affinity, competition)
+    elif keywords is not None:
+        pairs_affinity = read_keywords(keywords, competition)
+    plan = plan_assignments(
+        competition,
+        per_submission,
+        max_load,
+        seed,
+        balance,
+        objective=objective,
+        cap=cap,
+        affinity=pairs_affinity,
+    )
     pairs = plan.pairs
     target = out or default_assignments_path(competition)
-    write_file(target, assignments_csv(pairs))
+    options = assign_options(plan, source, "keywords" if keywords is not None else "affinity")
+    data = assignments_csv(pairs, [assign_header(options)])
+    record = assign_manifest(competition, plan, options, target, data)
+    manifest_path = target.with_name(target.stem + ".manifest.json")
+    write_file(manifest_path, record)
+    write_file(target, data)
     notes = []
     if out is None and competition.spec.assignments is None:
         notes.append(
@@ -383,9 +474,109 @@ def assign(
         )
     summary = [
         *describe_plan(plan),
-        f"wrote {target}: {len(pairs)} assignments (seed {plan.seed})",
+        f"wrote {target}: {len(pairs)} assignments (seed {plan.seed}), and {manifest_path.name}",
     ]
-    return AssignOutcome(plan, target, summary, notes)
+    return AssignOutcome(plan, target, summary, notes, manifest_path)
+
+
+def assign_options(
+    plan: AssignmentPlan, source: Path | None, kind: str = "affinity"
+) -> dict[str, Any]:
+    """The options of an assignment run, as recorded in the header and the manifest."""
+    options: dict[str, Any] = {
+        "per_submission": plan.per_submission,
+        "max_load": plan.max_load,
+        "balance": plan.balance,
+        "objective": plan.objective,
+        "cap": plan.cap,
+        "seed": plan.seed,
+    }
+    if source is not None:
+        options["affinity_file"] = source.name
+        options["affinity_from"] = kind
+        options["affinity_sha256"] = sha256(source.read_bytes())
+    return options
+
+
+def assign_header(options: dict[str, Any]) -> str:
+    """One line of ``--option value`` pairs (``affinity``: the file's name and digest)."""
+    parts = ["grantjury assign"]
+    for key in ("per_submission", "max_load", "balance", "objective", "cap", "seed"):
+        if options.get(key) is not None:
+            parts.append(f"--{key.replace('_', '-')} {options[key]}")
+    if "affinity_file" in options:
+        flag = "--keywords" if options.get("affinity_from") == "keywords" else "--affinity"
+        parts.append(f"{flag} {options['affinity_file']} ({options['affinity_sha256']})")
+    return " ".join(parts)
+
+
+def _reason_record(reason: object) -> dict[str, Any]:
+    """A reason as its code (class name) and parameters."""
+    fields = dataclasses.asdict(reason) if dataclasses.is_dataclass(reason) else {}  # type: ignore[arg-type]
+    return {"code": type(reason).__name__, **fields}
+
+
+def assign_manifest(
+    competition: Competition,
+    plan: AssignmentPlan,
+    options: dict[str, Any],
+    target: Path,
+    data: bytes,
+) -> bytes:
+    """The run record of ``grantjury assign``: engine, options, inputs' and output's digests,
+    and what the assignment achieves per domain (loads, connectivity, affinity)."""
+    domains = []
+    for domain in plan.domains:
+        result = domain.result
+        entry: dict[str, Any] = {
+            "domain": domain.domain,
+            "submissions": len(domain.submissions),
+            "panel": len(domain.panel),
+            "loads": [int(result.loads.min(initial=0)), int(result.loads.max(initial=0))],
+            "components": result.n_components,
+            "shared_pairs": result.shared_pairs,
+        }
+        if result.affinity is not None:
+            figures = result.affinity
+            entry["affinity"] = {
+                "total": published(figures.total),
+                "worst_submission": published(figures.worst_submission),
+                "worst_pair": published(figures.worst_pair),
+                "optimal": published(figures.optimal),
+                "expected": published(figures.expected),
+                "share_of_optimal": published(figures.share),
+                "largest_probability": published(figures.largest_probability),
+                "fair_threshold": None
+                if figures.threshold is None
+                else published(figures.threshold),
+            }
+        domains.append(entry)
+    whole = plan.whole
+    record = {
+        "generator": "grantjury",
+        "command": "assign",
+        "engine": engine_versions(),
+        "options": options,
+        "inputs": [
+            {"path": f.path, "sha256": f.sha256, "size": f.size}
+            for f in competition.inputs
+            if f.path != target.name
+        ],
+        "outputs": {target.name: sha256(data)},
+        "loads": None
+        if whole is None
+        else {
+            "balance": whole.balance,
+            "bounds": list(whole.load_bounds),
+            "reasons": [_reason_record(r) for r in whole.reasons],
+            "refused": [
+                {"domain": r.domain, "reasons": [_reason_record(x) for x in r.reasons]}
+                for r in whole.refused
+            ],
+        },
+        "domains": domains,
+    }
+    return (json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 # --- sheets ----------------------------------------------------------------------------------
