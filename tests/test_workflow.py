@@ -170,7 +170,8 @@ def test_assign_the_mini_competition(mini: CompetitionDir) -> None:
         "social: 2 submissions, 3 jurors, 2 per submission, loads 1–2, connected, 2 of 3 juror "
         "pairs share a submission",
         "loads across the competition: 3–4 over 3 jurors",
-        f"wrote {mini.path('assignments.csv')}: 10 assignments (seed 7), and assignments.manifest.json",
+        f"wrote {mini.path('assignments.csv')}: 10 assignments (seed 7), and "
+        "assignments.manifest.json",
     ]
     pairs = read_pairs(mini.path("assignments.csv"))
     assert pairs == sorted(pairs) and len(set(pairs)) == 10
@@ -264,9 +265,9 @@ def test_assign_the_sample_respects_panels_and_conflicts(sample: CompetitionDir)
     # J06 sits on the sports panel only and can take 25 of its 26 submissions at most.
     assert lines[3] == "loads across the competition: 25–30 over 12 jurors"
     assert lines[5].startswith("  not closer because loads cannot all be at least 26: juror J06")
-    assert (
-        lines[-1]
-        == f"wrote {sample.path('assignments.csv')}: 348 assignments (seed 11), and assignments.manifest.json"
+    assert lines[-1] == (
+        f"wrote {sample.path('assignments.csv')}: 348 assignments (seed 11), and "
+        "assignments.manifest.json"
     )
     assert sample.read("assignments.csv") != shipped
     competition = load_competition(sample.root, require_scores=False)
