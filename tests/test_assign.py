@@ -6,15 +6,17 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from grantjury.secretary import assign
 from grantjury.secretary.assign import (
+    Affinity,
     Assignment,
     AssignmentInfeasible,
     BalanceDeficit,
     CapacityShortfall,
+    CapTooLow,
     CompetitionInfeasible,
     DomainProblem,
     HallDeficit,
@@ -26,6 +28,7 @@ from grantjury.secretary.assign import (
     TooFewFreeJurors,
     assign_competition,
     assign_jurors,
+    dependent_rounding,
     infeasibility_reasons,
     shared_pairs,
 )
@@ -683,3 +686,164 @@ def test_loads_differ_by_at_most_one_when_every_juror_sits_on_every_panel(
     whole = assign_competition(problems, n_jur, k, generators(n_dom, seed))
     assert whole.loads.max() - whole.loads.min() <= 1
     assert whole.loads.sum() == sum(sizes) * k
+
+
+# --- affinity, fairness and the randomised assignment --------------------------------------------
+
+
+def affinity_of(matrix: np.ndarray) -> Affinity:
+    """The positive cells of a (juror, submission) matrix as an `Affinity`."""
+    jurors, subs = np.nonzero(matrix)
+    return Affinity(jurors, subs, matrix[jurors, subs])
+
+
+def all_assignments(forbidden: np.ndarray, k: int, lo: int, hi: int) -> list[np.ndarray]:
+    """Every assignment (juror codes per submission) with eligible loads in [lo, hi]."""
+    n_jur, n_sub = forbidden.shape
+    eligible = ~forbidden.all(axis=1)
+    options = [
+        list(itertools.combinations(np.flatnonzero(~forbidden[:, i]).tolist(), k))
+        for i in range(n_sub)
+    ]
+    found = []
+    for rows in itertools.product(*options):
+        loads = np.bincount(np.array(rows, dtype=int).ravel(), minlength=n_jur)
+        if ((loads[eligible] >= lo) & (loads[eligible] <= hi)).all():
+            found.append(np.array(rows, dtype=int))
+    return found
+
+
+@st.composite
+def affinity_instances(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
+    n_sub = draw(st.integers(1, 3))
+    n_jur = draw(st.integers(2, 4))
+    k = draw(st.integers(1, 2))
+    generator = rng(draw(st.integers(0, 2**32)))
+    forbidden = generator.random((n_jur, n_sub)) < draw(st.sampled_from([0.0, 0.2]))
+    # Few distinct values, so ties (and the tie-breaking) are exercised.
+    values = generator.integers(0, 4, size=(n_jur, n_sub)) / 4
+    return forbidden, values, k
+
+
+@SETTINGS
+@given(affinity_instances(), st.integers(0, 2**32))
+def test_the_affinity_objectives_reach_the_brute_force_optimum(
+    instance: tuple[np.ndarray, np.ndarray, int], seed: int
+) -> None:
+    forbidden, values, k = instance
+    n_jur, n_sub = forbidden.shape
+    args = (ids("S", n_sub), ids("J", n_jur), forbidden, k)
+    try:
+        plain = assign_jurors(*args, rng(seed))
+    except AssignmentInfeasible:
+        assume(False)
+        return
+    lo, hi = plain.load_bounds
+    candidates = all_assignments(forbidden, k, lo, hi)
+    total = [float(values[a, np.arange(n_sub)[:, None]].sum()) for a in candidates]
+    worst = [float(values[a, np.arange(n_sub)[:, None]].min()) for a in candidates]
+    best = assign_jurors(*args, rng(seed), affinity=affinity_of(values), objective="affinity")
+    assert_valid(best, forbidden, k)
+    assert best.affinity is not None
+    assert best.affinity.total == pytest.approx(max(total))
+    fair = assign_jurors(*args, rng(seed), affinity=affinity_of(values), objective="fair")
+    assert_valid(fair, forbidden, k)
+    assert fair.affinity is not None
+    assert fair.affinity.worst_pair == pytest.approx(max(worst))
+    among = [t for t, w in zip(total, worst, strict=True) if w >= max(worst) - 1e-9]
+    assert fair.affinity.total == pytest.approx(max(among))
+    per_sub = values[fair.jurors, np.arange(n_sub)[:, None]].sum(axis=1)
+    assert fair.affinity.per_submission.tolist() == pytest.approx(per_sub.tolist())
+    assert fair.affinity.worst_submission == pytest.approx(per_sub.min())
+
+
+@SETTINGS
+@given(affinity_instances(), st.sampled_from([0.5, 0.75, 1.0]), st.integers(0, 2**32))
+def test_no_conflict_is_ever_assigned_under_any_objective_or_cap(
+    instance: tuple[np.ndarray, np.ndarray, int], cap: float, seed: int
+) -> None:
+    forbidden, values, k = instance
+    n_jur, n_sub = forbidden.shape
+    for objective in ("affinity", "fair"):
+        try:
+            result = assign_jurors(
+                ids("S", n_sub),
+                ids("J", n_jur),
+                forbidden,
+                k,
+                rng(seed),
+                affinity=affinity_of(values),
+                objective=objective,
+                cap=cap,
+            )
+        except AssignmentInfeasible as error:
+            assert error.reasons
+            continue
+        assert_valid(result, forbidden, k)
+        assert result.affinity is not None
+        assert result.affinity.largest_probability <= cap + 1e-9
+
+
+def test_dependent_rounding_keeps_every_marginal_and_every_degree() -> None:
+    # A fractional assignment of 3 submissions × 2 jurors among 4 jurors, loads 1.5 each.
+    x = np.array([[0.5, 0.5, 0.5, 0.5], [0.75, 0.25, 0.25, 0.75], [0.25, 0.75, 0.75, 0.25]])
+    sub, jur = np.nonzero(x)
+    draws = 4000
+    counts = np.zeros(x.shape)
+    for seed in range(draws):
+        chosen = dependent_rounding(sub, jur, x[sub, jur], 3, rng(seed))
+        picked = np.zeros(x.shape, dtype=int)
+        picked[sub[chosen], jur[chosen]] = 1
+        assert picked.sum(axis=1).tolist() == [2, 2, 2]  # each submission keeps its 2 jurors
+        assert set(picked.sum(axis=0).tolist()) <= {1, 2}  # loads: floor or ceiling of 1.5
+        counts += picked
+    # Each frequency is within 4 standard errors of its marginal.
+    error = np.sqrt(x * (1 - x) / draws)
+    assert (np.abs(counts / draws - x) <= 4 * error + 1e-12).all()
+
+
+@pytest.mark.slow
+def test_the_cap_is_never_exceeded_in_the_sampling_distribution() -> None:
+    n_jur, n_sub, k, cap = 6, 8, 2, 0.5
+    generator = rng(11)
+    values = generator.random((n_jur, n_sub)) * (generator.random((n_jur, n_sub)) < 0.7)
+    forbidden = no_conflicts(n_jur, n_sub)
+    forbidden[0, 0] = forbidden[3, 5] = True
+    draws = 600
+    counts = np.zeros((n_jur, n_sub))
+    shares = []
+    for seed in range(draws):
+        result = assign_jurors(
+            ids("S", n_sub),
+            ids("J", n_jur),
+            forbidden,
+            k,
+            rng(seed),
+            affinity=affinity_of(values),
+            objective="affinity",
+            cap=cap,
+        )
+        assert_valid(result, forbidden, k)
+        assert result.affinity is not None and result.affinity.largest_probability <= cap
+        counts[result.jurors.ravel(), np.repeat(np.arange(n_sub), k)] += 1
+        shares.append(result.affinity.share)
+    frequency = counts / draws
+    assert frequency[0, 0] == frequency[3, 5] == 0
+    # The largest frequency of 48 pairs, each a binomial with p ≤ 0.5, stays within
+    # 4.5 standard errors of the cap (false alarm below 1 in 10,000).
+    assert frequency.max() <= cap + 4.5 * np.sqrt(cap * (1 - cap) / draws)
+    # Without the cap the optimum would take the best pairs always: the cap costs affinity.
+    assert min(shares) > 0.5 and max(shares) < 1
+
+
+def test_a_cap_that_needs_more_free_jurors_than_a_submission_has_is_named() -> None:
+    forbidden = no_conflicts(4, 3)
+    forbidden[:2, 1] = True  # S1 keeps J2 and J3 only
+    with pytest.raises(AssignmentInfeasible) as caught:
+        assign_jurors(ids("S", 3), ids("J", 4), forbidden, 2, rng(), cap=0.75)
+    assert caught.value.reasons == (CapTooLow(0.75, 2, "S1", 2),)
+    assert str(caught.value.reasons[0]) == (
+        "no juror–submission probability can be kept at most 0.75: submission S1 needs 2 "
+        "jurors, so at least 2.67 free of conflict with it, but has 2; raise --cap to at "
+        "least 1.00"
+    )
