@@ -1,4 +1,10 @@
-"""Assign jurors to the submissions of one domain: K distinct conflict-free jurors each, balanced.
+"""Assign jurors to the submissions of a competition: K distinct conflict-free jurors each,
+loads balanced across the whole competition, optionally by affinity and at random under a cap.
+
+`assign_competition` first splits each domain's assignments among its panel with
+`split_loads` (a min-cost flow: total loads as even as panels and conflicts allow, with exact
+reasons where they cannot be closer), then assigns each domain with `assign_jurors` and those
+exact loads. Below, the problem of one domain.
 
 The problem is a bipartite *b*-matching with degree bounds: pick a set of (submission, juror)
 pairs, none of them forbidden, such that every submission has exactly ``K`` jurors and every
@@ -55,6 +61,15 @@ Approach
    need 9 edges but have 8; such counts are checked first), and the repair, bounded in
    attempts, may miss some possible connections, so the result reports the number of
    components. On exhaustive checks of small instances it never missed one.
+5. **Affinity and chance** (`objective`, `cap`): on candidate pairs (every pair of a small
+   domain; otherwise the feasible candidates above, each submission's best-affinity pairs and
+   random ones), an LP maximises the total affinity within the same load bounds (integral
+   without a cap: the matrix is totally unimodular). ``fair`` first finds, by binary search
+   over the affinity values with one maximum flow each, the largest ``τ`` such that an
+   assignment uses only pairs of affinity at least ``τ``, then maximises the total among
+   them. With a cap ``q`` the LP bounds every pair by ``q`` and its fractional optimum is the
+   pairs' probabilities (Jecmen et al. 2020); `dependent_rounding` draws one assignment with
+   exactly those marginals and loads.
 """
 
 from __future__ import annotations
