@@ -423,6 +423,12 @@ def init(folder: Path) -> None:
     "the best worst-served pair (max-min), then the largest total. Loads are the same.",
 )
 @click.option(
+    "--constraints",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML: languages jurors read and submissions need, groups (at most one juror of a "
+    "neighbourhood or organisation per submission), jurors never together (docs/format.md).",
+)
+@click.option(
     "--cap",
     type=click.FloatRange(0, 1, min_open=True),
     help="Randomised assignment: no juror–submission pair gets a probability above CAP "
@@ -450,6 +456,7 @@ def assign(
     keywords: Path | None,
     objective: str,
     cap: float | None,
+    constraints: Path | None,
 ) -> None:
     """Assign jurors to every eligible submission, from its domain's panel, around conflicts.
 
@@ -479,6 +486,8 @@ def assign(
         raise click.UsageError("give --affinity or --keywords, not both")
     if objective != "balance" and affinity is None and keywords is None:
         raise click.UsageError(f"--objective {objective} needs --affinity or --keywords")
+    if constraints is not None and cap is not None:
+        raise click.UsageError("--cap cannot be combined with --constraints yet")
     outcome = workflow.assign(
         resolve_competition(competition),
         per_submission,
@@ -490,6 +499,7 @@ def assign(
         cap=cap,
         affinity=affinity,
         keywords=keywords,
+        constraints=constraints,
     )
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)

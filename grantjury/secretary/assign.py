@@ -75,7 +75,7 @@ Approach
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -1348,6 +1348,222 @@ def _solve_affinity(
     return matrix, figures
 
 
+# --- constraints: languages, groups, jurors kept apart ------------------------------------------
+
+MILP_LIMIT = 200_000
+"""Conflict-free pairs of a domain up to which constraints are solved exactly (HiGHS MILP)."""
+
+
+@dataclass(frozen=True)
+class DomainConstraints:
+    """Constraints of one domain, in panel and submission positions.
+
+    ``reads[j, l]``: juror ``j`` reads language ``l``; ``needs[i, l]``: submission ``i`` needs
+    at least one juror who reads ``l``. ``groups[g][j]``: juror ``j``'s value of the ``g``-th
+    attribute (−1: none); at most one juror of a value per submission. ``apart``: pairs of
+    jurors never on one submission. ``languages`` and ``attributes`` name the columns.
+    """
+
+    languages: tuple[str, ...] = ()
+    reads: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    needs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    attributes: tuple[str, ...] = ()
+    groups: tuple[np.ndarray, ...] = ()
+    values: tuple[tuple[str, ...], ...] = ()
+    """The names of each attribute's value codes."""
+    apart: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class LanguageUncovered(Reason):
+    """A submission none of whose conflict-free panel members reads one of its languages."""
+
+    submission: str
+    language: str
+
+    def __str__(self) -> str:
+        return (
+            f"submission {self.submission} needs a juror who reads {self.language} but no panel "
+            "member free of conflict with it does; add one to the panel or to the readers of "
+            f"{self.language} in the constraints file"
+        )
+
+
+@dataclass(frozen=True)
+class GroupsTooFew(Reason):
+    """A submission whose free jurors fall into fewer values of an attribute than it needs."""
+
+    submission: str
+    attribute: str
+    needed: int
+    available: int
+
+    def __str__(self) -> str:
+        return (
+            f"submission {self.submission} needs {_count(self.needed, 'juror')} of different "
+            f"{self.attribute} but its conflict-free panel members have only "
+            f"{self.available} different values (counting each juror with none as their own)"
+        )
+
+
+@dataclass(frozen=True)
+class ConstraintsConflict(Reason):
+    """The constraints together leave no assignment with these loads (the MILP is infeasible)."""
+
+    n_submissions: int
+    per_submission: int
+    load_bounds: tuple[int, int]
+
+    def __str__(self) -> str:
+        lo, hi = self.load_bounds
+        return (
+            f"each condition can be met on its own, but languages, groups and jurors kept "
+            f"apart together leave no way to give {self.n_submissions} submissions "
+            f"{self.per_submission} jurors each with loads {lo}–{hi}; relax one of them"
+        )
+
+
+@dataclass(frozen=True)
+class DomainTooLarge(Reason):
+    """Constraints are solved exactly only in domains up to `MILP_LIMIT` pairs."""
+
+    pairs: int
+
+    def __str__(self) -> str:
+        return (
+            f"constraints are solved exactly in domains of at most {MILP_LIMIT:,} "
+            f"conflict-free juror–submission pairs, and this one has {self.pairs:,}; "
+            "split the domain or leave the constraints out"
+        )
+
+
+def _constraint_reasons(inst: _Instance, rules: DomainConstraints) -> list[Reason]:
+    """Exact reasons visible one submission at a time."""
+    reasons: list[Reason] = []
+    for i in range(inst.n_sub):
+        free = inst.free_jurors_of(i)
+        for lang in np.flatnonzero(rules.needs[i]) if rules.needs.size else ():
+            if not rules.reads[free, lang].any():
+                reasons.append(LanguageUncovered(inst.submission_ids[i], rules.languages[lang]))
+        for name, group in zip(rules.attributes, rules.groups, strict=True):
+            values = group[free]
+            available = int(np.unique(values[values >= 0]).size + (values < 0).sum())
+            if available < inst.k:
+                reasons.append(GroupsTooFew(inst.submission_ids[i], name, inst.k, available))
+    return reasons
+
+
+def _solve_constrained(
+    inst: _Instance,
+    lo_j: np.ndarray,
+    hi_j: np.ndarray,
+    affinity: Affinity | None,
+    rules: DomainConstraints,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, AffinityFigures | None]:
+    """Juror codes per submission meeting every constraint: a MILP over every free pair.
+
+    ``max Σ (a_e + ε_e) x_e`` over binary ``x`` with ``K`` jurors per submission, the load
+    bounds, ``Σ_{j reads l} x_ij ≥ 1`` for each language ``l`` of ``i``, ``Σ_{j of value v}
+    x_ij ≤ 1`` for each attribute value, and ``x_ia + x_ib ≤ 1`` for each pair kept apart
+    (scipy's `milp`, HiGHS branch and cut). ``ε`` is seeded noise: without affinities the
+    pick among valid assignments is random.
+    """
+    from scipy.optimize import LinearConstraint, milp
+
+    reasons = _constraint_reasons(inst, rules)
+    if reasons:
+        raise AssignmentInfeasible(reasons)
+    every = _Graph(inst)
+    every.add(
+        _enumerate(every, np.arange(inst.n_sub), np.flatnonzero(inst.eligible), _sub_code(inst))
+    )
+    codes = every.codes
+    if codes.size > MILP_LIMIT:
+        raise AssignmentInfeasible([DomainTooLarge(int(codes.size))])
+    known, values = _affinity_codes(inst, affinity)
+    gain = _values_of(codes, known, values)
+    n = codes.size
+    sub, jur = codes // inst.n_jur, codes % inst.n_jur
+    edges = np.arange(n)
+    rows: list[sp.csr_array] = []
+    lower: list[np.ndarray] = []
+    upper: list[np.ndarray] = []
+
+    def add(row_of: np.ndarray, members: np.ndarray, n_rows: int, lo: np.ndarray, hi: np.ndarray):
+        rows.append(sp.csr_array((np.ones(members.size), (row_of, members)), shape=(n_rows, n)))
+        lower.append(lo)
+        upper.append(hi)
+
+    add(sub, edges, inst.n_sub, np.full(inst.n_sub, inst.k), np.full(inst.n_sub, inst.k))
+    add(jur, edges, inst.n_jur, lo_j, hi_j)
+    if rules.needs.size:
+        need_sub, need_lang = np.nonzero(rules.needs)
+        pairs = [
+            (r, e)
+            for r, (i, lang) in enumerate(zip(need_sub.tolist(), need_lang.tolist(), strict=True))
+            for e in edges[(sub == i) & rules.reads[jur, lang]].tolist()
+        ]
+        if pairs:
+            r, e = np.array(pairs).T
+            m = need_sub.size
+            add(r, e, m, np.ones(m), np.full(m, np.inf))
+    for group in rules.groups:
+        value = group[jur]
+        grouped = value >= 0
+        key = sub[grouped] * (int(group.max(initial=0)) + 1) + value[grouped]
+        distinct, row = np.unique(key, return_inverse=True)
+        if distinct.size:
+            add(row, edges[grouped], distinct.size, np.zeros(distinct.size), np.ones(distinct.size))
+    if rules.apart.size:
+        position = {int(c): e for e, c in enumerate(codes.tolist())}
+        pairs = []
+        for a, b in rules.apart.tolist():
+            for i in range(inst.n_sub):
+                ea, eb = position.get(i * inst.n_jur + a), position.get(i * inst.n_jur + b)
+                if ea is not None and eb is not None:
+                    pairs.append((ea, eb))
+        if pairs:
+            m = len(pairs)
+            flat = np.array(pairs, dtype=np.int64).ravel()
+            add(np.repeat(np.arange(m), 2), flat, m, np.zeros(m), np.ones(m))
+    spread = float(gain.max() - gain.min()) if n else 0.0
+    noise = rng.random(n) * 1e-3 * (spread if spread > 0 else 1.0)
+    result = milp(
+        -(gain + noise),
+        constraints=LinearConstraint(
+            sp.vstack(rows).tocsr(), np.concatenate(lower), np.concatenate(upper)
+        ),
+        integrality=np.ones(n),
+        bounds=(0, 1),
+    )
+    if result.status != 0 or result.x is None:
+        active = inst.eligible
+        lo = int(lo_j[active].min()) if active.any() else 0
+        hi = int(hi_j[active].max()) if active.any() else 0
+        raise AssignmentInfeasible([ConstraintsConflict(inst.n_sub, inst.k, (lo, hi))])
+    chosen = np.rint(result.x) > 0
+    s_, j_ = sub[chosen], jur[chosen]
+    order = np.lexsort((j_, s_))
+    matrix = j_[order].reshape(inst.n_sub, inst.k)
+    figures = None
+    if affinity is not None:
+        picked = gain[chosen]
+        per_sub = np.bincount(s_, weights=picked, minlength=inst.n_sub)
+        figures = AffinityFigures(
+            float(picked.sum()),
+            per_sub,
+            float(per_sub.min()) if inst.n_sub else 0.0,
+            float(picked.min()) if picked.size else 0.0,
+            float(picked.sum()),
+            float(picked.sum()),
+            None,
+            None,
+            1.0,
+        )
+    return matrix, figures
+
+
 # --- balance across the competition -------------------------------------------------------------
 
 
@@ -1831,6 +2047,7 @@ def assign_jurors(
     affinity: Affinity | None = None,
     objective: str = "balance",
     cap: float | None = None,
+    constraints: DomainConstraints | None = None,
 ) -> Assignment:
     """Assign ``per_submission`` distinct conflict-free jurors to every submission of a domain.
 
@@ -1866,6 +2083,10 @@ def assign_jurors(
         via randomized reviewer assignments", NeurIPS): the LP of the objective with every
         pair's value at most ``cap`` gives each pair's probability, and `dependent_rounding`
         draws one assignment with exactly those probabilities from ``rng``.
+    constraints : DomainConstraints, optional
+        Languages, attribute groups and jurors kept apart, solved exactly by a MILP over
+        every conflict-free pair (domains up to `MILP_LIMIT` pairs; not with a cap; ``fair``
+        then maximises the total affinity).
 
     Returns
     -------
@@ -1899,7 +2120,15 @@ def assign_jurors(
     if cap is not None and not 0 < cap <= 1:
         raise ValueError(f"cap must be in (0, 1], not {cap}")
     figures = None
-    if objective == "balance" and cap is None:
+    if constraints is not None:
+        if cap is not None:
+            raise ValueError("a cap cannot be combined with constraints")
+        try:
+            matrix, figures = _solve_constrained(inst, lo_j, hi_j, affinity, constraints, rng)
+        except AssignmentInfeasible as failure:
+            raise AssignmentInfeasible(failure.reasons, domain) from None
+        (count, _), repairs = _components(matrix, inst.n_jur), 0
+    elif objective == "balance" and cap is None:
         matrix = _solve(graph, lo_j, hi_j, rng)
         count, repairs = _connect(inst, matrix, lo_j, hi_j, rng)
     else:
@@ -1937,6 +2166,7 @@ class DomainProblem:
     panel: tuple[int, ...]
     forbidden: np.ndarray
     affinity: Affinity | None = None
+    constraints: DomainConstraints | None = None
 
 
 @dataclass(frozen=True)
@@ -2072,7 +2302,12 @@ def _assign_each(
     for d, problem in enumerate(problems):
         ids = [juror_ids[j] for j in problem.panel]
         args = (problem.submission_ids, ids, problem.forbidden, k, rngs[d])
-        extra: dict[str, Any] = {"affinity": problem.affinity, "objective": objective, "cap": cap}
+        extra: dict[str, Any] = {
+            "affinity": problem.affinity,
+            "objective": objective,
+            "cap": cap,
+            "constraints": problem.constraints,
+        }
         try:
             if split is not None:
                 share = split.loads[list(problem.panel), d] if problem.panel else None

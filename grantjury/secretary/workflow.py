@@ -38,6 +38,7 @@ from .assign import (
     assign_competition,
 )
 from .collect import Collected, read_returns, scores_csv
+from .constraints import Constraints, read_constraints
 from .sheets import assigned_by_juror, build_workbook, layout, workbook_name
 
 STARTER_FILES = ("competition.yaml", "rubric.yaml", "jurors.yaml", "README.md")
@@ -246,6 +247,7 @@ def plan_assignments(
     objective: str = "balance",
     cap: float | None = None,
     affinity: PairAffinity | None = None,
+    constraints: Constraints | None = None,
 ) -> AssignmentPlan:
     """Assign ``per_submission`` conflict-free jurors of its domain's panel to every eligible
     submission, with loads balanced across the competition (``balance="competition"``) or
@@ -277,6 +279,7 @@ def plan_assignments(
                 tuple(panel),
                 np.array(pairs, dtype=np.int64).reshape(-1, 2),
                 _domain_affinity(affinity, jur_at, sub_at),
+                None if constraints is None else constraints.for_domain(panel, subs),
             )
         )
         left_outs.append(tuple(competition.submissions[s].id for s in members if s not in sub_at))
@@ -431,6 +434,7 @@ def assign(
     cap: float | None = None,
     affinity: Path | None = None,
     keywords: Path | None = None,
+    constraints: Path | None = None,
 ) -> AssignOutcome:
     """Load the competition, assign every domain, then write the assignments file (its ``#``
     header records the options and the affinity file) and its manifest beside it."""
@@ -448,6 +452,9 @@ def assign(
         pairs_affinity = read_affinity(affinity, competition)
     elif keywords is not None:
         pairs_affinity = read_keywords(keywords, competition)
+    if constraints is not None and cap is not None:
+        raise NotReady("--cap cannot be combined with --constraints yet")
+    rules = read_constraints(constraints, competition) if constraints is not None else None
     plan = plan_assignments(
         competition,
         per_submission,
@@ -457,10 +464,14 @@ def assign(
         objective=objective,
         cap=cap,
         affinity=pairs_affinity,
+        constraints=rules,
     )
     pairs = plan.pairs
     target = out or default_assignments_path(competition)
     options = assign_options(plan, source, "keywords" if keywords is not None else "affinity")
+    if constraints is not None:
+        options["constraints_file"] = constraints.name
+        options["constraints_sha256"] = sha256(constraints.read_bytes())
     data = assignments_csv(pairs, [assign_header(options)])
     record = assign_manifest(competition, plan, options, target, data)
     manifest_path = target.with_name(target.stem + ".manifest.json")
@@ -507,6 +518,9 @@ def assign_header(options: dict[str, Any]) -> str:
     if "affinity_file" in options:
         flag = "--keywords" if options.get("affinity_from") == "keywords" else "--affinity"
         parts.append(f"{flag} {options['affinity_file']} ({options['affinity_sha256']})")
+    if "constraints_file" in options:
+        file, digest = options["constraints_file"], options["constraints_sha256"]
+        parts.append(f"--constraints {file} ({digest})")
     return " ".join(parts)
 
 
