@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -18,9 +19,13 @@ from grantjury.secretary.assign import (
     CapacityShortfall,
     CapTooLow,
     CompetitionInfeasible,
+    ConstraintsConflict,
+    DomainConstraints,
     DomainProblem,
+    GroupsTooFew,
     HallDeficit,
     JurorUnderused,
+    LanguageUncovered,
     LoadCeiling,
     LoadFloor,
     PanelTooSmall,
@@ -847,3 +852,73 @@ def test_a_cap_that_needs_more_free_jurors_than_a_submission_has_is_named() -> N
         "jurors, so at least 2.67 free of conflict with it, but has 2; raise --cap to at "
         "least 1.00"
     )
+
+
+# --- constraints ----------------------------------------------------------------------------------
+
+
+@st.composite
+def constrained_instances(draw: st.DrawFn) -> tuple[np.ndarray, int, DomainConstraints]:
+    n_sub = draw(st.integers(1, 5))
+    n_jur = draw(st.integers(3, 6))
+    k = draw(st.integers(1, 3))
+    generator = rng(draw(st.integers(0, 2**32)))
+    forbidden = generator.random((n_jur, n_sub)) < 0.15
+    reads = generator.random((n_jur, 2)) < 0.6
+    needs = generator.random((n_sub, 2)) < 0.4
+    group = generator.integers(-1, 3, size=n_jur)
+    apart = generator.choice(n_jur, size=(draw(st.integers(0, 2)), 2), replace=True)
+    apart = apart[apart[:, 0] != apart[:, 1]]
+    rules = DomainConstraints(
+        ("ar", "fr"), reads, needs, ("neighbourhood",), (group,), (("a", "b", "c"),), apart
+    )
+    return forbidden, k, rules
+
+
+@SETTINGS
+@given(constrained_instances(), st.integers(0, 2**32))
+def test_every_constraint_holds_or_an_exact_reason_is_given(
+    instance: tuple[np.ndarray, int, DomainConstraints], seed: int
+) -> None:
+    forbidden, k, rules = instance
+    n_jur, n_sub = forbidden.shape
+    sub_ids = ids("S", n_sub)
+    try:
+        result = assign_jurors(sub_ids, ids("J", n_jur), forbidden, k, rng(seed), constraints=rules)
+    except AssignmentInfeasible as error:
+        assert error.reasons
+        for reason in error.reasons:
+            if isinstance(reason, LanguageUncovered):
+                i, lang = sub_ids.index(reason.submission), rules.languages.index(reason.language)
+                assert rules.needs[i, lang] and not (rules.reads[:, lang] & ~forbidden[:, i]).any()
+            elif isinstance(reason, GroupsTooFew):
+                free = np.flatnonzero(~forbidden[:, sub_ids.index(reason.submission)])
+                values = rules.groups[0][free]
+                distinct = np.unique(values[values >= 0]).size + int((values < 0).sum())
+                assert reason.available == distinct < k
+            elif isinstance(reason, ConstraintsConflict):
+                if math.comb(n_jur, k) ** n_sub < 5e4:
+                    # Brute force: no assignment within the loads meets every constraint.
+                    lo, hi = reason.load_bounds
+                    for rows in all_assignments(forbidden, k, lo, hi):
+                        assert not _meets(rows, rules)
+            else:  # the reasons of an unconstrained domain, as exact as ever
+                assert_certificate(reason, sub_ids, ids("J", n_jur), forbidden, k)
+        return
+    assert_valid(result, forbidden, k)
+    assert _meets(result.jurors, rules)
+
+
+def _meets(rows: np.ndarray, rules: DomainConstraints) -> bool:
+    """Whether an assignment meets languages, groups and jurors kept apart."""
+    for i, row in enumerate(np.asarray(rows).tolist()):
+        for lang in np.flatnonzero(rules.needs[i]).tolist():
+            if not rules.reads[row, lang].any():
+                return False
+        values = rules.groups[0][row]
+        values = values[values >= 0]
+        if np.unique(values).size != values.size:
+            return False
+        if any(a in row and b in row for a, b in rules.apart.tolist()):
+            return False
+    return True
