@@ -922,3 +922,31 @@ def _meets(rows: np.ndarray, rules: DomainConstraints) -> bool:
         if any(a in row and b in row for a, b in rules.apart.tolist()):
             return False
     return True
+
+
+# --- connectivity and calibration precision -------------------------------------------------------
+
+
+def test_a_complete_design_compares_every_two_jurors_to_the_textbook_variance() -> None:
+    # Every juror scores all S submissions: Var(b_a - b_b) = 2 σ² / S.
+    result = assign_jurors(ids("S", 8), ids("J", 4), no_conflicts(4, 8), 4, rng())
+    precision = result.precision
+    assert precision is not None
+    assert precision.mean_sd == pytest.approx(np.sqrt(2 / 8))
+    assert precision.worst_sd == pytest.approx(np.sqrt(2 / 8))
+    assert precision.connectivity == pytest.approx(8.0)
+
+
+def test_a_disconnected_design_cannot_compare_its_groups() -> None:
+    matrix = np.array([[0, 1], [0, 1], [2, 3], [2, 3]])
+    precision = assign.calibration_precision(matrix, 4)
+    assert precision == assign.CalibrationPrecision(0.0, None, None)
+
+
+def test_more_shared_submissions_make_severities_more_precise() -> None:
+    # A chain of jurors (each pair shares one submission) against a ring (one more link).
+    chain = np.array([[0, 1], [1, 2], [2, 3], [3, 4]])
+    ring = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [4, 0]])
+    weak, strong = (assign.calibration_precision(m, 5) for m in (chain, ring))
+    assert weak is not None and strong is not None
+    assert strong.worst_sd < weak.worst_sd and strong.connectivity > weak.connectivity

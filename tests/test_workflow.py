@@ -164,7 +164,12 @@ def test_assign_the_mini_competition(mini: CompetitionDir) -> None:
     result = invoke("assign", mini.root, "--per-submission", "2")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    assert result.stdout.splitlines() == [
+    lines = result.stdout.splitlines()
+    assert lines[1] == (
+        "  calibration: connectivity 1.50; a difference of two jurors' severities is known to "
+        "±1.15 noise sd on average, ±1.15 at worst"
+    )
+    assert [line for line in lines if not line.startswith("  calibration: ")] == [
         "cultural: 3 submissions, 3 jurors, 2 per submission, loads 2–2, connected, 3 of 3 "
         "juror pairs share a submission",
         "social: 2 submissions, 3 jurors, 2 per submission, loads 1–2, connected, 2 of 3 juror "
@@ -258,7 +263,7 @@ def test_assign_the_sample_respects_panels_and_conflicts(sample: CompetitionDir)
     shipped = sample.read("assignments.csv")
     result = invoke("assign", sample.root, "--per-submission", "4", "--seed", "11")
     assert result.exit_code == 0, result.stderr
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("  calibration")]
     assert lines[0].startswith("cultural: 30 submissions, 7 jurors, 4 per submission, loads ")
     assert lines[2].startswith("social: 31 submissions (SOC-31 not eligible, left out), 7 jurors")
     assert all(", connected, " in line for line in lines[:3])

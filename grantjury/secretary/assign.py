@@ -395,6 +395,8 @@ class Assignment:
     swaps: int
     affinity: AffinityFigures | None = None
     """How well the jurors fit their submissions, when affinities were given."""
+    precision: CalibrationPrecision | None = None
+    """How precisely calibration can compare the jurors (None: panel too large to compute)."""
 
     def __post_init__(self) -> None:
         for array in (self.jurors, self.loads, self.excluded):
@@ -454,6 +456,62 @@ class AffinityFigures:
     def share(self) -> float:
         """Expected share of the optimal total affinity (1 for a deterministic optimum)."""
         return self.expected / self.optimal if self.optimal > 0 else 1.0
+
+
+PRECISION_LIMIT = 1_500
+"""Largest panel whose calibration precision is computed (a dense eigendecomposition)."""
+
+
+@dataclass(frozen=True)
+class CalibrationPrecision:
+    """How well the assignment lets calibration compare jurors' severities.
+
+    Under the additive model ``t_ij = q_i + b_j + e_ij`` (``e`` of sd ``σ``), least squares
+    estimates the severities ``b`` with information ``L_J = D_J − Bᵀ D_S⁻¹ B``, the Schur
+    complement of the juror–submission Laplacian (``B`` the incidence matrix, ``D`` the
+    degrees), so ``Var(b̂_a − b̂_b) = σ² (e_a − e_b)ᵀ L_J⁺ (e_a − e_b)``, an effective
+    resistance of the co-review graph. ``connectivity`` is the algebraic connectivity of
+    ``L_J`` (its second smallest eigenvalue; 0 when disconnected); ``mean_sd`` and
+    ``worst_sd`` are the root mean and the largest of those variances over juror pairs, in
+    units of ``σ`` (None when disconnected: the severities of two groups cannot be compared).
+    Cook, Golany, Penn & Raviv (2005) make the same point: rankings are compared only through
+    shared submissions.
+    """
+
+    connectivity: float
+    mean_sd: float | None
+    worst_sd: float | None
+
+
+def calibration_precision(matrix: np.ndarray, n_jur: int) -> CalibrationPrecision | None:
+    """The `CalibrationPrecision` of an assignment (None for panels over `PRECISION_LIMIT`)."""
+    if matrix.size == 0:
+        return None
+    active = np.unique(matrix)
+    if active.size > PRECISION_LIMIT or active.size < 2:
+        return None
+    s, k = matrix.shape
+    at = np.full(n_jur, -1)
+    at[active] = np.arange(active.size)
+    rows = np.repeat(np.arange(s), k)
+    incidence = sp.csr_array(
+        (np.ones(s * k), (rows, at[matrix.ravel()])), shape=(s, active.size)
+    ).toarray()
+    laplacian = np.diag(incidence.sum(axis=0)) - incidence.T @ incidence / k
+    values, vectors = np.linalg.eigh(laplacian)
+    scale = max(float(values[-1]), 1.0)
+    positive = values > 1e-9 * scale
+    connectivity = float(values[1]) if values.size > 1 else 0.0
+    if int((~positive).sum()) > 1:  # more than one zero eigenvalue: disconnected
+        return CalibrationPrecision(0.0, None, None)
+    pseudo = (vectors[:, positive] / values[positive]) @ vectors[:, positive].T
+    diagonal = np.diag(pseudo)
+    resistance = diagonal[:, None] + diagonal[None, :] - 2 * pseudo
+    n = active.size
+    mean = float(resistance.sum() / (n * (n - 1)))
+    return CalibrationPrecision(
+        connectivity, float(np.sqrt(mean)), float(np.sqrt(max(resistance.max(), 0.0)))
+    )
 
 
 # --- the instance and its candidate graph ------------------------------------------------------
@@ -2141,7 +2199,8 @@ def assign_jurors(
         (count, _), repairs = _components(matrix, inst.n_jur), 0
     loads = np.bincount(matrix.ravel(), minlength=inst.n_jur)
     pairs = shared_pairs(matrix, inst.n_jur)
-    return Assignment(matrix, loads, (lo, hi), excluded, pairs, count, repairs, figures)
+    precision = calibration_precision(matrix, inst.n_jur)
+    return Assignment(matrix, loads, (lo, hi), excluded, pairs, count, repairs, figures, precision)
 
 
 def _checked(per_submission: int, max_load: int | None) -> int:

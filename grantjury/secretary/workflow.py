@@ -378,6 +378,14 @@ def describe_plan(plan: AssignmentPlan) -> list[str]:
             )
         line += f", {result.shared_pairs} of {possible} juror pairs share a submission"
         lines.append(line)
+        precision = result.precision
+        if precision is not None and precision.mean_sd is not None:
+            worst = precision.worst_sd or 0.0
+            lines.append(
+                f"  calibration: connectivity {precision.connectivity:.2f}; a difference of "
+                f"two jurors' severities is known to ±{precision.mean_sd:.2f} noise sd on "
+                f"average, ±{worst:.2f} at worst"
+            )
         figures = result.affinity
         if figures is not None:
             text = (
@@ -550,6 +558,17 @@ def assign_manifest(
             "components": result.n_components,
             "shared_pairs": result.shared_pairs,
         }
+        if result.precision is not None:
+            precision = result.precision
+            entry["calibration"] = {
+                "connectivity": published(precision.connectivity),
+                "severity_difference_sd_mean": None
+                if precision.mean_sd is None
+                else published(precision.mean_sd),
+                "severity_difference_sd_worst": None
+                if precision.worst_sd is None
+                else published(precision.worst_sd),
+            }
         if result.affinity is not None:
             figures = result.affinity
             entry["affinity"] = {
