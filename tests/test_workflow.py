@@ -797,3 +797,81 @@ def test_the_starter_uses_the_engines_default_method(tmp_path: Path) -> None:
     for key, value in starter.get("method", {}).items():
         if key in ("calibration", "aggregate", "replicates", "uncertainty"):
             assert value == getattr(defaults, key), key
+
+
+def test_assign_checks_every_row_of_an_affinity_file(mini: CompetitionDir) -> None:
+    (mini.root / "affinity.csv").write_text(
+        "juror,submission,affinity\nJ1,C1,0.5\nJ9,C1,0.5\nJ2,C2,-1\nJ1,C1,0.7\n", encoding="utf-8"
+    )
+    result = invoke(
+        "assign",
+        mini.root,
+        "--per-submission",
+        "2",
+        "--affinity",
+        mini.path("affinity.csv"),
+        "--objective",
+        "affinity",
+        "--out",
+        mini.path("out.csv"),
+    )
+    assert result.exit_code == 1
+    assert [p.split(", ", 1)[1] for p in problems(result)] == [
+        "line 3, juror: unknown juror; found 'J9'; expected a juror id of the jurors file; "
+        "correct the id or add the juror",
+        "line 4, affinity: not an affinity; found '-1'; expected a finite number at least 0, "
+        "such as 0.8 (leave a pair out for 0)",
+        "line 5, submission: the pair J1, C1 is given twice (first on line 2); found J1,C1; "
+        "expected one line per pair; remove one of them",
+    ]
+    assert not mini.path("out.csv").exists()
+
+
+def test_assign_with_affinity_constraints_and_a_cap_records_its_options(
+    mini: CompetitionDir,
+) -> None:
+    (mini.root / "affinity.csv").write_text(
+        "juror,submission,affinity\nJ1,C1,0.9\nJ3,C2,0.8\nJ2,S2,0.4\n", encoding="utf-8"
+    )
+    (mini.root / "constraints.yaml").write_text("never_together:\n  - [J1, J3]\n", encoding="utf-8")
+    out = mini.path("out.csv")
+    result = invoke(
+        "assign",
+        mini.root,
+        "--per-submission",
+        "1",
+        "--affinity",
+        mini.path("affinity.csv"),
+        "--objective",
+        "fair",
+        "--constraints",
+        mini.path("constraints.yaml"),
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.stderr
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith(
+        "# grantjury assign --per-submission 1 --balance competition --objective fair --seed 7 "
+        "--affinity affinity.csv (sha256:"
+    )
+    assert "--constraints constraints.yaml (sha256:" in header
+    record = json.loads(mini.path("out.manifest.json").read_text(encoding="utf-8"))
+    assert record["options"]["constraints_file"] == "constraints.yaml"
+    assert all("affinity" in domain for domain in record["domains"])
+    capped = invoke(
+        "assign",
+        mini.root,
+        "--per-submission",
+        "1",
+        "--affinity",
+        mini.path("affinity.csv"),
+        "--cap",
+        "0.5",
+        "--out",
+        out,
+    )
+    assert capped.exit_code == 0, capped.stderr
+    assert "randomised with cap 0.5" in capped.stdout
+    misuse = invoke("assign", mini.root, "--per-submission", "1", "--objective", "fair")
+    assert misuse.exit_code == 2
