@@ -21,8 +21,10 @@ Measured on 2 shared cores (load about 8), 2 December 2026:
   about 370,000 candidate pairs per domain is the bottleneck, so ``fair`` and the capped
   runs were not measured at this size.
 - 5,000 × 500: ``balance`` 3.0 s (domain) and 3.2 s (competition), loads 33–73 against
-  40–41; ``affinity`` 18.4 s; ``fair`` 9.9 s; peak 122–129 MiB. The capped shares are in
-  the report of issue 20.
+  40–41; ``affinity`` 18.4 s; ``fair`` 9.9 s; randomised with cap 0.5: 38.6 s, expected
+  share of the optimal affinity 0.516; cap 0.75: 22.9 s, share 0.762; peak 122–138 MiB.
+  (Keyword affinities are sparse: most pairs have 0, so the worst-served submission has 0
+  under every objective and ``fair`` finds the same optimum.)
 """
 
 from __future__ import annotations
