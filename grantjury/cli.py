@@ -438,7 +438,47 @@ def init(folder: Path) -> None:
 @click.option(
     "--max-load",
     type=click.IntRange(1),
-    help="Most submissions per juror (default: loads differ by at most one in a panel).",
+    help="Most submissions per juror, in all domains together (in each domain with "
+    "--balance domain).",
+)
+@click.option(
+    "--balance",
+    type=click.Choice(["competition", "domain"]),
+    default="competition",
+    show_default=True,
+    help="competition: each juror's total load over all domains differs by at most one from "
+    "every other's where the panels allow it; domain: loads balanced within each domain.",
+)
+@click.option(
+    "--affinity",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV juror,submission,affinity (a number ≥ 0; unlisted pairs: 0).",
+)
+@click.option(
+    "--keywords",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV id,keywords (juror or submission id; keywords separated by ;): affinity is "
+    "the Jaccard similarity of the two sets.",
+)
+@click.option(
+    "--objective",
+    type=click.Choice(["balance", "affinity", "fair"]),
+    default="balance",
+    show_default=True,
+    help="balance: a random balanced pick; affinity: the largest total affinity; fair: first "
+    "the best worst-served pair (max-min), then the largest total. Loads are the same.",
+)
+@click.option(
+    "--constraints",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML: languages jurors read and submissions need, groups (at most one juror of a "
+    "neighbourhood or organisation per submission), jurors never together (docs/format.md).",
+)
+@click.option(
+    "--cap",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Randomised assignment: no juror–submission pair gets a probability above CAP "
+    "(e.g. 0.5); the draw comes from --seed.",
 )
 @click.option(
     "--seed",
@@ -466,6 +506,12 @@ def assign(
     out: Path | None,
     force: bool,
     stage: str,
+    balance: str,
+    affinity: Path | None,
+    keywords: Path | None,
+    objective: str,
+    cap: float | None,
+    constraints: Path | None,
 ) -> None:
     """Assign jurors to every eligible submission, from its domain's panel, around conflicts.
 
@@ -475,16 +521,29 @@ def assign(
     domain's juror–submission graph is connected where possible, so that calibration can
     compare every juror with every other. The same seed gives the same assignment.
 
-    Writes assignments.csv (juror,submission), replacing a previous one, and prints a
+    With --affinity or --keywords, --objective affinity maximises the total affinity and
+    --objective fair first protects the worst-served pair; --cap randomises the assignment so
+    that no juror can be sure to get a given file.
+
+    Writes assignments.csv (juror,submission; its first line records the options) and
+    assignments.manifest.json (the run's record), replacing previous ones, and prints a
     summary per domain. When no assignment exists, prints exactly why and writes nothing.
     Once score sheets were made from the current assignments, assigning again needs --force.
 
     \b
     Example:
         grantjury assign forum-2014/ --per-submission 4 --seed 2014
+        grantjury assign forum-2014/ --per-submission 3 --affinity affinity.csv \\
+            --objective fair --cap 0.5
     """
     from .secretary import workflow
 
+    if affinity is not None and keywords is not None:
+        raise click.UsageError("give --affinity or --keywords, not both")
+    if objective != "balance" and affinity is None and keywords is None:
+        raise click.UsageError(f"--objective {objective} needs --affinity or --keywords")
+    if constraints is not None and cap is not None:
+        raise click.UsageError("--cap cannot be combined with --constraints yet")
     outcome = workflow.assign(
         resolve_competition(competition),
         per_submission,
@@ -493,6 +552,12 @@ def assign(
         out,
         force=force,
         stage=stage,
+        balance=balance,
+        objective=objective,
+        cap=cap,
+        affinity=affinity,
+        keywords=keywords,
+        constraints=constraints,
     )
     for note in outcome.notes:
         click.echo(f"note: {note}", err=True)

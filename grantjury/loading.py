@@ -417,6 +417,17 @@ class CsvTable:
         return self.factors[name]
 
 
+def blank_comment_header(data: bytes) -> bytes:
+    """``data`` with its leading ``#`` lines emptied (line numbers kept), for files whose first
+    lines record the command that wrote them (``grantjury assign``'s assignments)."""
+    lines = data.split(b"\n")
+    for at, line in enumerate(lines):
+        if not line.lstrip(b"\xef\xbb\xbf").startswith(b"#"):
+            break
+        lines[at] = b"\r" if line.endswith(b"\r") else b""
+    return b"\n".join(lines)
+
+
 def read_csv(
     path: Path,
     label: str,
@@ -1057,6 +1068,7 @@ def _load_files(
         got = files.read(spec.assignments, "assignments", comp_label, "assignments")
         if got is not None:
             path, label, data = got
+            data = blank_comment_header(data)  # grantjury assign's record of how it was made
             raw.assignments = read_csv(path, label, ("juror", "submission"), log, data)
     if spec.conflicts is not None:
         got = files.read(spec.conflicts, "conflicts", comp_label, "conflicts")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import json
 import re
 import shutil
 import zipfile
@@ -40,7 +42,8 @@ def read_scores(path: Path) -> dict[tuple[str, str, str], float]:
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return [(r["juror"], r["submission"]) for r in csv.DictReader(handle)]
+        rows = (line for line in handle if not line.startswith("#"))  # the header's record
+        return [(r["juror"], r["submission"]) for r in csv.DictReader(rows)]
 
 
 def fill(
@@ -161,18 +164,41 @@ def test_assign_the_mini_competition(mini: CompetitionDir) -> None:
     result = invoke("assign", mini.root, "--per-submission", "2")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    assert result.stdout.splitlines() == [
+    lines = result.stdout.splitlines()
+    assert lines[1] == (
+        "  calibration: connectivity 1.50; a difference of two jurors' severities is known to "
+        "±1.15 noise sd on average, ±1.15 at worst"
+    )
+    assert [line for line in lines if not line.startswith("  calibration: ")] == [
         "cultural: 3 submissions, 3 jurors, 2 per submission, loads 2–2, connected, 3 of 3 "
         "juror pairs share a submission",
         "social: 2 submissions, 3 jurors, 2 per submission, loads 1–2, connected, 2 of 3 juror "
         "pairs share a submission",
-        f"wrote {mini.path('assignments.csv')}: 10 assignments (seed 7)",
+        "loads across the competition: 3–4 over 3 jurors",
+        f"wrote {mini.path('assignments.csv')}: 10 assignments (seed 7), and "
+        "assignments.manifest.json",
     ]
     pairs = read_pairs(mini.path("assignments.csv"))
     assert pairs == sorted(pairs) and len(set(pairs)) == 10
     # J1 belongs to A3 (C3's association); J2 declared a conflict with S1.
     assert ("J1", "C3") not in pairs and ("J2", "S1") not in pairs
-    assert mini.read("assignments.csv").startswith("juror,submission\n")
+    assert mini.read("assignments.csv").startswith(
+        "# grantjury assign --per-submission 2 --balance competition --objective balance "
+        "--seed 7\njuror,submission\n"
+    )
+    record = json.loads(mini.read("assignments.manifest.json"))
+    assert record["command"] == "assign"
+    assert record["options"] == {
+        "balance": "competition",
+        "cap": None,
+        "max_load": None,
+        "objective": "balance",
+        "per_submission": 2,
+        "seed": 7,
+    }
+    digest = "sha256:" + hashlib.sha256(mini.path("assignments.csv").read_bytes()).hexdigest()
+    assert record["outputs"] == {"assignments.csv": digest}
+    assert record["loads"]["bounds"] == [3, 4]
 
 
 def test_assign_is_deterministic_for_a_seed(mini: CompetitionDir, tmp_path: Path) -> None:
@@ -204,8 +230,8 @@ def test_infeasible_assignment_says_why_and_writes_nothing(mini: CompetitionDir)
         "take at most 3 with --max-load 1\n"
         "domain social: 2 submissions × 2 = 4 assignments but the panel's 3 jurors can take at "
         "most 3 with --max-load 1\n"
-        "nothing was written; change --per-submission or --max-load, the panels (jurors.yaml "
-        "domains) or the conflicts, and try again\n"
+        "nothing was written; change --per-submission, --max-load or --cap, the panels "
+        "(jurors.yaml domains) or the conflicts, and try again\n"
     )
     result = invoke("assign", mini.root, "--per-submission", "3")
     assert result.exit_code == 1
@@ -237,11 +263,17 @@ def test_assign_the_sample_respects_panels_and_conflicts(sample: CompetitionDir)
     shipped = sample.read("assignments.csv")
     result = invoke("assign", sample.root, "--per-submission", "4", "--seed", "11")
     assert result.exit_code == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith("cultural: 30 submissions, 7 jurors, 4 per submission, loads 17–18")
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("  calibration")]
+    assert lines[0].startswith("cultural: 30 submissions, 7 jurors, 4 per submission, loads ")
     assert lines[2].startswith("social: 31 submissions (SOC-31 not eligible, left out), 7 jurors")
     assert all(", connected, " in line for line in lines[:3])
-    assert lines[3] == f"wrote {sample.path('assignments.csv')}: 348 assignments (seed 11)"
+    # J06 sits on the sports panel only and can take 25 of its 26 submissions at most.
+    assert lines[3] == "loads across the competition: 25–30 over 12 jurors"
+    assert lines[5].startswith("  not closer because loads cannot all be at least 26: juror J06")
+    assert lines[-1] == (
+        f"wrote {sample.path('assignments.csv')}: 348 assignments (seed 11), and "
+        "assignments.manifest.json"
+    )
     assert sample.read("assignments.csv") != shipped
     competition = load_competition(sample.root, require_scores=False)
     assert competition.assignments is not None
@@ -962,3 +994,81 @@ def test_collect_names_a_reassignment_as_the_cause(
     )
     kept.replace(comp.path("assignments.csv"))  # put back the file the sheets came from
     assert invoke("collect", comp.root, tmp_path / "returned").exit_code == 0
+
+
+def test_assign_checks_every_row_of_an_affinity_file(mini: CompetitionDir) -> None:
+    (mini.root / "affinity.csv").write_text(
+        "juror,submission,affinity\nJ1,C1,0.5\nJ9,C1,0.5\nJ2,C2,-1\nJ1,C1,0.7\n", encoding="utf-8"
+    )
+    result = invoke(
+        "assign",
+        mini.root,
+        "--per-submission",
+        "2",
+        "--affinity",
+        mini.path("affinity.csv"),
+        "--objective",
+        "affinity",
+        "--out",
+        mini.path("out.csv"),
+    )
+    assert result.exit_code == 1
+    assert [p.split(", ", 1)[1] for p in problems(result)] == [
+        "line 3, juror: unknown juror; found 'J9'; expected a juror id of the jurors file; "
+        "correct the id or add the juror",
+        "line 4, affinity: not an affinity; found '-1'; expected a finite number at least 0, "
+        "such as 0.8 (leave a pair out for 0)",
+        "line 5, submission: the pair J1, C1 is given twice (first on line 2); found J1,C1; "
+        "expected one line per pair; remove one of them",
+    ]
+    assert not mini.path("out.csv").exists()
+
+
+def test_assign_with_affinity_constraints_and_a_cap_records_its_options(
+    mini: CompetitionDir,
+) -> None:
+    (mini.root / "affinity.csv").write_text(
+        "juror,submission,affinity\nJ1,C1,0.9\nJ3,C2,0.8\nJ2,S2,0.4\n", encoding="utf-8"
+    )
+    (mini.root / "constraints.yaml").write_text("never_together:\n  - [J1, J3]\n", encoding="utf-8")
+    out = mini.path("out.csv")
+    result = invoke(
+        "assign",
+        mini.root,
+        "--per-submission",
+        "1",
+        "--affinity",
+        mini.path("affinity.csv"),
+        "--objective",
+        "fair",
+        "--constraints",
+        mini.path("constraints.yaml"),
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.stderr
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith(
+        "# grantjury assign --per-submission 1 --balance competition --objective fair --seed 7 "
+        "--affinity affinity.csv (sha256:"
+    )
+    assert "--constraints constraints.yaml (sha256:" in header
+    record = json.loads(mini.path("out.manifest.json").read_text(encoding="utf-8"))
+    assert record["options"]["constraints_file"] == "constraints.yaml"
+    assert all("affinity" in domain for domain in record["domains"])
+    capped = invoke(
+        "assign",
+        mini.root,
+        "--per-submission",
+        "1",
+        "--affinity",
+        mini.path("affinity.csv"),
+        "--cap",
+        "0.5",
+        "--out",
+        out,
+    )
+    assert capped.exit_code == 0, capped.stderr
+    assert "randomised with cap 0.5" in capped.stdout
+    misuse = invoke("assign", mini.root, "--per-submission", "1", "--objective", "fair")
+    assert misuse.exit_code == 2

@@ -8,6 +8,7 @@ so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,16 +17,29 @@ import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..conflicts import conflict_register, forbidden_pairs
 from ..errors import GrantjuryError, OutputError
+from ..figures import published
+from ..manifest import engine_versions, sha256
 from ..model import Competition
 from ..pipeline import load_competition, load_final_round
 from ..ranking import derived_rng
-from .assign import Assignment, AssignmentInfeasible, assign_jurors
+from .affinity import PairAffinity, read_affinity, read_keywords
+from .assign import (
+    Affinity,
+    Assignment,
+    AssignmentInfeasible,
+    CompetitionAssignment,
+    CompetitionInfeasible,
+    DomainProblem,
+    assign_competition,
+)
 from .collect import Collected, read_returns, scores_csv
+from .constraints import Constraints, read_constraints
 from .sheets import (
     assigned_by_juror,
     assignments_digest,
@@ -52,7 +66,7 @@ class InfeasibleDomains(GrantjuryError):
 
     def __str__(self) -> str:
         return "\n".join(str(failure) for failure in self.failures) + (
-            "\nnothing was written; change --per-submission or --max-load, the panels "
+            "\nnothing was written; change --per-submission, --max-load or --cap, the panels "
             "(jurors.yaml domains) or the conflicts, and try again"
         )
 
@@ -203,6 +217,12 @@ class AssignmentPlan:
     per_submission: int
     max_load: int | None
     domains: tuple[DomainPlan, ...]
+    whole: CompetitionAssignment | None = None
+    """Loads across the competition and why they are not closer (None: nothing assigned)."""
+    juror_ids: tuple[str, ...] = ()
+    balance: str = "competition"
+    objective: str = "balance"
+    cap: float | None = None
 
     @property
     def pairs(self) -> list[tuple[str, str]]:
@@ -230,9 +250,16 @@ def plan_assignments(
     per_submission: int,
     max_load: int | None = None,
     seed: int | None = None,
+    balance: str = "competition",
+    *,
+    objective: str = "balance",
+    cap: float | None = None,
+    affinity: PairAffinity | None = None,
+    constraints: Constraints | None = None,
 ) -> AssignmentPlan:
     """Assign ``per_submission`` conflict-free jurors of its domain's panel to every eligible
-    submission, domain by domain, each with its own generator derived from the seed.
+    submission, with loads balanced across the competition (``balance="competition"``) or
+    within each domain (``"domain"``); each domain has its own generator derived from the seed.
 
     Raises ``InfeasibleDomains`` with the exact reasons of every domain that has no solution.
     """
@@ -240,7 +267,7 @@ def plan_assignments(
     forbidden: dict[str, list[tuple[int, int]]] = {}
     for j, s in forbidden_pairs(competition, conflict_register(competition)):
         forbidden.setdefault(competition.submissions[s].domain, []).append((j, s))
-    plans, failures = [], []
+    problems, left_outs, panels, rngs = [], [], [], []
     for index, domain in enumerate(competition.domains):
         members = competition.domain_members(index)
         subs = [
@@ -257,32 +284,72 @@ def plan_assignments(
             for j, s in forbidden.get(domain.id, ())
             if j in jur_at and s in sub_at
         )
-        rng = derived_rng(seed, "assign", domain.id)
-        sub_ids = [competition.submissions[s].id for s in subs]
-        jur_ids = [competition.jurors[j].id for j in panel]
-        try:
-            result = assign_jurors(
+        sub_ids = tuple(competition.submissions[s].id for s in subs)
+        problems.append(
+            DomainProblem(
+                domain.id,
                 sub_ids,
-                jur_ids,
+                tuple(panel),
                 np.array(pairs, dtype=np.int64).reshape(-1, 2),
-                per_submission,
-                rng,
-                max_load=max_load,
-                domain=domain.id,
+                _domain_affinity(affinity, jur_at, sub_at),
+                None if constraints is None else constraints.for_domain(panel, subs),
             )
-        except AssignmentInfeasible as failure:
-            failures.append(failure)
-            continue
-        left_out = tuple(competition.submissions[s].id for s in members if s not in sub_at)
-        plans.append(DomainPlan(domain.id, tuple(sub_ids), left_out, tuple(jur_ids), result))
-    if failures:
-        raise InfeasibleDomains(failures)
-    return AssignmentPlan(seed, per_submission, max_load, tuple(plans))
+        )
+        left_outs.append(tuple(competition.submissions[s].id for s in members if s not in sub_at))
+        panels.append(tuple(competition.jurors[j].id for j in panel))
+        rngs.append(derived_rng(seed, "assign", domain.id))
+    rngs.append(derived_rng(seed, "assign", "split"))
+    juror_ids = tuple(j.id for j in competition.jurors)
+    try:
+        whole = assign_competition(
+            problems,
+            len(juror_ids),
+            per_submission,
+            rngs,
+            max_load=max_load,
+            balance=balance,
+            juror_ids=juror_ids,
+            objective=objective,
+            cap=cap,
+        )
+    except CompetitionInfeasible as failure:
+        raise InfeasibleDomains(list(failure.failures)) from None
+    plans = tuple(
+        DomainPlan(problem.domain, problem.submission_ids, left_out, panel, result)
+        for problem, left_out, panel, result in zip(
+            problems, left_outs, panels, whole.domains, strict=True
+        )
+    )
+    return AssignmentPlan(
+        seed, per_submission, max_load, plans, whole, juror_ids, balance, objective, cap
+    )
 
 
-def assignments_csv(pairs: list[tuple[str, str]]) -> bytes:
-    """assignments.csv: header ``juror,submission``, one sorted pair per line, UTF-8."""
-    lines = ["juror,submission", *(f"{_csv_cell(j)},{_csv_cell(s)}" for j, s in pairs)]
+def _domain_affinity(
+    affinity: PairAffinity | None, jur_at: dict[int, int], sub_at: dict[int, int]
+) -> Affinity | None:
+    """The pairs of one domain, coded by panel and submission positions."""
+    if affinity is None:
+        return None
+    jurors, subs, values = affinity
+    panel = np.full(max(jur_at, default=-1) + 1 if jur_at else 0, -1, dtype=np.int64)
+    for j, at in jur_at.items():
+        panel[j] = at
+    domain = np.full(max(sub_at, default=-1) + 1 if sub_at else 0, -1, dtype=np.int64)
+    for sub, at in sub_at.items():
+        domain[sub] = at
+    inside = (jurors < panel.size) & (subs < domain.size)
+    jurors, subs, values = jurors[inside], subs[inside], values[inside]
+    j_at, s_at = panel[jurors], domain[subs]
+    keep = (j_at >= 0) & (s_at >= 0)
+    return Affinity(j_at[keep], s_at[keep], values[keep])
+
+
+def assignments_csv(pairs: list[tuple[str, str]], header: list[str] | None = None) -> bytes:
+    """assignments.csv: ``#`` lines recording how it was made (``header``), then the column
+    line ``juror,submission`` and one sorted pair per line, UTF-8."""
+    lines = [*(f"# {line}" for line in header or ()), "juror,submission"]
+    lines += [f"{_csv_cell(j)},{_csv_cell(s)}" for j, s in pairs]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -324,6 +391,40 @@ def describe_plan(plan: AssignmentPlan) -> list[str]:
             )
         line += f", {result.shared_pairs} of {possible} juror pairs share a submission"
         lines.append(line)
+        precision = result.precision
+        if precision is not None and precision.mean_sd is not None:
+            worst = precision.worst_sd or 0.0
+            lines.append(
+                f"  calibration: connectivity {precision.connectivity:.2f}; a difference of "
+                f"two jurors' severities is known to ±{precision.mean_sd:.2f} noise sd on "
+                f"average, ±{worst:.2f} at worst"
+            )
+        figures = result.affinity
+        if figures is not None:
+            text = (
+                f"  affinity {figures.total:.2f} in all; worst-served submission "
+                f"{figures.worst_submission:.2f}, worst pair {figures.worst_pair:.2f}"
+            )
+            if figures.threshold is not None:
+                text += f" (fair: every pair at least {figures.threshold:.2f})"
+            if figures.cap is not None:
+                text += (
+                    f"; randomised with cap {figures.cap:g} (largest probability "
+                    f"{figures.largest_probability:.2f}): expected {figures.expected:.2f}, "
+                    f"{100 * figures.share:.1f}% of the optimal {figures.optimal:.2f}"
+                )
+            lines.append(text)
+    whole = plan.whole
+    if whole is not None and whole.eligible.any():
+        lo, hi = whole.load_bounds
+        n = int(whole.eligible.sum())
+        where = "across the competition" if whole.balance == "competition" else "in all"
+        lines.append(
+            f"loads {where}: {lo}–{hi} over {n} juror{'s' if n != 1 else ''}"
+            + ("" if plan.max_load is None else f" (--max-load {plan.max_load})")
+        )
+        lines += [f"  not closer because {reason}" for reason in whole.reasons]
+        lines += [f"  {refused}" for refused in whole.refused]
     return lines
 
 
@@ -339,6 +440,7 @@ class AssignOutcome:
     written: Path
     lines: list[str]
     notes: list[str]
+    manifest: Path | None = None
 
 
 def sheets_record_path(assignments: Path) -> Path:
@@ -366,11 +468,19 @@ def assign(
     max_load: int | None = None,
     seed: int | None = None,
     out: Path | None = None,
+    balance: str = "competition",
+    *,
     force: bool = False,
     stage: str = "written",
+    objective: str = "balance",
+    cap: float | None = None,
+    affinity: Path | None = None,
+    keywords: Path | None = None,
+    constraints: Path | None = None,
 ) -> AssignOutcome:
     """Load the competition (or its final round, ``stage="final"``: its jury and the
-    shortlisted submissions), assign every domain, then write the assignments file.
+    shortlisted submissions), assign every domain, then write the assignments file (its
+    ``#`` header records the options and the affinity file) and its manifest beside it.
 
     Once score sheets were made from the assignments file as it is (``sheets`` recorded
     it), replacing it would make every returned sheet disagree with it: that needs
@@ -379,11 +489,44 @@ def assign(
     competition = (
         load_final_round(path) if stage == "final" else load_competition(path, require_scores=False)
     )
-    plan = plan_assignments(competition, per_submission, max_load, seed)
+    if affinity is not None and keywords is not None:
+        raise NotReady("give --affinity or --keywords, not both")
+    if objective != "balance" and affinity is None and keywords is None:
+        raise NotReady(
+            f"--objective {objective} needs affinities: give --affinity affinity.csv "
+            "(juror,submission,affinity) or --keywords keywords.csv (id,keywords)"
+        )
+    source = affinity or keywords
+    pairs_affinity = None
+    if affinity is not None:
+        pairs_affinity = read_affinity(affinity, competition)
+    elif keywords is not None:
+        pairs_affinity = read_keywords(keywords, competition)
+    if constraints is not None and cap is not None:
+        raise NotReady("--cap cannot be combined with --constraints yet")
+    rules = read_constraints(constraints, competition) if constraints is not None else None
+    plan = plan_assignments(
+        competition,
+        per_submission,
+        max_load,
+        seed,
+        balance,
+        objective=objective,
+        cap=cap,
+        affinity=pairs_affinity,
+        constraints=rules,
+    )
     pairs = plan.pairs
     target = out or default_assignments_path(competition)
-    data = assignments_csv(pairs)
+    options = assign_options(plan, source, "keywords" if keywords is not None else "affinity")
+    if constraints is not None:
+        options["constraints_file"] = constraints.name
+        options["constraints_sha256"] = sha256(constraints.read_bytes())
+    data = assignments_csv(pairs, [assign_header(options)])
     kept = _keep_issued(target, data, force)
+    record = assign_manifest(competition, plan, options, target, data)
+    manifest_path = target.with_name(target.stem + ".manifest.json")
+    write_file(manifest_path, record)
     write_file(target, data)
     notes = []
     if kept is not None:
@@ -399,9 +542,123 @@ def assign(
         )
     summary = [
         *describe_plan(plan),
-        f"wrote {target}: {len(pairs)} assignments (seed {plan.seed})",
+        f"wrote {target}: {len(pairs)} assignments (seed {plan.seed}), and {manifest_path.name}",
     ]
-    return AssignOutcome(plan, target, summary, notes)
+    return AssignOutcome(plan, target, summary, notes, manifest_path)
+
+
+def assign_options(
+    plan: AssignmentPlan, source: Path | None, kind: str = "affinity"
+) -> dict[str, Any]:
+    """The options of an assignment run, as recorded in the header and the manifest."""
+    options: dict[str, Any] = {
+        "per_submission": plan.per_submission,
+        "max_load": plan.max_load,
+        "balance": plan.balance,
+        "objective": plan.objective,
+        "cap": plan.cap,
+        "seed": plan.seed,
+    }
+    if source is not None:
+        options["affinity_file"] = source.name
+        options["affinity_from"] = kind
+        options["affinity_sha256"] = sha256(source.read_bytes())
+    return options
+
+
+def assign_header(options: dict[str, Any]) -> str:
+    """One line of ``--option value`` pairs (``affinity``: the file's name and digest)."""
+    parts = ["grantjury assign"]
+    for key in ("per_submission", "max_load", "balance", "objective", "cap", "seed"):
+        if options.get(key) is not None:
+            parts.append(f"--{key.replace('_', '-')} {options[key]}")
+    if "affinity_file" in options:
+        flag = "--keywords" if options.get("affinity_from") == "keywords" else "--affinity"
+        parts.append(f"{flag} {options['affinity_file']} ({options['affinity_sha256']})")
+    if "constraints_file" in options:
+        file, digest = options["constraints_file"], options["constraints_sha256"]
+        parts.append(f"--constraints {file} ({digest})")
+    return " ".join(parts)
+
+
+def _reason_record(reason: object) -> dict[str, Any]:
+    """A reason as its code (class name) and parameters."""
+    fields = dataclasses.asdict(reason) if dataclasses.is_dataclass(reason) else {}  # type: ignore[arg-type]
+    return {"code": type(reason).__name__, **fields}
+
+
+def assign_manifest(
+    competition: Competition,
+    plan: AssignmentPlan,
+    options: dict[str, Any],
+    target: Path,
+    data: bytes,
+) -> bytes:
+    """The run record of ``grantjury assign``: engine, options, inputs' and output's digests,
+    and what the assignment achieves per domain (loads, connectivity, affinity)."""
+    domains = []
+    for domain in plan.domains:
+        result = domain.result
+        entry: dict[str, Any] = {
+            "domain": domain.domain,
+            "submissions": len(domain.submissions),
+            "panel": len(domain.panel),
+            "loads": [int(result.loads.min(initial=0)), int(result.loads.max(initial=0))],
+            "components": result.n_components,
+            "shared_pairs": result.shared_pairs,
+        }
+        if result.precision is not None:
+            precision = result.precision
+            entry["calibration"] = {
+                "connectivity": published(precision.connectivity),
+                "severity_difference_sd_mean": None
+                if precision.mean_sd is None
+                else published(precision.mean_sd),
+                "severity_difference_sd_worst": None
+                if precision.worst_sd is None
+                else published(precision.worst_sd),
+            }
+        if result.affinity is not None:
+            figures = result.affinity
+            entry["affinity"] = {
+                "total": published(figures.total),
+                "worst_submission": published(figures.worst_submission),
+                "worst_pair": published(figures.worst_pair),
+                "optimal": published(figures.optimal),
+                "expected": published(figures.expected),
+                "share_of_optimal": published(figures.share),
+                "largest_probability": published(figures.largest_probability),
+                "fair_threshold": None
+                if figures.threshold is None
+                else published(figures.threshold),
+            }
+        domains.append(entry)
+    whole = plan.whole
+    record = {
+        "generator": "grantjury",
+        "command": "assign",
+        "engine": engine_versions(),
+        "options": options,
+        "inputs": [
+            {"path": f.path, "sha256": f.sha256, "size": f.size}
+            for f in competition.inputs
+            if f.path != target.name
+        ],
+        "outputs": {target.name: sha256(data)},
+        "loads": None
+        if whole is None
+        else {
+            "balance": whole.balance,
+            "bounds": list(whole.load_bounds),
+            "reasons": [_reason_record(r) for r in whole.reasons],
+            "refused": [
+                {"domain": r.domain, "reasons": [_reason_record(x) for x in r.reasons]}
+                for r in whole.refused
+            ],
+        },
+        "domains": domains,
+    }
+    return (json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def _keep_issued(target: Path, data: bytes, force: bool) -> Path | None:
