@@ -1,0 +1,154 @@
+"""A document's own check of its layout: no text cut, hidden, outside its page or overprinted.
+
+A page can look finished and still lose words: a name clipped by a box with `overflow: hidden`,
+a line pushed below the page's content area, two lines printed over each other. The PDF keeps
+the hidden text (it still copies out), so only the layout can tell. `pdf.py` reads WeasyPrint's
+layout tree into `TextRun`s (one per laid-out piece of text, with the rectangles that bound
+it) and `problems` checks them here, as plain geometry (no WeasyPrint in this module):
+
+- **outside**: a run lies outside the area it belongs to, the page's content area (or, for
+  the running footer, its margin box);
+- **clipped**: a run lies outside a box that clips its overflow (it would not be drawn);
+- **overlap**: two runs of the same page overlap (one is printed over the other);
+- **rule**: a horizontal rule (a border) is drawn through a run.
+
+Vertically a run is its *core*: the band from half a font size above its baseline down to the
+baseline, where the letters' bodies are drawn. Line boxes of tight line heights overlap by
+design (Arabic ascenders and vowel marks reach into the line above); their cores never do
+unless the lines really are printed over each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+TOLERANCE = 0.5
+"""CSS pixels (1/96 in) of overlap or overhang allowed: rounding in the layout, not a defect."""
+CORE = 0.5
+"""Height of a run's core above its baseline, in font sizes."""
+SHOWN = 60
+"""Characters of a run's text quoted in a problem."""
+
+
+@dataclass(frozen=True)
+class Rect:
+    """An axis-aligned rectangle in CSS pixels, y growing downwards."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def contains(self, other: Rect, tolerance: float = TOLERANCE) -> bool:
+        """Whether `other` lies inside this rectangle, give or take `tolerance`."""
+        return (
+            other.x0 >= self.x0 - tolerance
+            and other.y0 >= self.y0 - tolerance
+            and other.x1 <= self.x1 + tolerance
+            and other.y1 <= self.y1 + tolerance
+        )
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """One piece of laid-out text on a page: its core rectangle and what must contain it."""
+
+    page: int
+    """1-based page number in the whole document."""
+    text: str
+    core: Rect
+    area: Rect
+    """The page's content area (or the margin box of a running footer)."""
+    clips: tuple[Rect, ...] = ()
+    """Every ancestor box that clips its overflow (its padding box)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal border drawn on a page: a segment from `x0` to `x1` at height `y`."""
+
+    page: int
+    x0: float
+    x1: float
+    y: float
+
+
+@dataclass(frozen=True)
+class LayoutProblem:
+    """What is wrong, on which page, with which text (and the other text, for an overlap)."""
+
+    page: int
+    kind: str
+    """`outside`, `clipped`, `overlap` or `rule`."""
+    text: str
+    other: str = ""
+
+    def __str__(self) -> str:
+        text = _quote(self.text)
+        if self.kind == "outside":
+            return f"page {self.page}: {text} runs outside the page's printable area"
+        if self.kind == "clipped":
+            return f"page {self.page}: {text} is cut off by the box that holds it"
+        if self.kind == "overlap":
+            return f"page {self.page}: {text} is printed over {_quote(self.other)}"
+        return f"page {self.page}: a rule is drawn through {text}"
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= SHOWN else text[: SHOWN - 1] + "…")
+
+
+def problems(runs: Sequence[TextRun], rules: Iterable[Rule] = ()) -> list[LayoutProblem]:
+    """Every layout problem among `runs` and `rules`, page by page, in reading order of the
+    layout (the order of `runs`)."""
+    found: list[LayoutProblem] = []
+    for run in runs:
+        if not run.area.contains(run.core):
+            found.append(LayoutProblem(run.page, "outside", run.text))
+        elif not all(clip.contains(run.core) for clip in run.clips):
+            found.append(LayoutProblem(run.page, "clipped", run.text))
+    found += overlaps(runs)
+    found += struck(runs, list(rules))
+    return found
+
+
+def _cores(runs: Sequence[TextRun]) -> np.ndarray:
+    return np.array([(r.core.x0, r.core.y0, r.core.x1, r.core.y1) for r in runs], dtype=float)
+
+
+def overlaps(runs: Sequence[TextRun], tolerance: float = TOLERANCE) -> list[LayoutProblem]:
+    """Pairs of runs of one page whose cores overlap by more than `tolerance` both ways."""
+    found = []
+    for page in sorted({r.page for r in runs}):
+        on_page = [r for r in runs if r.page == page]
+        if len(on_page) < 2:
+            continue
+        box = _cores(on_page)
+        # Overlap widths of every pair at once: a page holds at most a few thousand runs.
+        wide = np.minimum.outer(box[:, 2], box[:, 2]) - np.maximum.outer(box[:, 0], box[:, 0])
+        high = np.minimum.outer(box[:, 3], box[:, 3]) - np.maximum.outer(box[:, 1], box[:, 1])
+        hit = np.triu((wide > tolerance) & (high > tolerance), k=1)
+        for i, j in zip(*np.nonzero(hit), strict=True):
+            found.append(LayoutProblem(page, "overlap", on_page[i].text, on_page[j].text))
+    return found
+
+
+def struck(
+    runs: Sequence[TextRun], rules: Sequence[Rule], tolerance: float = TOLERANCE
+) -> list[LayoutProblem]:
+    """Runs whose core a horizontal rule crosses."""
+    found = []
+    for rule in rules:
+        for run in runs:
+            core = run.core
+            if (
+                run.page == rule.page
+                and core.y0 + tolerance < rule.y < core.y1 - tolerance
+                and min(core.x1, rule.x1) - max(core.x0, rule.x0) > tolerance
+            ):
+                found.append(LayoutProblem(run.page, "rule", run.text))
+    return found
