@@ -329,6 +329,13 @@ def size_class(value: Text, lang: str) -> str:
     return next((step for limit, step in SIZE_STEPS if length <= limit), "xxl")
 
 
+def size_in_all(value: Text, languages: Iterable[str]) -> str:
+    """The size step of a name or title printed in several languages side by side: that of
+    its longest version, so both columns are set at one size."""
+    order = [step for _, step in SIZE_STEPS] + ["xxl"]
+    return max((size_class(value, lang) for lang in languages), key=order.index, default="s")
+
+
 def size_steps(run: Run) -> dict[str, str]:
     """One size step for every association name and one for every title of the winners, from
     the longest in any language: the ceremony sheets and the certificates print their names
@@ -428,6 +435,7 @@ def _environment() -> Any:
         {
             "ordinal": ordinal,
             "size": size_class,
+            "size_in_all": size_in_all,
             "plain": plain,
             "reading_order": reading_order_note,
             **RECORD_FILTERS,

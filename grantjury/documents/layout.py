@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -97,23 +98,37 @@ class LayoutProblem:
         return f"page {self.page}: a rule is drawn through {text}"
 
 
+_Paged = TypeVar("_Paged", "TextRun", "Rule")
+
+
 def _quote(text: str) -> str:
     text = " ".join(text.split())
     return repr(text if len(text) <= SHOWN else text[: SHOWN - 1] + "…")
 
 
 def problems(runs: Sequence[TextRun], rules: Iterable[Rule] = ()) -> list[LayoutProblem]:
-    """Every layout problem among `runs` and `rules`, page by page, in reading order of the
-    layout (the order of `runs`)."""
+    """Every layout problem among `runs` and `rules`: first the runs outside their area or
+    clipped, in the order of `runs`, then overlaps and struck runs among the others."""
     found: list[LayoutProblem] = []
+    shown: list[TextRun] = []
     for run in runs:
         if not run.area.contains(run.core):
             found.append(LayoutProblem(run.page, "outside", run.text))
         elif not all(clip.contains(run.core) for clip in run.clips):
             found.append(LayoutProblem(run.page, "clipped", run.text))
-    found += overlaps(runs)
-    found += struck(runs, list(rules))
+        else:
+            shown.append(run)
+    # A run already reported as hidden is not also reported as overprinted.
+    found += overlaps(shown)
+    found += struck(shown, list(rules))
     return found
+
+
+def _by_page(items: Iterable[_Paged]) -> dict[int, list[_Paged]]:
+    grouped: dict[int, list[_Paged]] = {}
+    for item in items:
+        grouped.setdefault(item.page, []).append(item)
+    return dict(sorted(grouped.items()))
 
 
 def _cores(runs: Sequence[TextRun]) -> np.ndarray:
@@ -123,8 +138,7 @@ def _cores(runs: Sequence[TextRun]) -> np.ndarray:
 def overlaps(runs: Sequence[TextRun], tolerance: float = TOLERANCE) -> list[LayoutProblem]:
     """Pairs of runs of one page whose cores overlap by more than `tolerance` both ways."""
     found = []
-    for page in sorted({r.page for r in runs}):
-        on_page = [r for r in runs if r.page == page]
+    for page, on_page in _by_page(runs).items():
         if len(on_page) < 2:
             continue
         box = _cores(on_page)
@@ -142,13 +156,19 @@ def struck(
 ) -> list[LayoutProblem]:
     """Runs whose core a horizontal rule crosses."""
     found = []
-    for rule in rules:
-        for run in runs:
-            core = run.core
-            if (
-                run.page == rule.page
-                and core.y0 + tolerance < rule.y < core.y1 - tolerance
-                and min(core.x1, rule.x1) - max(core.x0, rule.x0) > tolerance
-            ):
-                found.append(LayoutProblem(run.page, "rule", run.text))
+    by_page = _by_page(runs)
+    for page, page_rules in _by_page(rules).items():
+        on_page = by_page.get(page, [])
+        lines = np.array([(r.x0, r.x1, r.y) for r in page_rules], dtype=float)
+        if not on_page:
+            continue
+        box = _cores(on_page)
+        across = (box[:, 1, None] + tolerance < lines[None, :, 2]) & (
+            lines[None, :, 2] < box[:, 3, None] - tolerance
+        )
+        wide = np.minimum(box[:, 2, None], lines[None, :, 1]) - np.maximum(
+            box[:, 0, None], lines[None, :, 0]
+        )
+        for i in np.flatnonzero((across & (wide > tolerance)).any(axis=1)):
+            found.append(LayoutProblem(page, "rule", on_page[i].text))
     return found
