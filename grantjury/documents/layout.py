@@ -10,7 +10,8 @@ it) and `problems` checks them here, as plain geometry (no WeasyPrint in this mo
   the running footer, its margin box);
 - **clipped**: a run lies outside a box that clips its overflow (it would not be drawn);
 - **overlap**: two runs of the same page overlap (one is printed over the other);
-- **rule**: a horizontal rule (a border) is drawn through a run.
+- **rule**: a horizontal rule (a border) is drawn through a run;
+- **heading**: a heading is the last text of its page (its first entry went to the next page).
 
 Vertically a run is its *core*: the band from half a font size above its baseline down to the
 baseline, where the letters' bodies are drawn. Line boxes of tight line heights overlap by
@@ -32,6 +33,8 @@ CORE = 0.5
 """Height of a run's core above its baseline, in font sizes."""
 SHOWN = 60
 """Characters of a run's text quoted in a problem."""
+HEADINGS = frozenset({"heading", "domain-heading", "h4"})
+"""Classes of the templates' headings: none may end a page."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ class TextRun:
     """The page's content area (or the margin box of a running footer)."""
     clips: tuple[Rect, ...] = ()
     """Every ancestor box that clips its overflow (its padding box)."""
+    heading: bool = False
+    """Whether the run is part of a heading (an element of a class in `HEADINGS`)."""
+    margin: bool = False
+    """Whether the run is in a page-margin box (a running footer or header)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ class LayoutProblem:
 
     page: int
     kind: str
-    """`outside`, `clipped`, `overlap` or `rule`."""
+    """`outside`, `clipped`, `overlap`, `rule` or `heading`."""
     text: str
     other: str = ""
 
@@ -95,6 +102,8 @@ class LayoutProblem:
             return f"page {self.page}: {text} is cut off by the box that holds it"
         if self.kind == "overlap":
             return f"page {self.page}: {text} is printed over {_quote(self.other)}"
+        if self.kind == "heading":
+            return f"page {self.page}: the heading {text} ends the page, apart from what it heads"
         return f"page {self.page}: a rule is drawn through {text}"
 
 
@@ -121,6 +130,17 @@ def problems(runs: Sequence[TextRun], rules: Iterable[Rule] = ()) -> list[Layout
     # A run already reported as hidden is not also reported as overprinted.
     found += overlaps(shown)
     found += struck(shown, list(rules))
+    found += orphans(shown)
+    return found
+
+
+def orphans(runs: Sequence[TextRun]) -> list[LayoutProblem]:
+    """Headings that end their page: the lowest text of the page's body is a heading's."""
+    found = []
+    for page, on_page in _by_page(r for r in runs if not r.margin).items():
+        lowest = max(on_page, key=lambda r: r.core.y1)
+        if lowest.heading:
+            found.append(LayoutProblem(page, "heading", lowest.text))
     return found
 
 

@@ -43,7 +43,7 @@ from grantjury.documents.errors import (
     LayoutProblems,
     LayoutWarnings,
 )
-from grantjury.documents.layout import CORE, Rect, Rule, TextRun, problems
+from grantjury.documents.layout import CORE, HEADINGS, Rect, Rule, TextRun, problems
 from grantjury.documents.safety import BIDI_CONTROLS, resolve_asset_url
 
 ASSETS = Path(__file__).parent / "assets"
@@ -254,9 +254,14 @@ def layout_runs(document: Any, first_page: int = 1) -> tuple[list[TextRun], list
         x, y = box.padding_box_x(), box.padding_box_y()
         return Rect(x, y, x + box.padding_width(), y + box.padding_height())
 
-    def walk(box: Any, page: int, area: Rect, clips: tuple[Rect, ...]) -> None:
+    def walk(
+        box: Any, page: int, area: Rect, clips: tuple[Rect, ...], heading: bool, margin: bool
+    ) -> None:
         if isinstance(box, AbsolutePlaceholder):
             box = box._box
+        element = getattr(box, "element", None)
+        if not heading and element is not None and not isinstance(box, boxes.TextBox):
+            heading = not HEADINGS.isdisjoint((element.get("class") or "").split())
         if isinstance(box, boxes.TextBox):
             text = box.text.translate(controls)
             if text.strip():
@@ -265,10 +270,11 @@ def layout_runs(document: Any, first_page: int = 1) -> tuple[list[TextRun], list
                 core = Rect(
                     box.position_x, baseline - CORE * size, box.position_x + box.width, baseline
                 )
-                runs.append(TextRun(page, text, core, area, clips))
+                runs.append(TextRun(page, text, core, area, clips, heading, margin))
             return
         if isinstance(box, boxes.MarginBox):
             area = padding_rect(box)
+            margin = True
         if not isinstance(box, boxes.PageBox | boxes.InlineBox) and box.width:
             x0 = box.border_box_x()
             x1 = x0 + box.border_width()
@@ -282,13 +288,13 @@ def layout_runs(document: Any, first_page: int = 1) -> tuple[list[TextRun], list
             if box.style["overflow"] != "visible" and not isinstance(box, boxes.PageBox):
                 clips = (*clips, padding_rect(box))
             for child in box.children:
-                walk(child, page, area, clips)
+                walk(child, page, area, clips, heading, margin)
 
     for index, page in enumerate(document.pages):
         page_box = page._page_box
         x, y = page_box.content_box_x(), page_box.content_box_y()
         area = Rect(x, y, x + page_box.width, y + page_box.height)
-        walk(page_box, first_page + index, area, ())
+        walk(page_box, first_page + index, area, (), False, False)
     return runs, rules
 
 
