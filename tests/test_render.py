@@ -457,15 +457,15 @@ def test_text_direction_follows_the_first_strong_character(text: str, expected: 
 
 
 def test_figures_and_dates_are_marked_left_to_right() -> None:
-    assert safety.number_filter(45000.0, "fr") == '<span dir="ltr">45\u202f000</span>'
-    assert safety.number_filter(18500.5, "ar") == '<span dir="ltr">18\u202f500,50</span>'
+    assert safety.number_filter(45000.0, "fr") == '<bdi dir="ltr">\u206645\u202f000\u2069</bdi>'
+    assert safety.number_filter(18500.5, "ar") == '<bdi dir="ltr">\u206618\u202f500,50\u2069</bdi>'
     day = dt.date(2013, 4, 21)
-    assert safety.date_filter(day, "fr") == '<span dir="ltr">21\u00a0avril 2013</span>'
+    assert safety.date_filter(day, "fr") == '<bdi dir="ltr">\u206621\u00a0avril 2013\u2069</bdi>'
     assert (
         safety.date_filter(day, "ar")
-        == '<span dir="ltr">21</span> أبريل <span dir="ltr">2013</span>'
+        == '<bdi dir="ltr">\u206621\u2069</bdi> أبريل <bdi dir="ltr">\u20662013\u2069</bdi>'
     )
-    assert safety.date_filter(day, "zgh") == '<span dir="ltr">2013-04-21</span>'
+    assert safety.date_filter(day, "zgh") == '<bdi dir="ltr">\u20662013-04-21\u2069</bdi>'
 
 
 def test_templates_print_markup_as_text() -> None:
