@@ -326,12 +326,18 @@ def test_no_regular_expression_reads_the_engines_words() -> None:
 
 def test_figures_in_sentences_are_marked_left_to_right() -> None:
     text = wording.say("ar", "rank_line", rank=4, n=30)
-    assert text == 'الرتبة <bdi dir="ltr">\u20664\u2069</bdi> من أصل <bdi dir="ltr">\u206630\u2069</bdi>'
+    assert (
+        text
+        == 'الرتبة <bdi dir="ltr">\u20664\u2069</bdi> من أصل <bdi dir="ltr">\u206630\u2069</bdi>'
+    )
     assert wording.percent(0.766, "fr") == '<bdi dir="ltr">\u206677\u202f%\u2069</bdi>'
     # No comparison sign inside Arabic: the renderer would mirror it.
     assert plain_text(wording.percent(0.998, "ar")) == "أكثر من 99%"
     assert plain_text(wording.percent(0.001, "fr")) == "moins de 1\u202f%"
-    assert wording.money(39000.0, "MAD", "ar") == '<bdi dir="ltr">\u206639\u202f000\u2069</bdi>\u00a0درهم'
+    assert (
+        wording.money(39000.0, "MAD", "ar")
+        == '<bdi dir="ltr">\u206639\u202f000\u2069</bdi>\u00a0درهم'
+    )
 
 
 def test_untrusted_text_in_sentences_is_escaped_and_isolated() -> None:
