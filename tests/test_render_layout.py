@@ -16,6 +16,7 @@ Three layers of tests:
 from __future__ import annotations
 
 import functools
+import json
 import pickle
 import re
 import shutil
@@ -177,11 +178,48 @@ def test_a_line_printed_over_another_is_refused(tmp_path: Path) -> None:
     assert "'Dossier : CUL-01' is printed over 'Titre du projet'" in str(caught.value)
 
 
+def test_a_text_that_overflows_a_fixed_box_at_the_page_foot_is_never_lost(
+    tmp_path: Path,
+) -> None:
+    """WeasyPrint drops what overflows a fixed-height box at a page's foot: it is on no page,
+    so the check counts the characters written against those laid out."""
+    body = '<div style="height: 118mm"><div style="height: 110mm"></div>' + "Perdu " * 60 + "</div>"
+    with pytest.raises(LayoutProblems) as caught:
+        write(tmp_path, body)
+    assert {p.kind for p in caught.value.problems} <= {"outside", "dropped"}
+
+
 def test_a_heading_left_alone_at_the_foot_of_a_page_is_refused(tmp_path: Path) -> None:
     body = '<div style="height: 118mm"></div><div class="heading">Classement</div><p>Suite</p>'
     with pytest.raises(LayoutProblems) as caught:
         write(tmp_path, body)
     assert [(p.kind, p.text) for p in caught.value.problems] == [("heading", "Classement")]
+
+
+def test_a_certificate_that_cannot_hold_its_names_is_refused_naming_them(
+    tmp_path: Path, long_results: Results
+) -> None:
+    """Two unbreakable words of 500 characters, in the name and the title, are more than one
+    certificate can hold at the floor size: the render fails and names what would be lost."""
+    data = long_results.as_json()
+    sid = long_results.domains[0].winners[0]
+    data["submissions"][sid]["association"]["name"]["fr"] = "Association " + "W" * 500
+    data["submissions"][sid]["title"]["fr"] = "Projet " + "M" * 500
+    run = documents.run_of(read_results(json.dumps(data).encode()))
+    with pytest.raises(LayoutProblems) as caught:
+        write_kind(tmp_path, "certificates", run)
+    assert caught.value.document == "certificates.pdf"
+    assert "Projet MMMM" in str(caught.value) and "never laid out" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def write_kind(folder: Path, kind: str, run: documents.Run) -> Path:
+    from grantjury.documents import pdf
+
+    target = folder / documents.KINDS[kind].filename
+    html = documents.build_html(documents.KINDS[kind], run)
+    pdf.write_pdf(html, target, day=run.event.date, document=target.name)
+    return target
 
 
 def test_a_page_that_holds_its_text_is_written(tmp_path: Path) -> None:

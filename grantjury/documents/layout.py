@@ -11,7 +11,10 @@ it) and `problems` checks them here, as plain geometry (no WeasyPrint in this mo
 - **clipped**: a run lies outside a box that clips its overflow (it would not be drawn);
 - **overlap**: two runs of the same page overlap (one is printed over the other);
 - **rule**: a horizontal rule (a border) is drawn through a run;
-- **heading**: a heading is the last text of its page (its first entry went to the next page).
+- **heading**: a heading is the last text of its page (its first entry went to the next page);
+- **dropped**: a text of the HTML was never laid out at all (WeasyPrint drops what overflows a
+  box of fixed height at a page's foot: it is in no page's tree, so only a count of the
+  characters written against those laid out finds it; `dropped`).
 
 Vertically a run is its *core*: the band from half a font size above its baseline down to the
 baseline, where the letters' bodies are drawn. Line boxes of tight line heights overlap by
@@ -21,8 +24,10 @@ unless the lines really are printed over each other.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import TypeVar
 
 import numpy as np
@@ -90,7 +95,7 @@ class LayoutProblem:
 
     page: int
     kind: str
-    """`outside`, `clipped`, `overlap`, `rule` or `heading`."""
+    """`outside`, `clipped`, `overlap`, `rule`, `heading` or `dropped` (page 0: unknown)."""
     text: str
     other: str = ""
 
@@ -102,6 +107,8 @@ class LayoutProblem:
             return f"page {self.page}: {text} is cut off by the box that holds it"
         if self.kind == "overlap":
             return f"page {self.page}: {text} is printed over {_quote(self.other)}"
+        if self.kind == "dropped":
+            return f"{text} was never laid out on any page (it overflowed its page)"
         if self.kind == "heading":
             return f"page {self.page}: the heading {text} ends the page, apart from what it heads"
         return f"page {self.page}: a rule is drawn through {text}"
@@ -110,8 +117,15 @@ class LayoutProblem:
 _Paged = TypeVar("_Paged", "TextRun", "Rule")
 
 
+_CONTROLS = str.maketrans(
+    dict.fromkeys(
+        map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    )
+)
+
+
 def _quote(text: str) -> str:
-    text = " ".join(text.split())
+    text = " ".join(text.translate(_CONTROLS).split())
     return repr(text if len(text) <= SHOWN else text[: SHOWN - 1] + "…")
 
 
@@ -192,3 +206,59 @@ def struck(
         for i in np.flatnonzero((across & (wide > tolerance)).any(axis=1)):
             found.append(LayoutProblem(page, "rule", on_page[i].text))
     return found
+
+
+class _BodyText(HTMLParser):
+    """The text nodes of a document's body, in order (the head is not printed)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in ("head", "style", "script", "title"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("head", "style", "script", "title"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.texts.append(data)
+
+
+def _letters(text: str, ignored: frozenset[str]) -> Counter[str]:
+    return Counter(ch for ch in text if not ch.isspace() and ch not in ignored)
+
+
+def dropped(
+    html: str, runs: Sequence[TextRun], ignored: frozenset[str] = frozenset()
+) -> list[LayoutProblem]:
+    """Texts of `html`'s body of which some character was laid out on no page.
+
+    Every character written must be laid out at least as often as it is written (generated
+    content, running footers and page headers only add to what is laid out); `ignored`
+    characters (bidi controls, soft hyphens) are not counted.
+    """
+    parser = _BodyText()
+    parser.feed(html)
+    parser.close()
+    missing = sum((_letters(t, ignored) for t in parser.texts), Counter()) - sum(
+        (_letters(r.text, ignored) for r in runs), Counter()
+    )
+    if not missing:
+        return []
+    # Name the texts: those whose letters are not found, in order, among the laid-out ones.
+    laid = "".join(ch for r in runs for ch in r.text if not ch.isspace() and ch not in ignored)
+    found = [
+        LayoutProblem(0, "dropped", text)
+        for text in parser.texts
+        if "".join(_letters_in_order(text, ignored)) not in laid
+    ]
+    return found or [LayoutProblem(0, "dropped", "".join(sorted(missing.elements())))]
+
+
+def _letters_in_order(text: str, ignored: frozenset[str]) -> list[str]:
+    return [ch for ch in text if not ch.isspace() and ch not in ignored]

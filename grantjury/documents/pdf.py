@@ -43,7 +43,7 @@ from grantjury.documents.errors import (
     LayoutProblems,
     LayoutWarnings,
 )
-from grantjury.documents.layout import CORE, HEADINGS, Rect, Rule, TextRun, problems
+from grantjury.documents.layout import CORE, HEADINGS, Rect, Rule, TextRun, dropped, problems
 from grantjury.documents.safety import BIDI_CONTROLS, resolve_asset_url
 
 ASSETS = Path(__file__).parent / "assets"
@@ -234,6 +234,9 @@ def _source_date_epoch(day: dt.date) -> Iterator[None]:
 
 # --- the layout, checked -------------------------------------------------------------------
 
+_NOT_COUNTED = frozenset(BIDI_CONTROLS | {"\u00ad"})
+"""Characters the layout check does not count: bidi controls and soft hyphens."""
+
 
 def layout_runs(document: Any, first_page: int = 1) -> tuple[list[TextRun], list[Rule]]:
     """The text runs and horizontal rules of a rendered WeasyPrint `document`, page by page.
@@ -324,7 +327,8 @@ def write_pdf(
             rendered = engine.html(
                 string=html, base_url=engine.base_url, url_fetcher=fetcher
             ).render(font_config=engine.font_config)
-            found = problems(*layout_runs(rendered, first_page))
+            runs, rules = layout_runs(rendered, first_page)
+            found = problems(runs, rules) + dropped(html, runs, _NOT_COUNTED)
             if found:
                 raise LayoutProblems(document or target.name, found)
             rendered.write_pdf(temporary)  # attachments are fetched only now
