@@ -381,7 +381,7 @@ def test_ties_say_how_they_were_settled() -> None:
 def plain_text(markup: str) -> str:
     """Text of an HTML fragment without tags, isolates or entities."""
     text = re.sub(r"<[^>]+>", "", str(markup))
-    text = text.replace("\u2068", "").replace("\u2069", "")
+    text = re.sub("[\u2066-\u2069]", "", text)
     return Markup(text).unescape()
 
 
