@@ -44,7 +44,14 @@ from grantjury import catalogs
 from grantjury.documents import annex, proceedings, register
 from grantjury.documents.errors import PageOverflow, RenderError
 from grantjury.documents.record import MAX_LANGUAGE, iter_numbers
-from grantjury.documents.safety import MAX_NAME, MAX_TITLE, make_environment, pick, sanitize_text
+from grantjury.documents.safety import (
+    MAX_NAME,
+    MAX_TITLE,
+    ltr,
+    make_environment,
+    pick,
+    sanitize_text,
+)
 from grantjury.documents.wording import FILTERS as RECORD_FILTERS
 from grantjury.documents.wording import ordinal
 from grantjury.manifest import MANIFEST, SHORT_DIGEST, short
@@ -255,10 +262,40 @@ def reading_order_note(first: int, last: int, lang: str) -> str:
     )
 
 
+SIZE_STEPS = ((50, "s"), (100, "m"), (180, "l"), (280, "xl"))
+"""Type size steps by length (characters) of the longest name or title; above the last, the
+floor step `xxl` (the stylesheets give each step its size)."""
+
+
 def size_class(value: Text, lang: str) -> str:
-    """A size step for a long name or title, so every certificate stays on one page."""
+    """The size step of one name or title in `lang` (see `SIZE_STEPS`)."""
     length = len(sanitize_text(pick(value, lang), MAX_TITLE))
-    return "s" if length <= 50 else "m" if length <= 100 else "l" if length <= 180 else "xl"
+    return next((step for limit, step in SIZE_STEPS if length <= limit), "xxl")
+
+
+def size_in_all(value: Text, languages: Iterable[str]) -> str:
+    """The size step of a name or title printed in several languages side by side: that of
+    its longest version, so both columns are set at one size."""
+    order = [step for _, step in SIZE_STEPS] + ["xxl"]
+    return max((size_class(value, lang) for lang in languages), key=order.index, default="s")
+
+
+def size_steps(run: Run) -> dict[str, str]:
+    """One size step for every association name and one for every title of the winners, from
+    the longest in any language: the ceremony sheets and the certificates print their names
+    at one size throughout (a certificate must not look smaller than its neighbour), stepping
+    down to the floor size for names of 300 or 400 characters, which then wrap."""
+    winners = [w for domain in run.domains for w in domain.winners]
+    order = [step for _, step in SIZE_STEPS] + ["xxl"]
+
+    def longest(values: list[Text]) -> str:
+        steps = [size_class(v, lang) for v in values for lang in run.languages]
+        return max(steps, key=order.index, default="s")
+
+    return {
+        "association": longest([w.association for w in winners]),
+        "title": longest([w.title for w in winners]),
+    }
 
 
 def plain(value: Text | str, lang: str | None = None) -> str:
@@ -299,7 +336,7 @@ KINDS: dict[str, DocumentKind] = {
             template="ceremony.html",
             stylesheet="ceremony.css",
             title={lang: labels_for(lang)["announcement"] for lang in catalogs.languages()},
-            context=lambda run: {"domains": run.domains},
+            context=lambda run: {"domains": run.domains, "sizes": size_steps(run)},
         ),
         DocumentKind(
             name="certificates",
@@ -307,7 +344,7 @@ KINDS: dict[str, DocumentKind] = {
             template="certificates.html",
             stylesheet="certificate.css",
             title={lang: labels_for(lang)["certificate"] for lang in catalogs.languages()},
-            context=lambda run: {"certificates": run.certificates},
+            context=lambda run: {"certificates": run.certificates, "sizes": size_steps(run)},
         ),
         DocumentKind(
             name="minutes",
@@ -367,6 +404,7 @@ def _environment() -> Any:
         {
             "ordinal": ordinal,
             "size": size_class,
+            "size_in_all": size_in_all,
             "plain": plain,
             "reading_order": reading_order_note,
             **RECORD_FILTERS,
@@ -393,7 +431,7 @@ def build_html(kind: DocumentKind, run: Run, part: range | None = None) -> str:
         languages=languages,
         primary=languages[0],
         words={lang: labels_for(lang) for lang in languages},
-        digest=Markup('<span dir="ltr" class="digest">%s</span>') % run.digest,
+        digest=ltr(Markup('<span class="digest">%s</span>') % run.digest),
         **context,
     )
 
@@ -448,7 +486,9 @@ def render_documents(
             if kind.pages is not None:
                 made = parallel.write_in_parts(kind, run, target, render_part, workers=workers)
             else:
-                made = pdf.write_pdf(build_html(kind, run), target, day=run.event.date)
+                made = pdf.write_pdf(
+                    build_html(kind, run), target, day=run.event.date, document=kind.filename
+                )
             staged.append(target)
             if kind.companion is not None:
                 name, data = kind.companion(run.results)
@@ -482,7 +522,13 @@ def render_part(task: PartTask) -> PdfReport:
     run = Run(task.results, task.digest, task.source)  # checked by the parent already
     part = range(task.start, task.stop)
     target = Path(task.target)
-    report = pdf.write_pdf(build_html(kind, run, part), target, day=run.event.date)
+    report = pdf.write_pdf(
+        build_html(kind, run, part),
+        target,
+        day=run.event.date,
+        document=kind.filename,
+        first_page=task.start + 1,
+    )
     if report.pages != len(part):
         raise PageOverflow(kind.filename, task.start + 1, task.stop, report.pages)
     return report

@@ -6,8 +6,12 @@ A results file that cannot be read, or that no document can print, raises
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from grantjury.errors import GrantjuryError
+
+if TYPE_CHECKING:
+    from grantjury.documents.layout import LayoutProblem
 
 INSTALL_HINT = "apt-get install fonts-hosny-amiri libharfbuzz-subset0"
 
@@ -68,6 +72,31 @@ class LayoutWarnings(RenderError):
     def __str__(self) -> str:
         lines = "\n".join(f"  - {m}" for m in self.messages)
         return f"{self.document}: the PDF engine reported problems:\n{lines}"
+
+
+class LayoutProblems(RenderError):
+    """A document's layout would cut, hide or overprint some of its text; nothing was written.
+
+    Found by reading the layout before writing (`pdf.layout_runs`, `layout.problems`): each
+    problem names the page and the text. Names and titles of any length wrap, so this is a bug
+    in a template or stylesheet, or a text so long that no page can hold it."""
+
+    def __init__(self, document: str, problems: Iterable[LayoutProblem]) -> None:
+        self.document = document
+        self.problems = tuple(problems)
+        super().__init__(str(self))
+
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[LayoutProblem, ...]]]:
+        return (type(self), (self.document, self.problems))
+
+    def __str__(self) -> str:
+        shown = "\n".join(f"  - {p}" for p in self.problems[:10])
+        more = f"\n  … and {len(self.problems) - 10} more" if len(self.problems) > 10 else ""
+        return (
+            f"{self.document}: the layout would hide or overprint text, so no file was "
+            f"written ({len(self.problems)} problem(s)):\n{shown}{more}\n"
+            "Shorten the text named, or report the document and page as a bug."
+        )
 
 
 class PageOverflow(RenderError):

@@ -10,6 +10,10 @@ What makes the output trustworthy and reproducible:
 - `SOURCE_DATE_EPOCH` is the competition date and the PDF dates are that day, never the clock;
 - resources are fetched only from the assets folder or `data:` URLs; anything else is refused,
   recorded, and fails the render;
+- the layout is checked before anything is written (`layout_runs` reads WeasyPrint's layout
+  tree, `layout.problems` checks it): a text cut off, outside its page, printed over another
+  or struck by a rule fails the render with `LayoutProblems` instead of writing a PDF that
+  hides words;
 - the PDF is written to a temporary file and moved into place, so a failure leaves nothing.
 """
 
@@ -33,8 +37,14 @@ from string import Template
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from grantjury.documents.errors import BlockedResources, FontsMissing, LayoutWarnings
-from grantjury.documents.safety import resolve_asset_url
+from grantjury.documents.errors import (
+    BlockedResources,
+    FontsMissing,
+    LayoutProblems,
+    LayoutWarnings,
+)
+from grantjury.documents.layout import CORE, HEADINGS, Rect, Rule, TextRun, dropped, problems
+from grantjury.documents.safety import BIDI_CONTROLS, resolve_asset_url
 
 ASSETS = Path(__file__).parent / "assets"
 ARABIC_FAMILY = "Amiri"
@@ -222,12 +232,91 @@ def _source_date_epoch(day: dt.date) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
-def write_pdf(html: str, target: Path, *, day: dt.date, fetcher: Any = None) -> PdfReport:
+# --- the layout, checked -------------------------------------------------------------------
+
+_NOT_COUNTED = frozenset(BIDI_CONTROLS | {"\u00ad"})
+"""Characters the layout check does not count: bidi controls and soft hyphens."""
+
+
+def layout_runs(document: Any, first_page: int = 1) -> tuple[list[TextRun], list[Rule]]:
+    """The text runs and horizontal rules of a rendered WeasyPrint `document`, page by page.
+
+    Reads each page's layout tree (`page._page_box`): every text box becomes a `TextRun` with
+    its core (see `layout`), the page's content area (or, inside a page-margin box, that box)
+    and the padding box of every ancestor that clips its overflow; every visible top or bottom
+    border becomes a `Rule`. `first_page` numbers the pages of a part of a document.
+    """
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    runs: list[TextRun] = []
+    rules: list[Rule] = []
+    controls = str.maketrans(dict.fromkeys(map(ord, BIDI_CONTROLS)))
+
+    def padding_rect(box: Any) -> Rect:
+        x, y = box.padding_box_x(), box.padding_box_y()
+        return Rect(x, y, x + box.padding_width(), y + box.padding_height())
+
+    def walk(
+        box: Any, page: int, area: Rect, clips: tuple[Rect, ...], heading: bool, margin: bool
+    ) -> None:
+        if isinstance(box, AbsolutePlaceholder):
+            box = box._box
+        element = getattr(box, "element", None)
+        if not heading and element is not None and not isinstance(box, boxes.TextBox):
+            heading = not HEADINGS.isdisjoint((element.get("class") or "").split())
+        if isinstance(box, boxes.TextBox):
+            text = box.text.translate(controls)
+            if text.strip():
+                size = box.style["font_size"]
+                baseline = box.position_y + getattr(box, "baseline", 0.75 * box.height)
+                core = Rect(
+                    box.position_x, baseline - CORE * size, box.position_x + box.width, baseline
+                )
+                runs.append(TextRun(page, text, core, area, clips, heading, margin))
+            return
+        if isinstance(box, boxes.MarginBox):
+            area = padding_rect(box)
+            margin = True
+        if not isinstance(box, boxes.PageBox | boxes.InlineBox) and box.width:
+            x0 = box.border_box_x()
+            x1 = x0 + box.border_width()
+            for side, y in (("top", box.border_box_y()), ("bottom", box.border_box_y())):
+                width = box.style[f"border_{side}_width"]
+                if width and box.style[f"border_{side}_style"] not in ("none", "hidden"):
+                    if side == "bottom":
+                        y += box.border_height() - width
+                    rules.append(Rule(page, x0, x1, y + width / 2))
+        if isinstance(box, boxes.ParentBox):
+            if box.style["overflow"] != "visible" and not isinstance(box, boxes.PageBox):
+                clips = (*clips, padding_rect(box))
+            for child in box.children:
+                walk(child, page, area, clips, heading, margin)
+
+    for index, page in enumerate(document.pages):
+        page_box = page._page_box
+        x, y = page_box.content_box_x(), page_box.content_box_y()
+        area = Rect(x, y, x + page_box.width, y + page_box.height)
+        walk(page_box, first_page + index, area, (), False, False)
+    return runs, rules
+
+
+def write_pdf(
+    html: str,
+    target: Path,
+    *,
+    day: dt.date,
+    fetcher: Any = None,
+    document: str | None = None,
+    first_page: int = 1,
+) -> PdfReport:
     """Render `html` (relative URLs resolve in the assets folder) to the PDF file `target`.
 
     The PDF goes to a temporary file beside `target` and replaces it only when the render
-    succeeded, fetched nothing outside the assets and drew no warning from WeasyPrint.
-    Raises `BlockedResources` or `LayoutWarnings` otherwise, leaving no file behind.
+    succeeded, fetched nothing outside the assets, drew no warning from WeasyPrint and laid
+    every text out whole (`layout_runs`). Raises `BlockedResources`, `LayoutWarnings` or
+    `LayoutProblems` (naming `document`, by default the target's name, and the page counted
+    from `first_page`) otherwise, leaving no file behind.
     """
     engine = _engine()
     fetcher = fetcher if fetcher is not None else engine.fetcher_class(ASSETS)
@@ -235,10 +324,14 @@ def write_pdf(html: str, target: Path, *, day: dt.date, fetcher: Any = None) -> 
     os.close(handle)
     try:
         with _source_date_epoch(day), _weasyprint_warnings() as warnings:
-            document = engine.html(
+            rendered = engine.html(
                 string=html, base_url=engine.base_url, url_fetcher=fetcher
             ).render(font_config=engine.font_config)
-            document.write_pdf(temporary)  # attachments are fetched only now
+            runs, rules = layout_runs(rendered, first_page)
+            found = problems(runs, rules) + dropped(html, runs, _NOT_COUNTED)
+            if found:
+                raise LayoutProblems(document or target.name, found)
+            rendered.write_pdf(temporary)  # attachments are fetched only now
         if fetcher.blocked:
             raise BlockedResources(target.name, fetcher.blocked)
         if warnings:
@@ -248,4 +341,4 @@ def write_pdf(html: str, target: Path, *, day: dt.date, fetcher: Any = None) -> 
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-    return PdfReport(len(document.pages), tuple(fetcher.fetched), tuple(fetcher.blocked))
+    return PdfReport(len(rendered.pages), tuple(fetcher.fetched), tuple(fetcher.blocked))

@@ -8,7 +8,11 @@ pure parts of that promise (no WeasyPrint here; `pdf.py` builds the URL fetcher 
 
 - `sanitize_text` strips bidi and other control characters, normalises to NFC, caps length;
 - `isolate` wraps a field in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE so that its
-  direction cannot leak into the surrounding sentence;
+  direction cannot leak into the surrounding sentence; `ltr` wraps a figure, an amount, an
+  identifier, a percentage, an interval or a "value ± uncertainty" in `<bdi dir="ltr">` and
+  LEFT-TO-RIGHT ISOLATE … POP DIRECTIONAL ISOLATE, so that it reads as one left-to-right run
+  inside right-to-left text (WeasyPrint ignores `unicode-bidi` and so `<bdi>`; Pango honours
+  the isolate characters; a browser honours both);
 - `text_direction` gives a block's `dir` from its first strong character (WeasyPrint ignores
   `dir="auto"`);
 - `make_environment` is the Jinja2 sandbox (autoescape, `StrictUndefined`) with filters for
@@ -44,14 +48,17 @@ BIDI_CONTROLS = frozenset(
 """ALM, LRM, RLM, LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI: all are stripped from input."""
 
 FSI = "\u2068"
+LRI = "\u2066"
 PDI = "\u2069"
 ELLIPSIS = "…"
 DEFAULT_MAX_LENGTH = 500
 
-MAX_NAME = 200
-"""Longest association, juror, domain or event name printed (characters)."""
-MAX_TITLE = 300
-"""Longest project title printed (characters)."""
+MAX_NAME = 500
+"""Longest association, juror, domain or event name printed (characters). Real Moroccan
+association names run to 300–400 characters: they print whole; the cap only guards the page
+against a pathological input, and cuts between words (`sanitize_text`)."""
+MAX_TITLE = 500
+"""Longest project title printed (characters), as `MAX_NAME`."""
 MAX_ID = 100
 """Longest identifier printed (characters)."""
 MAX_NOTE = 300
@@ -66,15 +73,20 @@ def sanitize_text(value: object, max_length: int = DEFAULT_MAX_LENGTH) -> str:
 
     Bidi controls, C0/C1 controls and lone surrogates are removed; any run of breaking white
     space (tabs, newlines, line and paragraph separators) becomes one space; no-break spaces
-    stay. A longer text is cut and ends
-    with an ellipsis.
+    stay. A longer text is cut between two words (mid-word only when its last word alone is
+    longer than half the cap) and ends with an ellipsis.
     """
     if value is None:
         return ""
     text = unicodedata.normalize("NFC", "".join(map(_clean_char, str(value))))
     text = _SPACES.sub(" ", text).strip()
     if len(text) > max_length:
-        text = text[: max(max_length - 1, 0)].rstrip() + ELLIPSIS
+        cut = text[: max(max_length - 1, 0)]
+        if text[len(cut)] != " ":
+            space = cut.rfind(" ")
+            if space >= max_length // 2:
+                cut = cut[:space]
+        text = cut.rstrip() + ELLIPSIS
     return text
 
 
@@ -106,8 +118,19 @@ def text_direction(text: str, default: str = "ltr") -> str:
 
 
 def ltr(text: str) -> Markup:
-    """Mark `text` (figures, dates, codes) left-to-right so Arabic context cannot reorder it."""
-    return Markup('<span dir="ltr">%s</span>') % text
+    """Isolate `text` (figures, dates, codes, "value ± uncertainty") as one left-to-right run,
+    so that right-to-left context cannot reorder its parts: `<bdi dir="ltr">` for browsers and
+    LRI … PDI for WeasyPrint, which lays the characters out through Pango and ignores
+    `unicode-bidi`. `text` may be markup made of other runs (nested isolates are fine)."""
+    return Markup('<bdi dir="ltr">%s%s%s</bdi>') % (LRI, text, PDI)
+
+
+def plus_minus(value: Markup | str, uncertainty: Markup | str | None) -> Markup:
+    """Jinja filter: `0,67 ± 0,14` as one left-to-right run (the value before its uncertainty
+    in every direction); the value alone, isolated, when there is no uncertainty."""
+    if uncertainty is None:
+        return ltr(value)
+    return ltr(Markup("%s\u00a0±\u00a0%s") % (value, uncertainty))
 
 
 def format_number(value: float, lang: str) -> str:
@@ -191,6 +214,7 @@ def make_environment(
         number=number_filter,
         date=date_filter,
         ltr=ltr,
+        plus_minus=plus_minus,
         langdir=language_direction,
     )
     env.filters.update(extra_filters or {})
