@@ -287,8 +287,10 @@ def names_printed(kind: str, results: Results) -> list[str]:
     """The long texts each kind must print whole, in both languages."""
     winners = [sid for d in results.domains for sid in d.winners]
     subs = results.submissions
-    if kind in ("ceremony", "certificates"):
+    if kind in ("ceremony", "certificates", "annex"):
         fields = [f for sid in winners for f in (subs[sid].association.name, subs[sid].title)]
+    elif kind == "register":
+        fields = []  # counts of people only, never a name (law 09-08)
     elif kind == "letters":
         fields = [f for s in subs.values() for f in (s.association.name, s.title)]
     elif kind == "minutes":
