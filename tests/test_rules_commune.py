@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def plain_text(markup: str) -> str:
     """Text of an HTML fragment without tags, isolates or entities."""
     text = re.sub(r"<[^>]+>", "", str(markup))
-    return Markup(text.replace("\u2068", "").replace("\u2069", "")).unescape()
+    return Markup(re.sub("[\u2066-\u2069]", "", text)).unescape()
 
 
 VARIANT = ROOT / "docs" / "examples" / "ma-commune"
