@@ -5,7 +5,10 @@ calls; ``explain`` and ``verify`` reuse the same functions, never a copy of them
 from __future__ import annotations
 
 import gc
+import os
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,13 @@ from .model import Competition, Method
 from .ranking import Candidate, DomainRanking, derived_rng, rank_merits, tie_break_keys
 from .results import Results
 from .select import Entry, Outcome, select, selected_mask
-from .stability import DomainInput, bootstrap_figures, replicate_domain
+from .stability import (
+    GRAPH_METHODS,
+    DomainInput,
+    bootstrap_figures,
+    replicate_blocks,
+    streamed_figures,
+)
 from .validate import validate
 
 Progress = Callable[..., None]
@@ -268,48 +277,95 @@ def bootstrap(
     ineligible: list[list[str]],
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Resample each domain's jury and re-run the selection (see ``stability.py``)."""
+    """Resample each domain's jury and re-run the selection (see ``stability.py``).
+
+    Under the plain rule (places per domain, no budget) each domain is reduced block by
+    block of replicates, in its own thread (numpy's sorts and sparse products release the
+    GIL), never holding its replicates × submissions matrix; other rules re-run the whole
+    selection in every replicate.
+    """
     selection = competition.spec.selection
     plain = selection.model_copy(update={"lottery": None})
     replicates = method.replicates
     if progress:
         progress(0, replicates * len(domains))
-    merits: dict[str, np.ndarray] = {}
-    members: dict[str, list[int]] = {}
-    refitted = {}
-    for ds in domains:
+        progress = _locked(progress)
+    simple = plain.mode == "per_domain" and all(d.budget is None for d in competition.domains)
+    members = {
+        competition.domains[ds.domain_index].id: competition.domain_members(ds.domain_index)
+        for ds in domains
+    }
+    eligible = {
+        d: np.array([not ineligible[s] for s in subs], dtype=bool) for d, subs in members.items()
+    }
+    refitted: dict[str, bool] = {}
+
+    def blocks(ds: DomainScoring) -> Iterator[np.ndarray]:
         domain = competition.domains[ds.domain_index]
-        subs = competition.domain_members(ds.domain_index)
-        members[domain.id] = subs
-        merit = np.full((replicates, len(subs)), np.nan)
-        if ds.submissions.size:
-            obs = ds.observations
-            _, juror_local = np.unique(totals.juror[obs], return_inverse=True)
-            _, sub_local = np.unique(totals.submission[obs], return_inverse=True)
-            data = DomainInput(
-                domain.id,
-                juror_local,
-                sub_local,
-                totals.total[obs],
-                ds.calibration.calibrated,
-                len(ds.jurors),
-                len(ds.submissions),
-                competition.rubrics[domain.id].sign,
+        subs = members[domain.id]
+        if not ds.submissions.size:
+            yield np.full((replicates, len(subs)), np.nan)
+            return
+        obs = ds.observations
+        _, juror_local = np.unique(totals.juror[obs], return_inverse=True)
+        _, sub_local = np.unique(totals.submission[obs], return_inverse=True)
+        data = DomainInput(
+            domain.id,
+            juror_local,
+            sub_local,
+            totals.total[obs],
+            ds.calibration.calibrated,
+            len(ds.jurors),
+            len(ds.submissions),
+            competition.rubrics[domain.id].sign,
+        )
+        refitted[domain.id] = method.refit and method.calibration in GRAPH_METHODS
+        position = {s: i for i, s in enumerate(subs)}
+        columns = np.array([position[int(s)] for s in ds.submissions], dtype=np.int64)
+        for block in replicate_blocks(
+            data,
+            method.calibration,
+            method.aggregate,
+            replicates,
+            method.seed,
+            progress,
+            refit=method.refit,
+        ):
+            merit = np.full((block.shape[0], len(subs)), np.nan)
+            merit[:, columns] = block
+            yield merit
+
+    def ids(domain_id: str) -> list[str]:
+        return [competition.submissions[s].id for s in members[domain_id]]
+
+    figures: dict[str, tuple[dict[str, dict], list[str]]] = {}
+    if simple:
+
+        def one(ds: DomainScoring) -> tuple[dict[str, dict], list[str]]:
+            domain = competition.domains[ds.domain_index]
+            return streamed_figures(
+                ids(domain.id), blocks(ds), eligible[domain.id], replicates, domain.winners
             )
-            result = replicate_domain(
-                data,
-                method.calibration,
-                method.aggregate,
-                replicates,
-                method.seed,
-                progress,
-                refit=method.refit,
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(domains), os.cpu_count() or 1))) as pool:
+            for ds, result in zip(domains, pool.map(one, domains), strict=True):
+                figures[competition.domains[ds.domain_index].id] = result
+    else:
+        merits = {
+            competition.domains[ds.domain_index].id: np.vstack(list(blocks(ds))) for ds in domains
+        }
+        selected = _replicate_selection(
+            competition, plain, merits, members, ineligible, method.seed
+        )
+        for ds in domains:
+            domain = competition.domains[ds.domain_index]
+            figures[domain.id] = bootstrap_figures(
+                ids(domain.id),
+                merits[domain.id],
+                eligible[domain.id],
+                selected[domain.id],
+                domain.winners,
             )
-            position = {s: i for i, s in enumerate(subs)}
-            merit[:, [position[int(s)] for s in ds.submissions]] = result.merit
-            refitted[domain.id] = result.refitted
-        merits[domain.id] = merit
-    selected = _replicate_selection(competition, plain, merits, members, ineligible, method.seed)
     out: dict[str, Any] = {
         "replicates": replicates,
         "seed": method.seed,
@@ -318,20 +374,24 @@ def bootstrap(
     }
     for ds in domains:
         domain = competition.domains[ds.domain_index]
-        subs = members[domain.id]
-        per_sub, out["bands"][domain.id] = bootstrap_figures(
-            [competition.submissions[s].id for s in subs],
-            merits[domain.id],
-            np.array([not ineligible[s] for s in subs], dtype=bool),
-            selected[domain.id],
-            domain.winners,
-        )
+        per_sub, out["bands"][domain.id] = figures[domain.id]
         out["domains"][domain.id] = {
             "submissions": per_sub,
             "calibration": "refitted" if refitted.get(domain.id) else "reweighted",
             "seed_purpose": ["bootstrap", domain.id],
         }
     return out
+
+
+def _locked(progress: Progress) -> Progress:
+    """``progress`` made safe to call from the domains' threads."""
+    lock = threading.Lock()
+
+    def call(*args: Any) -> None:
+        with lock:
+            progress(*args)
+
+    return call
 
 
 def posterior(
