@@ -25,9 +25,16 @@ from .eligibility import ineligibility_reasons
 from .errors import Problem, ProblemLog
 from .loading import load_raw
 from .model import Competition, Method
-from .ranking import Candidate, DomainRanking, derived_rng, rank_merits, tie_break_keys
+from .ranking import (
+    Candidate,
+    DomainRanking,
+    derived_rng,
+    published_array,
+    rank_merits,
+    tie_break_keys,
+)
 from .results import Results
-from .select import Entry, Outcome, select, selected_mask
+from .select import Entry, Outcome, select, selected_mask, top_winners
 from .stability import (
     GRAPH_METHODS,
     DomainInput,
@@ -126,14 +133,18 @@ def score_domain(
     domain_index: int,
     method: Method,
     observations: np.ndarray,
+    calibration: Calibration | None = None,
 ) -> DomainScoring:
-    """Calibrate, aggregate and rank one domain from the given observations of ``totals``."""
+    """Calibrate, aggregate and rank one domain from the given observations of ``totals``
+    (with ``calibration``, these observations' calibration as already fitted)."""
     domain = competition.domains[domain_index]
     rubric = competition.rubrics[domain.id]
     jurors, juror_local = np.unique(totals.juror[observations], return_inverse=True)
     subs, sub_local = np.unique(totals.submission[observations], return_inverse=True)
     values = totals.total[observations]
-    cal = calibrate(method.calibration, juror_local, sub_local, values, len(jurors), len(subs))
+    cal = calibration or calibrate(
+        method.calibration, juror_local, sub_local, values, len(jurors), len(subs)
+    )
     score, count = aggregate_scores(sub_local, cal.calibrated, len(subs), method.aggregate)
     raw_mean, _ = aggregate_scores(sub_local, values, len(subs), "mean")
     n_criteria = len(rubric.criteria)
@@ -547,15 +558,27 @@ def score(competition: Competition, method: Method, progress: Progress | None = 
     return RunResult(competition, method, scoring, results, tuple(warnings))
 
 
-LEAVE_ONE_OUT_MAX_JURORS = 200
-"""Above this many jurors the leave-one-juror-out check is skipped (it re-runs each domain)."""
-
-
 SENSITIVITY_MAX_TOTALS = 100_000
 """Above this many totals (about 500,000 score rows of 5 criteria), ``winners_by_method``
 leaves out the methods whose fit is iterative (affine), unless the run uses one: at a million
 score rows the affine fit alone takes longer than the whole ranking. The results say so."""
 ITERATIVE_METHODS = ("affine", "hetero")
+
+LEAVE_ONE_OUT_MAX_WORK = 20_000_000
+"""Leave-one-juror-out under rules other than plain places (budgets, lotteries, overall
+selection) re-runs the whole selection once per juror: its cost is jurors × submissions. Above
+this product it is left out, and the results say so (``leave_one_out_left_out``). Under plain
+places it is always run: linear in the scores (see ``leave_one_out``)."""
+
+
+def plain_rule(competition: Competition) -> bool:
+    """Whether winners are the first ``winners`` eligible of each domain's ranking."""
+    selection = competition.spec.selection
+    return (
+        selection.mode == "per_domain"
+        and selection.lottery is None
+        and all(d.budget is None for d in competition.domains)
+    )
 
 
 def sensitivity_methods(scoring: Scoring) -> tuple[str, ...]:
@@ -568,21 +591,42 @@ def sensitivity_methods(scoring: Scoring) -> tuple[str, ...]:
     )
 
 
+def _leave_one_out_bounded(scoring: Scoring) -> bool:
+    """Whether leave-one-juror-out is left out (see ``LEAVE_ONE_OUT_MAX_WORK``)."""
+    competition = scoring.competition
+    exact = scoring.method.refit and scoring.method.calibration in GRAPH_METHODS
+    work = len(competition.jurors) * len(competition.submissions)
+    return (exact or not plain_rule(competition)) and work > LEAVE_ONE_OUT_MAX_WORK
+
+
 def sensitivity_notes(scoring: Scoring) -> list[Problem]:
     """Say which methods the sensitivity check left out, and why."""
+    notes = []
     left_out = [m for m in METHODS if m not in sensitivity_methods(scoring)]
-    if not left_out:
-        return []
-    return [
-        Problem.coded(
-            Path(scoring.competition.path).name,
-            "sensitivity_left_out",
-            field="winners_by_method",
-            methods=left_out,
-            totals=int(scoring.totals.totals.total.size),
-            limit=SENSITIVITY_MAX_TOTALS,
+    if left_out:
+        notes.append(
+            Problem.coded(
+                Path(scoring.competition.path).name,
+                "sensitivity_left_out",
+                field="winners_by_method",
+                methods=left_out,
+                totals=int(scoring.totals.totals.total.size),
+                limit=SENSITIVITY_MAX_TOTALS,
+            )
         )
-    ]
+    if _leave_one_out_bounded(scoring):
+        competition = scoring.competition
+        notes.append(
+            Problem.coded(
+                Path(competition.path).name,
+                "leave_one_out_left_out",
+                field="leave_one_out",
+                jurors=len(competition.jurors),
+                submissions=len(competition.submissions),
+                limit=LEAVE_ONE_OUT_MAX_WORK,
+            )
+        )
+    return notes
 
 
 def sensitivity(scoring: Scoring) -> Sensitivity:
@@ -590,34 +634,188 @@ def sensitivity(scoring: Scoring) -> Sensitivity:
     competition = scoring.competition
     by_method: dict[str, dict[str, list[str]]] = {d.id: {} for d in competition.domains}
     for name in sensitivity_methods(scoring):
-        outcome = (
-            scoring.outcome
-            if name == scoring.method.calibration
-            else rescore_without(scoring, scoring.method.model_copy(update={"calibration": name}))
-        )
-        for domain_id, winners in outcome.winners.items():
+        if name == scoring.method.calibration:
+            winners_of = scoring.outcome.winners
+        else:
+            method = scoring.method.model_copy(update={"calibration": name})
+            winners_of = _winners_under(scoring, method)
+        for domain_id, winners in winners_of.items():
             by_method[domain_id][name] = list(winners)
-    leave_one_out: dict[str, dict[str, Any]] | None = None
-    if len(competition.jurors) <= LEAVE_ONE_OUT_MAX_JURORS:
-        leave_one_out = {}
-        scored = set(scoring.totals.totals.juror.tolist())
-        for j, juror in enumerate(competition.jurors):
-            changes = []
-            if j in scored:
-                outcome = rescore_without(scoring, scoring.method, juror=j)
-                for domain_id, winners in outcome.winners.items():
-                    before = scoring.outcome.winners[domain_id]
-                    if set(winners) != set(before):
-                        changes.append(
-                            {
-                                "domain": domain_id,
-                                "winners_without": list(winners),
-                                "lost": sorted(set(before) - set(winners)),
-                                "gained": sorted(set(winners) - set(before)),
-                            }
-                        )
-            leave_one_out[juror.id] = {"changes_winners": bool(changes), "changes": changes}
+    leave_one_out = None if _leave_one_out_bounded(scoring) else _leave_one_out(scoring)
     return Sensitivity(by_method, leave_one_out)
+
+
+def _members_merit(competition: Competition, ds: DomainScoring, score: np.ndarray) -> np.ndarray:
+    """Published signed merit of each member of the domain (NaN where unscored), from the
+    score of each scored submission (``ds.submissions``)."""
+    members = np.array(competition.domain_members(ds.domain_index), dtype=np.int64)
+    merit = np.full(members.size, np.nan)
+    at = np.searchsorted(members, ds.submissions)
+    merit[at] = competition.rubrics[competition.domains[ds.domain_index].id].sign * score
+    return published_array(merit)
+
+
+def _eligible_members(competition: Competition, ds: DomainScoring, ineligible: list) -> np.ndarray:
+    members = competition.domain_members(ds.domain_index)
+    return np.array([not ineligible[s] for s in members], dtype=bool)
+
+
+def _winner_ids(competition: Competition, ds: DomainScoring, positions: list[int]) -> list[str]:
+    members = competition.domain_members(ds.domain_index)
+    return [competition.submissions[members[i]].id for i in positions]
+
+
+def _winners_under(scoring: Scoring, method: Method) -> dict[str, list[str]]:
+    """Each domain's winners under another method: under plain places, the first eligible
+    by merit (``select.top_winners``), without building rankings; else (or on a tie that
+    only the tie-break chain settles) the full ranking and selection."""
+    competition, totals = scoring.competition, scoring.totals.totals
+    if plain_rule(competition):
+        winners: dict[str, list[str]] = {}
+        for ds in scoring.domains:
+            domain = competition.domains[ds.domain_index]
+            obs = ds.observations
+            juror_local = np.unique(totals.juror[obs], return_inverse=True)[1]
+            sub_local = np.unique(totals.submission[obs], return_inverse=True)[1]
+            cal = calibrate(
+                method.calibration,
+                juror_local,
+                sub_local,
+                totals.total[obs],
+                len(ds.jurors),
+                len(ds.submissions),
+            )
+            score, _ = aggregate_scores(
+                sub_local, cal.calibrated, len(ds.submissions), method.aggregate
+            )
+            top = top_winners(
+                _members_merit(competition, ds, score),
+                _eligible_members(competition, ds, scoring.ineligible),
+                domain.winners,
+            )
+            if top is None:
+                break
+            winners[domain.id] = _winner_ids(competition, ds, top)
+        else:
+            return winners
+    return rescore_without(scoring, method).winners
+
+
+def _leave_one_out(scoring: Scoring) -> dict[str, dict[str, Any]]:
+    """Would the winners change without one juror? For every juror, every domain.
+
+    The other jurors keep their calibration as fitted on the whole jury, and the juror's
+    calibrated totals are dropped from the scores of the submissions they scored (the
+    bootstrap's reweighting, with the juror's weight set to 0): for the per-juror methods
+    the same as calibrating again up to the domain's pooled scale, conditional on the fitted
+    biases for the graph methods. ``method.refit: true`` (with a graph method) fits the
+    calibration again without each juror instead: one fit per juror and domain.
+
+    Under plain places only the submissions the juror scored get a new score, and the new
+    winners are the best of these and of the first eligible of the full ranking (a tie among
+    them is settled by the full ranking and its tie-break chain): linear in the scores.
+    Under other rules the whole selection is run again without each juror.
+    """
+    competition, method = scoring.competition, scoring.method
+    totals = scoring.totals.totals
+    exact = method.refit and method.calibration in GRAPH_METHODS
+    plain = plain_rule(competition) and not exact
+    scored = set(totals.juror.tolist())
+    winners_without: dict[int, dict[str, list[str]]] = {j: {} for j in scored}
+    for ds in scoring.domains if plain else ():
+        domain = competition.domains[ds.domain_index]
+        obs = ds.observations
+        juror_global = totals.juror[obs]
+        sub_local = np.unique(totals.submission[obs], return_inverse=True)[1]
+        calibrated = ds.calibration.calibrated
+        by_sub = np.argsort(sub_local, kind="stable")
+        starts = np.searchsorted(sub_local[by_sub], np.arange(len(ds.submissions) + 1))
+        by_juror = np.argsort(juror_global, kind="stable")
+        juror_starts = np.searchsorted(juror_global[by_juror], ds.jurors)
+        juror_ends = np.searchsorted(juror_global[by_juror], ds.jurors, side="right")
+        merit = _members_merit(competition, ds, ds.score)
+        eligible = _eligible_members(competition, ds, scoring.ineligible)
+        member_at = np.searchsorted(competition.domain_members(ds.domain_index), ds.submissions)
+        ranked = np.flatnonzero(eligible & np.isfinite(merit))
+        ranked = ranked[np.argsort(-merit[ranked], kind="stable")]
+        sign = competition.rubrics[domain.id].sign
+        for k, j in enumerate(ds.jurors.tolist()):
+            own = by_juror[juror_starts[k] : juror_ends[k]]
+            affected = np.unique(sub_local[own])
+            rows = np.concatenate([by_sub[starts[s] : starts[s + 1]] for s in affected])
+            rows = rows[juror_global[rows] != j]
+            rows.sort()  # in the observations' order, as a full aggregate sums them
+            codes = np.searchsorted(affected, sub_local[rows])
+            score, _ = aggregate_scores(codes, calibrated[rows], affected.size, method.aggregate)
+            # The unaffected keep their merit: the first places + 1 of them in the full
+            # ranking hold every new winner that is not one of the affected.
+            new_at = member_at[affected]
+            keep = ranked[~np.isin(ranked, new_at)][: domain.winners + 1]
+            new = np.full(merit.size, np.nan)
+            new[keep] = merit[keep]
+            new[new_at] = published_array(sign * score)
+            top = top_winners(new, eligible, domain.winners)
+            if top is not None:
+                winners_without[j][domain.id] = _winner_ids(competition, ds, top)
+    for j in sorted(scored):
+        missing = [
+            ds
+            for ds in scoring.domains
+            if competition.domains[ds.domain_index].id not in winners_without[j]
+            and np.any(ds.jurors == j)
+        ]
+        if not plain or missing:
+            outcome = _outcome_without(scoring, j, exact)
+            for ds in missing if plain else scoring.domains:
+                domain_id = competition.domains[ds.domain_index].id
+                winners_without[j][domain_id] = outcome.winners[domain_id]
+    order = {d.id: i for i, d in enumerate(competition.domains)}
+    out = {}
+    for j, juror in enumerate(competition.jurors):
+        changes = []
+        found = winners_without.get(j, {})
+        for domain_id in sorted(found, key=order.__getitem__):
+            winners, before = found[domain_id], scoring.outcome.winners[domain_id]
+            if set(winners) != set(before):
+                changes.append(
+                    {
+                        "domain": domain_id,
+                        "winners_without": list(winners),
+                        "lost": sorted(set(before) - set(winners)),
+                        "gained": sorted(set(winners) - set(before)),
+                    }
+                )
+        out[juror.id] = {"changes_winners": bool(changes), "changes": changes}
+    return out
+
+
+def _outcome_without(scoring: Scoring, juror: int, exact: bool) -> Outcome:
+    """The selection without one juror's totals, every domain they scored ranked again in
+    full; the calibration is fitted again when ``exact``, else kept as fitted."""
+    competition, totals = scoring.competition, scoring.totals.totals
+    domains = []
+    for ds in scoring.domains:
+        keep_mask = totals.juror[ds.observations] != juror
+        if keep_mask.all():
+            domains.append(ds)
+            continue
+        keep = ds.observations[keep_mask]
+        calibration = None
+        if not exact:
+            cal = ds.calibration
+            kept_jurors = ds.jurors != juror
+            calibration = Calibration(
+                cal.method,
+                cal.calibrated[keep_mask],
+                cal.bias[kept_jurors],
+                cal.scale[kept_jurors],
+                cal.fallback[kept_jurors],
+            )
+        domains.append(
+            score_domain(competition, totals, ds.domain_index, scoring.method, keep, calibration)
+        )
+    bands = scoring.stability["bands"] if scoring.stability else None
+    return select_winners(competition, scoring.method, tuple(domains), scoring.ineligible, bands)
 
 
 def rescore_without(scoring: Scoring, method: Method, juror: int | None = None) -> Outcome:

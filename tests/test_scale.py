@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from hypothesis import given, settings
+import pytest
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from grantjury.errors import ProblemLog
@@ -21,6 +22,7 @@ from grantjury.manifest import canonical, content_digest, sha256
 from grantjury.ranking import published_array
 from grantjury.reliability import krippendorff_alpha_interval, reliability_of_scores
 from grantjury.report import pretty_json
+from tests.generate import write_competition
 
 CELL = st.lists(st.sampled_from([*"aB1 \t.-é\u0301عأ\u0654", "xyz", "  ", "١٤"]), max_size=8).map(
     "".join
@@ -163,3 +165,44 @@ def test_content_digest_sorts_rows_as_text(rows: list[tuple[str, str, str]], quo
     assert content_digest("a.csv", data) == sha256(
         canonical({"header": header, "rows": [list(r) for r in expected]})
     )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    calibration=st.sampled_from(["raw", "zscore", "additive", "percentile"]),
+    aggregate=st.sampled_from(["mean", "median", "trimmed"]),
+)
+def test_linear_leave_one_out_names_the_winners_the_full_selection_names(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, calibration: str, aggregate: str
+) -> None:
+    """Under plain places, each juror's winners-without come from the submissions they
+    scored and the head of the ranking: the same as ranking and selecting again in full
+    with the calibration kept as fitted (``pipeline._outcome_without``)."""
+    from grantjury import pipeline
+    from grantjury.model import Method
+
+    root = tmp_path_factory.mktemp("loo")
+    write_competition(root, seed, n_domains=2, calibration=calibration)
+    competition = pipeline.load_competition(root)
+    method = Method.model_validate(
+        {**competition.spec.method.model_dump(), "aggregate": aggregate, "replicates": 0}
+    )
+    scoring = pipeline.score_all(competition, method)
+    assume(pipeline.plain_rule(competition))
+    fast = pipeline._leave_one_out(scoring)
+    scored = set(scoring.totals.totals.juror.tolist())
+    assume(scored)
+    for j, juror in enumerate(competition.jurors):
+        if j not in scored:
+            assert fast[juror.id] == {"changes_winners": False, "changes": []}
+            continue
+        outcome = pipeline._outcome_without(scoring, j, exact=False)
+        expected = [
+            d.id
+            for d in competition.domains
+            if set(outcome.winners[d.id]) != set(scoring.outcome.winners[d.id])
+        ]
+        assert [c["domain"] for c in fast[juror.id]["changes"]] == expected
+        for change in fast[juror.id]["changes"]:
+            assert change["winners_without"] == outcome.winners[change["domain"]]
