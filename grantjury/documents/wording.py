@@ -1041,6 +1041,11 @@ NOTICES: dict[str, dict[str, str]] = {
             "les {limit} jusqu'auxquelles l'ajustement est refait pour comparaison\u00a0; classer "
             "avec --calibration {first} pour voir ses lauréats"
         ),
+        "leave_one_out_left_out": (
+            "analyse sans chaque juré non faite\u00a0: {jurors} jurés × {submissions} dossiers, "
+            "plus que les {limit} jusqu'auxquels ces règles de sélection sont refaites sans "
+            "chaque juré"
+        ),
         "no_submissions": "aucun dossier pour l'instant",
         "few_submissions_for_prizes": (
             "le domaine {domain} compte {submissions} dossiers pour {prizes} prix\u00a0: au plus "
@@ -1101,6 +1106,10 @@ NOTICES: dict[str, dict[str, str]] = {
             "{methods} خارج مقارنة الفائزين حسب الطريقة: {totals} نقطة إجمالية، أكثر من {limit} "
             "التي يعاد التقدير في حدودها للمقارنة؛ يمكن الترتيب بـ--calibration {first} لمعرفة "
             "فائزيها"
+        ),
+        "leave_one_out_left_out": (
+            "لم يُجرَ تحليل الانتقاء دون كل عضو في لجنة التحكيم: {jurors} عضوا × {submissions} "
+            "ملفا، أكثر من {limit} التي تعاد في حدودها قواعد الانتقاء هذه دون كل عضو"
         ),
         "no_submissions": "لا توجد أي ملفات بعد",
         "few_submissions_for_prizes": (
