@@ -206,3 +206,38 @@ def test_linear_leave_one_out_names_the_winners_the_full_selection_names(
         assert [c["domain"] for c in fast[juror.id]["changes"]] == expected
         for change in fast[juror.id]["changes"]:
             assert change["winners_without"] == outcome.winners[change["domain"]]
+
+
+SMALL = st.floats(min_value=-1e-3, max_value=1e-3, allow_nan=False) | st.floats(
+    allow_nan=False, allow_infinity=False
+)
+JSON_SMALL_FLOATS = st.recursive(
+    st.none() | st.integers(-(2**63), 2**63 - 1) | SMALL | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(JSON_SMALL_FLOATS)
+def test_orjson_with_python_floats_writes_what_json_dumps_writes(data: object) -> None:
+    import orjson
+
+    from grantjury.report import python_floats
+
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    expected = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    assert python_floats(text).decode() == expected
+
+
+def test_python_floats_never_rewrites_text_that_looks_like_a_number() -> None:
+    from grantjury.report import python_floats
+
+    data = {"a": ["1e-5", "0.00001", "x: 1e-5"], "1e-5": 1e-05, "b": [0.00001, -2e-7]}
+    text = orjson_text(data)
+    assert python_floats(text).decode() == json.dumps(data, sort_keys=True, indent=2)
+
+
+def orjson_text(data: object) -> bytes:
+    import orjson
+
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
