@@ -13,7 +13,7 @@ import numpy as np
 
 from . import __version__
 from .aggregate import Totals, juror_graph_components
-from .calibrate import MIN_SCORES
+from .calibrate import MIN_SCORES, Calibration
 from .errors import Problem
 from .figures import published
 from .reliability import reliability_of_scores
@@ -50,6 +50,7 @@ from .selection_reliability import INTERVAL as SELECTION_INTERVAL
 from .selection_reliability import domain_selection
 
 if TYPE_CHECKING:
+    from .model import Competition, Method
     from .pipeline import DomainScoring, Scoring
 
 
@@ -64,13 +65,20 @@ class Sensitivity:
 
 def calibration_warnings(scoring: Scoring) -> list[Problem]:
     """Jurors left uncalibrated and fits that did not converge: said, never silent."""
-    competition, method = scoring.competition, scoring.method
+    fits = [(ds.domain_index, ds.jurors, ds.calibration) for ds in scoring.domains]
+    return calibration_problems(scoring.competition, scoring.method, fits)
+
+
+def calibration_problems(
+    competition: Competition, method: Method, fits: list[tuple[int, np.ndarray, Calibration]]
+) -> list[Problem]:
+    """``calibration_warnings`` from each domain's index, jurors (global codes) and fit."""
     label = competition.spec.scores or "scores"
     warnings = []
-    for ds in scoring.domains:
-        domain = competition.domains[ds.domain_index]
+    for domain_index, jurors, calibration in fits:
+        domain = competition.domains[domain_index]
         if method.calibration != "raw":
-            fallen = [competition.jurors[j].id for j in ds.jurors[ds.calibration.fallback]]
+            fallen = [competition.jurors[j].id for j in jurors[calibration.fallback]]
             if fallen:
                 warnings.append(
                     Problem.coded(
@@ -82,7 +90,7 @@ def calibration_warnings(scoring: Scoring) -> list[Problem]:
                         needs=MIN_SCORES.get(method.calibration, 3),
                     )
                 )
-        if not ds.calibration.converged:
+        if not calibration.converged:
             warnings.append(
                 Problem.coded(label, "not_converged", domain=domain.id, method=method.calibration)
             )

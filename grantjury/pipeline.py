@@ -18,7 +18,7 @@ import numpy as np
 
 from . import bayes
 from .aggregate import Totals, TotalsResult, aggregate_scores, criterion_means, juror_totals
-from .assemble import Sensitivity, build_results, calibration_warnings
+from .assemble import Sensitivity, build_results, calibration_problems, calibration_warnings
 from .calibrate import METHODS, Calibration, calibrate
 from .conflicts import Exclusions, exclude_conflicts
 from .eligibility import ineligibility_reasons
@@ -583,39 +583,45 @@ def plain_rule(competition: Competition) -> bool:
 
 def sensitivity_methods(scoring: Scoring) -> tuple[str, ...]:
     """The calibration methods whose winners the sensitivity check computes."""
-    large = scoring.totals.totals.total.size > SENSITIVITY_MAX_TOTALS
+    return _methods(scoring.method, int(scoring.totals.totals.total.size))
+
+
+def _methods(method: Method, n_totals: int) -> tuple[str, ...]:
+    large = n_totals > SENSITIVITY_MAX_TOTALS
     return tuple(
         name
         for name in METHODS
-        if name == scoring.method.calibration or not (large and name in ITERATIVE_METHODS)
+        if name == method.calibration or not (large and name in ITERATIVE_METHODS)
     )
 
 
-def _leave_one_out_bounded(scoring: Scoring) -> bool:
+def _leave_one_out_bounded(competition: Competition, method: Method) -> bool:
     """Whether leave-one-juror-out is left out (see ``LEAVE_ONE_OUT_MAX_WORK``)."""
-    competition = scoring.competition
-    exact = scoring.method.refit and scoring.method.calibration in GRAPH_METHODS
+    exact = method.refit and method.calibration in GRAPH_METHODS
     work = len(competition.jurors) * len(competition.submissions)
     return (exact or not plain_rule(competition)) and work > LEAVE_ONE_OUT_MAX_WORK
 
 
 def sensitivity_notes(scoring: Scoring) -> list[Problem]:
     """Say which methods the sensitivity check left out, and why."""
+    return _notes(scoring.competition, scoring.method, int(scoring.totals.totals.total.size))
+
+
+def _notes(competition: Competition, method: Method, n_totals: int) -> list[Problem]:
     notes = []
-    left_out = [m for m in METHODS if m not in sensitivity_methods(scoring)]
+    left_out = [m for m in METHODS if m not in _methods(method, n_totals)]
     if left_out:
         notes.append(
             Problem.coded(
-                Path(scoring.competition.path).name,
+                Path(competition.path).name,
                 "sensitivity_left_out",
                 field="winners_by_method",
                 methods=left_out,
-                totals=int(scoring.totals.totals.total.size),
+                totals=n_totals,
                 limit=SENSITIVITY_MAX_TOTALS,
             )
         )
-    if _leave_one_out_bounded(scoring):
-        competition = scoring.competition
+    if _leave_one_out_bounded(competition, method):
         notes.append(
             Problem.coded(
                 Path(competition.path).name,
@@ -641,7 +647,8 @@ def sensitivity(scoring: Scoring) -> Sensitivity:
             winners_of = _winners_under(scoring, method)
         for domain_id, winners in winners_of.items():
             by_method[domain_id][name] = list(winners)
-    leave_one_out = None if _leave_one_out_bounded(scoring) else _leave_one_out(scoring)
+    bounded = _leave_one_out_bounded(scoring.competition, scoring.method)
+    leave_one_out = None if bounded else _leave_one_out(scoring)
     return Sensitivity(by_method, leave_one_out)
 
 
@@ -837,12 +844,45 @@ def rescore_without(scoring: Scoring, method: Method, juror: int | None = None) 
 
 
 def inspect(path: Path) -> tuple[Competition, tuple[Problem, ...]]:
-    """Validate a competition (scores optional) and gather every warning a run would give."""
+    """Validate a competition (scores optional) and gather the warnings its data give.
+
+    Conflicts, totals and each domain's calibration are computed (their warnings: excluded
+    and incomplete score sets, jurors left uncalibrated, fits that did not converge), but
+    nothing is ranked, selected or resampled: ``validate`` costs a fraction of ``rank``.
+    """
     competition = load_competition(path, require_scores=False)
     if not len(competition.scores):
         return competition, competition.warnings
     method = competition.spec.method.model_copy(update={"replicates": 0, "draws": 0})
-    return competition, score(competition, method).warnings
+    with cycle_collector_paused():
+        exclusions = exclude_conflicts(competition)
+        totals_result = juror_totals(competition, exclusions.excluded)
+        totals = totals_result.totals
+        obs_domain = observation_domains(competition, totals)
+        fits = []
+        for d in range(len(competition.domains)):
+            obs = np.flatnonzero(obs_domain == d)
+            if not obs.size:
+                continue
+            jurors, juror_local = np.unique(totals.juror[obs], return_inverse=True)
+            subs, sub_local = np.unique(totals.submission[obs], return_inverse=True)
+            cal = calibrate(
+                method.calibration,
+                juror_local,
+                sub_local,
+                totals.total[obs],
+                len(jurors),
+                len(subs),
+            )
+            fits.append((d, jurors, cal))
+    warnings = [
+        *competition.warnings,
+        *exclusions.warnings,
+        *totals_result.warnings,
+        *calibration_problems(competition, method, fits),
+        *_notes(competition, method, int(totals.total.size)),
+    ]
+    return competition, tuple(warnings)
 
 
 def run(
