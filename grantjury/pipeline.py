@@ -667,8 +667,8 @@ def _eligible_members(competition: Competition, ds: DomainScoring, ineligible: l
     return np.array([not ineligible[s] for s in members], dtype=bool)
 
 
-def _winner_ids(competition: Competition, ds: DomainScoring, positions: list[int]) -> list[str]:
-    members = competition.domain_members(ds.domain_index)
+def _winner_ids(competition: Competition, members: list[int], positions: list[int]) -> list[str]:
+    """Ids of the submissions at these positions among a domain's ``members``."""
     return [competition.submissions[members[i]].id for i in positions]
 
 
@@ -702,7 +702,8 @@ def _winners_under(scoring: Scoring, method: Method) -> dict[str, list[str]]:
             )
             if top is None:
                 break
-            winners[domain.id] = _winner_ids(competition, ds, top)
+            members = competition.domain_members(ds.domain_index)
+            winners[domain.id] = _winner_ids(competition, members, top)
         else:
             return winners
     return rescore_without(scoring, method).winners
@@ -742,7 +743,8 @@ def _leave_one_out(scoring: Scoring) -> dict[str, dict[str, Any]]:
         juror_ends = np.searchsorted(juror_global[by_juror], ds.jurors, side="right")
         merit = _members_merit(competition, ds, ds.score)
         eligible = _eligible_members(competition, ds, scoring.ineligible)
-        member_at = np.searchsorted(competition.domain_members(ds.domain_index), ds.submissions)
+        members = competition.domain_members(ds.domain_index)
+        member_at = np.searchsorted(members, ds.submissions)
         ranked = np.flatnonzero(eligible & np.isfinite(merit))
         ranked = ranked[np.argsort(-merit[ranked], kind="stable")]
         sign = competition.rubrics[domain.id].sign
@@ -763,7 +765,7 @@ def _leave_one_out(scoring: Scoring) -> dict[str, dict[str, Any]]:
             new[new_at] = published_array(sign * score)
             top = top_winners(new, eligible, domain.winners)
             if top is not None:
-                winners_without[j][domain.id] = _winner_ids(competition, ds, top)
+                winners_without[j][domain.id] = _winner_ids(competition, members, top)
     for j in sorted(scored):
         missing = [
             ds
