@@ -759,13 +759,14 @@ def _leave_one_out(scoring: Scoring) -> dict[str, dict[str, Any]]:
             # The unaffected keep their merit: the first places + 1 of them in the full
             # ranking hold every new winner that is not one of the affected.
             new_at = member_at[affected]
-            keep = ranked[~np.isin(ranked, new_at)][: domain.winners + 1]
-            new = np.full(merit.size, np.nan)
-            new[keep] = merit[keep]
-            new[new_at] = published_array(sign * score)
-            top = top_winners(new, eligible, domain.winners)
+            head = ranked[: domain.winners + 1 + new_at.size]
+            keep = head[~np.isin(head, new_at)][: domain.winners + 1]
+            pool = np.concatenate([keep, new_at])
+            pool_merit = np.concatenate([merit[keep], published_array(sign * score)])
+            top = top_winners(pool_merit, eligible[pool], domain.winners)
             if top is not None:
-                winners_without[j][domain.id] = _winner_ids(competition, members, top)
+                chosen = pool[top].tolist()
+                winners_without[j][domain.id] = _winner_ids(competition, members, chosen)
     for j in sorted(scored):
         missing = [
             ds
