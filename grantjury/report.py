@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pydantic_core
 
 from .errors import OutputError
 from .manifest import (
@@ -69,16 +70,29 @@ def results_json(results: Results) -> bytes:
     """Stable JSON: sorted keys, two-space indent, UTF-8, trailing newline.
 
     Written by orjson (a tenth of the time at 50,000 submissions), byte for byte what
-    ``pretty_json`` writes: the results model refuses NaN and infinity (which orjson would
-    write as ``null``), integers beyond 64 bits go to ``pretty_json``, and the few numbers
+    ``pretty_json`` writes: integers beyond 64 bits go to ``pretty_json``, and the few numbers
     orjson writes otherwise than Python (below 10⁻⁴) are rewritten as Python writes them.
+    orjson would write NaN and infinity as ``null``: pydantic's serializer (as fast) looks for
+    them first, and when it finds one (or a text that reads like one) ``pretty_json`` writes
+    the file, refusing a real one as it always did.
     """
     data = results.as_json()
+    if _may_hold_non_finite(data):
+        return (pretty_json(data) + "\n").encode("utf-8")
     try:
         text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     except TypeError:  # an integer beyond 64 bits, a key that is not text
         return (pretty_json(data) + "\n").encode("utf-8")
     return python_floats(text) + b"\n"
+
+
+def _may_hold_non_finite(data: Any) -> bool:
+    """Whether ``data`` may hold a NaN or an infinity (a text holding "NaN" also says yes)."""
+    try:
+        text = pydantic_core.to_json(data, inf_nan_mode="constants")
+    except (TypeError, ValueError, pydantic_core.PydanticSerializationError):
+        return True
+    return b"NaN" in text or b"Infinity" in text
 
 
 _NUMBER_BYTES = frozenset(b"0123456789.-+e")

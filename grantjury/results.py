@@ -35,7 +35,7 @@ ParamValue = str | int | float | bool | None | list[str] | list[list[str]]
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 # --- reasons a submission cannot be selected ----------------------------------------------

@@ -241,3 +241,19 @@ def orjson_text(data: object) -> bytes:
     import orjson
 
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+
+
+def test_results_json_refuses_nan_as_json_dumps_does(tmp_path: Path) -> None:
+    """orjson would write NaN as null: results_json must refuse it as it always did."""
+    from grantjury.pipeline import run
+    from grantjury.report import results_json
+
+    root = tmp_path / "c"
+    write_competition(root, 3)
+    results = run(root).results
+    submission = next(iter(results.submissions))
+    record = results.submissions[submission].model_copy(update={"requested_amount": float("nan")})
+    broken = results.model_copy(update={"submissions": {**results.submissions, submission: record}})
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        results_json(broken)
+    assert results_json(results).endswith(b"}\n")
