@@ -1,27 +1,25 @@
-"""Scale benchmark: `grantjury rank` on national-programme sizes, against a pandas reference.
+"""Scale benchmark: `grantjury rank` on national-programme sizes, side by side with pandas.
 
-Generates (with ``grantjury.secretary.simulate``, in a temporary folder) competitions of 10k,
-100k and 1M score rows (1M: 50,000 submissions, 5,000 jurors, 4 jurors per submission, 5 criteria,
-submissions as one CSV file) and measures, for each:
+Generates (with ``grantjury.secretary.simulate``) competitions of 1k to 4M score rows (1M:
+50,000 submissions, 5,000 jurors, 4 jurors per submission, 5 criteria, 3 domains, submissions
+as one CSV file) and measures, for each, in alternating rounds (median of ``--rounds``):
 
-- ``grantjury rank --replicates 0`` end to end in a subprocess (no PDFs): wall time and peak
-  resident memory of that process (its VmHWM), for z-score and additive calibration;
-- the stages separately, in a subprocess that runs them in-process: wall time of each
-  (load, validate, conflicts, totals, calibrate, aggregate, rank, select, stability with
-  ``--replicates`` replicates, sensitivity, results, writing) and the peak memory each
-  allocates (``tracemalloc``, in a second pass so it does not slow the timed one);
-- the reference a data-minded secretary would write instead, in pandas: read the scores and
+- the pandas reference a data-minded secretary would write instead: read the scores and
   submissions CSVs, weighted total per juror and submission, z-score of each juror's totals
-  within a domain, mean per submission, rank per domain. In a subprocess too: wall time end
-  to end (imports included, as for grantjury) and of the work alone.
+  within a domain, mean per submission, rank per domain, write the ranking;
+- ``grantjury rank`` with its defaults (additive calibration, 1000 bootstrap replicates,
+  sensitivity and leave-one-juror-out), and ``grantjury rank --replicates 0``;
 
-"ranked" is load → select without stability (what the goal compares with pandas, whose job
-has no conflicts, validation, tie-breaks or selection); "rank e2e" is the whole command,
-which also writes results.json (every figure of every submission) and computes sensitivity.
-pandas is a benchmark-only extra (``pip install -e '.[bench]'``), never a dependency.
+each in its own process: wall time, CPU time (user + system, all threads: the machine's two
+cores serve the bootstrap, one thread per domain), and peak resident memory
+(VmHWM). It prints the ratios to pandas and a growth table (CPU per million score rows). With
+``--stage-table`` it also times the pipeline's stages one by one in-process (wall time, and
+the peak memory each allocates, tracemalloc). pandas is a benchmark-only extra
+(``pip install -e '.[bench]'``), never a dependency. Never a timed test.
 
-    .venv/bin/python benchmarks/scale.py                      # 10k, 100k, 1M; 1000 replicates
-    .venv/bin/python benchmarks/scale.py --sizes 10k,100k --replicates 200
+    .venv/bin/python benchmarks/scale.py                       # 10k, 40k, 100k, 1M; 3 rounds
+    .venv/bin/python benchmarks/scale.py --sizes 1k,10k --rounds 1
+    .venv/bin/python benchmarks/scale.py --sizes 1M --keep /tmp/scale --stage-table
 """
 
 from __future__ import annotations
@@ -41,9 +39,12 @@ from pathlib import Path
 from typing import Any
 
 SIZES: dict[str, dict[str, int]] = {
+    "1k": {"submissions": 50, "jurors": 10},
     "10k": {"submissions": 500, "jurors": 50},
+    "40k": {"submissions": 2_000, "jurors": 200},
     "100k": {"submissions": 5_000, "jurors": 500},
     "1M": {"submissions": 50_000, "jurors": 5_000},
+    "4M": {"submissions": 200_000, "jurors": 20_000},
 }
 """Each size: 4 jurors per submission, 5 criteria, 3 domains (rows = submissions × 20)."""
 CALIBRATIONS = ("zscore", "additive")
@@ -58,6 +59,7 @@ def generate(folder: Path, size: str, seed: int = 1) -> None:
     simulate.write(folder, simulate.render(simulate.simulate(options)))
 
 
+LAST_CPU = [0.0]
 PEAK_WRAPPER = """
 import atexit, os, runpy, sys
 
@@ -80,7 +82,8 @@ child's rusage would also count the pages of this process, which it shares until
 
 def run_child(args: list[str]) -> tuple[float, float, str]:
     """Run a script or module (``args[0]``) in a new interpreter: its wall time (s), its own
-    peak resident memory (MB), its stdout."""
+    peak resident memory (MB), its stdout. Its CPU time (user + system, every thread) is
+    kept in ``LAST_CPU``."""
     with (
         tempfile.TemporaryFile() as out,
         tempfile.TemporaryFile() as err,
@@ -93,6 +96,7 @@ def run_child(args: list[str]) -> tuple[float, float, str]:
         )
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
+        LAST_CPU[0] = usage.ru_utime + usage.ru_stime
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -127,6 +131,8 @@ def pandas_reference(folder: Path) -> dict[str, Any]:
     means = totals.groupby(["domain", "submission"])["z"].mean().reset_index()
     means["rank"] = means.groupby("domain")["z"].rank(ascending=False, method="first")
     top = means[means["rank"] <= 3].sort_values(["domain", "rank"])
+    with tempfile.TemporaryDirectory() as out:  # and write the ranking, as rank does
+        means.sort_values(["domain", "rank"]).to_csv(Path(out) / "ranking.csv", index=False)
     done = time.perf_counter()
     return {
         "work": done - imported,
@@ -269,101 +275,132 @@ def stages(folder: Path, calibration: str, replicates: int, measure: str) -> dic
 # --- Driver ------------------------------------------------------------------------------------
 
 
-def measure_size(size: str, replicates: int, pandas: bool, keep: Path | None) -> dict[str, Any]:
+def rank_command(folder: Path, out: Path, replicates: int | None) -> list[str]:
+    """``grantjury rank`` as a user types it (its defaults: additive, 1000 replicates)."""
+    args = ["grantjury.cli", "rank", str(folder), "--out", str(out), "--force"]
+    return [*args, "--replicates", str(replicates)] if replicates is not None else args
+
+
+def measure_size(
+    size: str, rounds: int, pandas: bool, keep: Path | None, stages_too: bool, replicates: int
+) -> dict[str, Any]:
+    """Rounds alternate pandas, ``rank`` with its defaults and ``rank --replicates 0``; each
+    figure is the median of its rounds (wall and CPU seconds, peak memory in MB)."""
     folder_context = tempfile.TemporaryDirectory(prefix=f"grantjury-scale-{size}-")
     with folder_context as tmp:
         folder = (keep / size) if keep else Path(tmp) / "competition"
         start = time.perf_counter()
         if not (folder / "competition.yaml").is_file():
             generate(folder, size)
-        row = {"size": size, "generated": time.perf_counter() - start}
+        row: dict[str, Any] = {"size": size, "generated": time.perf_counter() - start}
         me = [__file__]
-        for calibration in CALIBRATIONS:
-            out = Path(tmp) / f"out-{calibration}"
-            wall, peak, _ = run_child(
-                [
-                    "grantjury.cli",
-                    "rank",
-                    str(folder),
-                    "--out",
-                    str(out),
-                    "--replicates",
-                    "0",
-                    "--calibration",
-                    calibration,
-                ]
-            )
-            row[f"e2e_{calibration}"] = {"wall": wall, "peak_mb": peak}
-            _, stage_peak, text = run_child(
-                [*me, "--stages", str(folder), calibration, str(replicates), "time"]
-            )
-            row[f"stages_{calibration}"] = json.loads(text)
-            row[f"stages_{calibration}_peak_mb"] = stage_peak
-            _, _, text = run_child(
-                [*me, "--stages", str(folder), calibration, str(replicates), "memory"]
-            )
-            row[f"memory_{calibration}"] = json.loads(text)
+        runs: dict[str, list[tuple[float, float, float]]] = {}
+        jobs = {
+            "defaults": rank_command(folder, Path(tmp) / "out", None),
+            "replicates 0": rank_command(folder, Path(tmp) / "out", 0),
+        }
         if pandas:
-            wall, peak, text = run_child([*me, "--pandas", str(folder)])
-            row["pandas"] = {**json.loads(text), "wall": wall, "peak_mb": peak}
+            jobs = {"pandas": [*me, "--pandas", str(folder)], **jobs}
+        for _ in range(rounds):
+            for name, args in jobs.items():
+                wall, peak, _ = run_child(args)
+                runs.setdefault(name, []).append((wall, LAST_CPU[0], peak))
+        for name, measured in runs.items():
+            wall, cpu, peak = (sorted(m[i] for m in measured)[len(measured) // 2] for i in range(3))
+            row[name] = {"wall": wall, "cpu": cpu, "peak_mb": peak}
+        if stages_too:
+            for calibration in CALIBRATIONS:
+                _, _, text = run_child(
+                    [*me, "--stages", str(folder), calibration, str(replicates), "time"]
+                )
+                row[f"stages_{calibration}"] = json.loads(text)
+                _, _, text = run_child(
+                    [*me, "--stages", str(folder), calibration, str(replicates), "memory"]
+                )
+                row[f"memory_{calibration}"] = json.loads(text)
         return row
 
 
+STAGES = [
+    "load",
+    "validate",
+    "conflicts",
+    "totals",
+    "calibrate",
+    "aggregate",
+    "rank",
+    "select",
+    "ranked",
+    "stability",
+    "sensitivity",
+    "results",
+    "writing",
+]
+
+
 def report(rows: list[dict[str, Any]], replicates: int) -> str:
+    """The tables of docs/performance.md: against pandas, the growth, and the stages."""
     lines = []
-    head = "| stage |" + "".join(f" {r['size']} {c} |" for r in rows for c in CALIBRATIONS)
-    lines += [head, "|---|" + "---:|" * (len(rows) * len(CALIBRATIONS))]
-    names = [
-        "load",
-        "validate",
-        "conflicts",
-        "totals",
-        "calibrate",
-        "aggregate",
-        "rank",
-        "select",
-        "ranked",
-        "stability",
-        "sensitivity",
-        "results",
-        "writing",
-    ]
-    for name in names:
-        label = f"stability ({replicates} replicates)" if name == "stability" else name
-        label = "**ranked (load → select)**" if name == "ranked" else label
-        cells = "".join(
-            f" {r[f'stages_{c}'][name]:.2f} s / {r[f'memory_{c}'][name]:.0f} MB |"
-            for r in rows
-            for c in CALIBRATIONS
-        )
-        lines.append(f"| {label} |{cells}")
-    cells = "".join(
-        f" {r[f'e2e_{c}']['wall']:.2f} s / {r[f'e2e_{c}']['peak_mb']:.0f} MB |"
-        for r in rows
-        for c in CALIBRATIONS
-    )
-    lines.append(f"| **grantjury rank e2e** (own process: wall, peak memory) |{cells}")
     if all("pandas" in r for r in rows):
         lines += [
-            "",
-            "| size | pandas work | pandas e2e | ranked / pandas work | e2e / pandas e2e |",
+            "| size | pandas wall / CPU / peak | rank (defaults) wall / CPU / peak | ratio wall"
+            " / CPU | rank --replicates 0 wall / CPU / peak | ratio wall / CPU |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
-        lines.append("|---|---:|---:|---:|---:|")
         for r in rows:
             p = r["pandas"]
-            for c in CALIBRATIONS:
-                lines.append(
-                    f"| {r['size']} {c} | {p['work']:.2f} s | {p['wall']:.2f} s / "
-                    f"{p['peak_mb']:.0f} MB | {r[f'stages_{c}']['ranked'] / p['work']:.2f} | "
-                    f"{r[f'e2e_{c}']['wall'] / p['wall']:.2f} |"
-                )
+            cells = [f"{p['wall']:.2f} s / {p['cpu']:.2f} s / {p['peak_mb']:.0f} MB"]
+            for name in ("defaults", "replicates 0"):
+                g = r[name]
+                cells.append(f"{g['wall']:.2f} s / {g['cpu']:.2f} s / {g['peak_mb']:.0f} MB")
+                cells.append(f"{g['wall'] / p['wall']:.1f}× / {g['cpu'] / p['cpu']:.1f}×")
+            lines.append(f"| {r['size']} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines += [
+        "| size | score rows | rank (defaults) CPU | per million rows | peak | --replicates 0 CPU"
+        " | per million rows | peak |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        n = SIZES[r["size"]]["submissions"] * 20
+        cells = []
+        for name in ("defaults", "replicates 0"):
+            g = r[name]
+            cells += [
+                f"{g['cpu']:.2f} s",
+                f"{g['cpu'] / n * 1e6:.1f} s",
+                f"{g['peak_mb']:.0f} MB",
+            ]
+        lines.append(f"| {r['size']} | {n:,} | " + " | ".join(cells) + " |")
+    staged = [r for r in rows if "stages_zscore" in r]
+    if staged:
+        lines += [
+            "",
+            "| stage |" + "".join(f" {r['size']} {c} |" for r in staged for c in CALIBRATIONS),
+        ]
+        lines.append("|---|" + "---:|" * (len(staged) * len(CALIBRATIONS)))
+        for name in STAGES:
+            label = f"stability ({replicates} replicates)" if name == "stability" else name
+            label = "**ranked (load → select)**" if name == "ranked" else label
+            cells = "".join(
+                f" {r[f'stages_{c}'][name]:.2f} s / {r[f'memory_{c}'][name]:.0f} MB |"
+                for r in staged
+                for c in CALIBRATIONS
+            )
+            lines.append(f"| {label} |{cells}")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10k,100k,1M", help="Comma-separated: 10k,100k,1M.")
-    parser.add_argument("--replicates", type=int, default=1000, help="Of the stability stage.")
+    parser.add_argument(
+        "--sizes", default="10k,40k,100k,1M", help="Comma-separated, of " + ", ".join(SIZES) + "."
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="Alternating rounds (median).")
+    parser.add_argument(
+        "--stage-table", action="store_true", help="Also time each stage in-process."
+    )
+    parser.add_argument("--replicates", type=int, default=1000, help="Of the stage table.")
     parser.add_argument("--no-pandas", action="store_true", help="Skip the pandas reference.")
     parser.add_argument("--keep", type=Path, help="Folder to keep (and reuse) the competitions.")
     parser.add_argument("--json", type=Path, help="Also write every figure to this file.")
@@ -379,7 +416,11 @@ def main() -> None:
         return
     rows = []
     for size in args.sizes.split(","):
-        rows.append(measure_size(size, args.replicates, not args.no_pandas, args.keep))
+        rows.append(
+            measure_size(
+                size, args.rounds, not args.no_pandas, args.keep, args.stage_table, args.replicates
+            )
+        )
         print(f"measured {size}", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

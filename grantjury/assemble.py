@@ -13,7 +13,7 @@ import numpy as np
 
 from . import __version__
 from .aggregate import Totals, juror_graph_components
-from .calibrate import MIN_SCORES, dominant_jurors
+from .calibrate import MIN_SCORES, Calibration, dominant_jurors
 from .errors import Problem
 from .figures import published
 from .reliability import reliability_of_scores
@@ -51,6 +51,7 @@ from .selection_reliability import INTERVAL as SELECTION_INTERVAL
 from .selection_reliability import domain_selection
 
 if TYPE_CHECKING:
+    from .model import Competition, Method
     from .pipeline import DomainScoring, Scoring
 
 
@@ -65,13 +66,24 @@ class Sensitivity:
 
 def calibration_warnings(scoring: Scoring) -> list[Problem]:
     """Jurors left uncalibrated and fits that did not converge: said, never silent."""
-    competition, method = scoring.competition, scoring.method
+    fits = [(ds.domain_index, ds.jurors, ds.calibration) for ds in scoring.domains]
+    warnings = calibration_problems(scoring.competition, scoring.method, fits)
+    label = scoring.competition.spec.scores or "scores"
+    for ds in scoring.domains:
+        warnings += _dominant_juror_warnings(scoring, ds, label)
+    return warnings
+
+
+def calibration_problems(
+    competition: Competition, method: Method, fits: list[tuple[int, np.ndarray, Calibration]]
+) -> list[Problem]:
+    """``calibration_warnings`` from each domain's index, jurors (global codes) and fit."""
     label = competition.spec.scores or "scores"
     warnings = []
-    for ds in scoring.domains:
-        domain = competition.domains[ds.domain_index]
+    for domain_index, jurors, calibration in fits:
+        domain = competition.domains[domain_index]
         if method.calibration != "raw":
-            fallen = [competition.jurors[j].id for j in ds.jurors[ds.calibration.fallback]]
+            fallen = [competition.jurors[j].id for j in jurors[calibration.fallback]]
             if fallen:
                 warnings.append(
                     Problem.coded(
@@ -83,11 +95,10 @@ def calibration_warnings(scoring: Scoring) -> list[Problem]:
                         needs=MIN_SCORES.get(method.calibration, 3),
                     )
                 )
-        if not ds.calibration.converged:
+        if not calibration.converged:
             warnings.append(
                 Problem.coded(label, "not_converged", domain=domain.id, method=method.calibration)
             )
-        warnings += _dominant_juror_warnings(scoring, ds, label)
     return warnings
 
 

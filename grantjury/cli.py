@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -13,15 +14,25 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
-from . import __version__, api, messages
-from .documents.build import KINDS
+from . import __version__, messages
 from .errors import GrantjuryError
-from .manifest import short
-from .model import AGGREGATES, CALIBRATIONS
-from .secretary import simulate as simulation
-from .summary import summary
+from .names import AGGREGATES, CALIBRATIONS, DOCUMENT_KINDS
+
+
+class _Deferred:
+    """A module imported when first used: ``grantjury --help`` and a command's ``--help``
+    never import the engine (numpy, scipy, pydantic, the renderer), which takes a second."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+api: Any = _Deferred("grantjury.api")
+simulation: Any = _Deferred("grantjury.secretary.simulate")
 
 SAMPLE = Path("sample_submissions") / "competition.yaml"
 
@@ -271,6 +282,9 @@ def rank(
     with progress_bar(label) as progress:
         ranked = api.rank(api.load(path), progress=progress, **given)
     report = api.write_report(ranked, out_dir, force=force)
+    from .manifest import short
+    from .summary import summary
+
     click.echo(summary(report.results))
     click.echo(
         f"run digest {short(report.results.digest or '')}; wrote "
@@ -394,6 +408,8 @@ def simulate(out_dir: Path, languages: str, force: bool, **options: Any) -> None
     Example:
         grantjury simulate sim/ --submissions 1000 --domains 5 --jurors 60 --seed 7
     """
+    from pydantic import ValidationError
+
     try:
         chosen = simulation.SimulationOptions(languages=tuple(languages.split(",")), **options)
     except ValidationError as exc:
@@ -800,7 +816,7 @@ def agenda(
     "only",
     multiple=True,
     metavar="KIND",
-    help="Render only this kind (repeatable): " + ", ".join(KINDS) + ".",
+    help="Render only this kind (repeatable): " + ", ".join(DOCUMENT_KINDS) + ".",
 )
 def render(results_dir: Path, out_dir: Path | None, only: tuple[str, ...]) -> None:
     """Print the ceremony documents from a results folder, as PDF (never recomputes).

@@ -83,6 +83,10 @@ ENGLISH: dict[str, str] = {
         "up to which its fit is run for comparison; rank with --calibration {first} to see its "
         "winners"
     ),
+    "leave_one_out_left_out": (
+        "leave-one-juror-out left out: {jurors} jurors × {submissions} submissions is more "
+        "than the {limit} up to which these selection rules are run again without each juror"
+    ),
     "no_submissions": "there are no submissions yet",
     "few_submissions_for_prizes": (
         "domain {domain} has {submissions} submissions for {prizes} prizes: at most "

@@ -40,8 +40,6 @@ Text = dict[str, Annotated[str, StringConstraints(strip_whitespace=True, min_len
 """Multilingual text: language code -> text."""
 
 CONFLICT_CATEGORIES = ("governance", "employment", "family", "financial", "collaboration", "other")
-CALIBRATIONS = ("raw", "zscore", "percentile", "additive", "affine", "hetero")
-AGGREGATES = ("mean", "median", "trimmed")
 TIE_BREAK_KEYS = ("raw_mean", "n_jurors", "lot")
 TIE_BREAK_FORMS = (
     "raw_mean, n_jurors, lot, criterion:ID, requested_amount:lower|higher, "

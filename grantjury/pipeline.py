@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +19,7 @@ import numpy as np
 
 from . import bayes, rules
 from .aggregate import Totals, TotalsResult, aggregate_scores, criterion_means, juror_totals
-from .assemble import Sensitivity, build_results, calibration_warnings
+from .assemble import Sensitivity, build_results, calibration_problems, calibration_warnings
 from .calibrate import METHODS, Calibration, calibrate
 from .conflicts import Exclusions, exclude_conflicts
 from .eligibility import ineligibility_reasons
@@ -24,11 +27,24 @@ from .errors import Problem, ProblemLog
 from .loading import RawCompetition, load_raw
 from .lock import check_lock, lock_record
 from .model import Competition, Method
-from .ranking import Candidate, DomainRanking, derived_rng, rank_merits, tie_break_keys
+from .ranking import (
+    Candidate,
+    DomainRanking,
+    derived_rng,
+    published_array,
+    rank_merits,
+    tie_break_keys,
+)
 from .results import Results
 from .revisions import check_revisions, deliberation, revised
-from .select import Entry, Outcome, select, selected_mask
-from .stability import DomainInput, bootstrap_figures, replicate_domain
+from .select import Entry, Outcome, select, selected_mask, top_winners
+from .stability import (
+    GRAPH_METHODS,
+    DomainInput,
+    bootstrap_figures,
+    replicate_blocks,
+    streamed_figures,
+)
 from .stages import final_method, final_round, stages_record, written_round
 from .validate import validate
 
@@ -142,14 +158,18 @@ def score_domain(
     domain_index: int,
     method: Method,
     observations: np.ndarray,
+    calibration: Calibration | None = None,
 ) -> DomainScoring:
-    """Calibrate, aggregate and rank one domain from the given observations of ``totals``."""
+    """Calibrate, aggregate and rank one domain from the given observations of ``totals``
+    (with ``calibration``, these observations' calibration as already fitted)."""
     domain = competition.domains[domain_index]
     rubric = competition.rubrics[domain.id]
     jurors, juror_local = np.unique(totals.juror[observations], return_inverse=True)
     subs, sub_local = np.unique(totals.submission[observations], return_inverse=True)
     values = totals.total[observations]
-    cal = calibrate(method.calibration, juror_local, sub_local, values, len(jurors), len(subs))
+    cal = calibration or calibrate(
+        method.calibration, juror_local, sub_local, values, len(jurors), len(subs)
+    )
     score, count = aggregate_scores(sub_local, cal.calibrated, len(subs), method.aggregate)
     raw_mean, _ = aggregate_scores(sub_local, values, len(subs), "mean")
     n_criteria = len(rubric.criteria)
@@ -294,48 +314,95 @@ def bootstrap(
     ineligible: list[list[str]],
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Resample each domain's jury and re-run the selection (see ``stability.py``)."""
+    """Resample each domain's jury and re-run the selection (see ``stability.py``).
+
+    Under the plain rule (places per domain, no budget) each domain is reduced block by
+    block of replicates, in its own thread (numpy's sorts and sparse products release the
+    GIL), never holding its replicates × submissions matrix; other rules re-run the whole
+    selection in every replicate.
+    """
     selection = competition.spec.selection
     plain = selection.model_copy(update={"lottery": None})
     replicates = method.replicates
     if progress:
         progress(0, replicates * len(domains))
-    merits: dict[str, np.ndarray] = {}
-    members: dict[str, list[int]] = {}
-    refitted = {}
-    for ds in domains:
+        progress = _locked(progress)
+    simple = plain.mode == "per_domain" and all(d.budget is None for d in competition.domains)
+    members = {
+        competition.domains[ds.domain_index].id: competition.domain_members(ds.domain_index)
+        for ds in domains
+    }
+    eligible = {
+        d: np.array([not ineligible[s] for s in subs], dtype=bool) for d, subs in members.items()
+    }
+    refitted: dict[str, bool] = {}
+
+    def blocks(ds: DomainScoring) -> Iterator[np.ndarray]:
         domain = competition.domains[ds.domain_index]
-        subs = competition.domain_members(ds.domain_index)
-        members[domain.id] = subs
-        merit = np.full((replicates, len(subs)), np.nan)
-        if ds.submissions.size:
-            obs = ds.observations
-            _, juror_local = np.unique(totals.juror[obs], return_inverse=True)
-            _, sub_local = np.unique(totals.submission[obs], return_inverse=True)
-            data = DomainInput(
-                domain.id,
-                juror_local,
-                sub_local,
-                totals.total[obs],
-                ds.calibration.calibrated,
-                len(ds.jurors),
-                len(ds.submissions),
-                competition.rubrics[domain.id].sign,
+        subs = members[domain.id]
+        if not ds.submissions.size:
+            yield np.full((replicates, len(subs)), np.nan)
+            return
+        obs = ds.observations
+        _, juror_local = np.unique(totals.juror[obs], return_inverse=True)
+        _, sub_local = np.unique(totals.submission[obs], return_inverse=True)
+        data = DomainInput(
+            domain.id,
+            juror_local,
+            sub_local,
+            totals.total[obs],
+            ds.calibration.calibrated,
+            len(ds.jurors),
+            len(ds.submissions),
+            competition.rubrics[domain.id].sign,
+        )
+        refitted[domain.id] = method.refit and method.calibration in GRAPH_METHODS
+        position = {s: i for i, s in enumerate(subs)}
+        columns = np.array([position[int(s)] for s in ds.submissions], dtype=np.int64)
+        for block in replicate_blocks(
+            data,
+            method.calibration,
+            method.aggregate,
+            replicates,
+            method.seed,
+            progress,
+            refit=method.refit,
+        ):
+            merit = np.full((block.shape[0], len(subs)), np.nan)
+            merit[:, columns] = block
+            yield merit
+
+    def ids(domain_id: str) -> list[str]:
+        return [competition.submissions[s].id for s in members[domain_id]]
+
+    figures: dict[str, tuple[dict[str, dict], list[str]]] = {}
+    if simple:
+
+        def one(ds: DomainScoring) -> tuple[dict[str, dict], list[str]]:
+            domain = competition.domains[ds.domain_index]
+            return streamed_figures(
+                ids(domain.id), blocks(ds), eligible[domain.id], replicates, domain.winners
             )
-            result = replicate_domain(
-                data,
-                method.calibration,
-                method.aggregate,
-                replicates,
-                method.seed,
-                progress,
-                refit=method.refit,
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(domains), os.cpu_count() or 1))) as pool:
+            for ds, result in zip(domains, pool.map(one, domains), strict=True):
+                figures[competition.domains[ds.domain_index].id] = result
+    else:
+        merits = {
+            competition.domains[ds.domain_index].id: np.vstack(list(blocks(ds))) for ds in domains
+        }
+        selected = _replicate_selection(
+            competition, plain, merits, members, ineligible, method.seed
+        )
+        for ds in domains:
+            domain = competition.domains[ds.domain_index]
+            figures[domain.id] = bootstrap_figures(
+                ids(domain.id),
+                merits[domain.id],
+                eligible[domain.id],
+                selected[domain.id],
+                domain.winners,
             )
-            position = {s: i for i, s in enumerate(subs)}
-            merit[:, [position[int(s)] for s in ds.submissions]] = result.merit
-            refitted[domain.id] = result.refitted
-        merits[domain.id] = merit
-    selected = _replicate_selection(competition, plain, merits, members, ineligible, method.seed)
     out: dict[str, Any] = {
         "replicates": replicates,
         "seed": method.seed,
@@ -344,20 +411,24 @@ def bootstrap(
     }
     for ds in domains:
         domain = competition.domains[ds.domain_index]
-        subs = members[domain.id]
-        per_sub, out["bands"][domain.id] = bootstrap_figures(
-            [competition.submissions[s].id for s in subs],
-            merits[domain.id],
-            np.array([not ineligible[s] for s in subs], dtype=bool),
-            selected[domain.id],
-            domain.winners,
-        )
+        per_sub, out["bands"][domain.id] = figures[domain.id]
         out["domains"][domain.id] = {
             "submissions": per_sub,
             "calibration": "refitted" if refitted.get(domain.id) else "reweighted",
             "seed_purpose": ["bootstrap", domain.id],
         }
     return out
+
+
+def _locked(progress: Progress) -> Progress:
+    """``progress`` made safe to call from the domains' threads."""
+    lock = threading.Lock()
+
+    def call(*args: Any) -> None:
+        with lock:
+            progress(*args)
+
+    return call
 
 
 def posterior(
@@ -577,42 +648,81 @@ def load_final_round(path: Path) -> Competition:
     return final
 
 
-LEAVE_ONE_OUT_MAX_JURORS = 200
-"""Above this many jurors the leave-one-juror-out check is skipped (it re-runs each domain)."""
-
-
 SENSITIVITY_MAX_TOTALS = 100_000
 """Above this many totals (about 500,000 score rows of 5 criteria), ``winners_by_method``
 leaves out the methods whose fit is iterative (affine), unless the run uses one: at a million
 score rows the affine fit alone takes longer than the whole ranking. The results say so."""
 ITERATIVE_METHODS = ("affine", "hetero")
 
+LEAVE_ONE_OUT_MAX_WORK = 20_000_000
+"""Leave-one-juror-out under rules other than plain places (budgets, lotteries, overall
+selection) re-runs the whole selection once per juror: its cost is jurors × submissions. Above
+this product it is left out, and the results say so (``leave_one_out_left_out``). Under plain
+places it is always run: linear in the scores (see ``leave_one_out``)."""
+
+
+def plain_rule(competition: Competition) -> bool:
+    """Whether winners are the first ``winners`` eligible of each domain's ranking."""
+    selection = competition.spec.selection
+    return (
+        selection.mode == "per_domain"
+        and selection.lottery is None
+        and all(d.budget is None for d in competition.domains)
+    )
+
 
 def sensitivity_methods(scoring: Scoring) -> tuple[str, ...]:
     """The calibration methods whose winners the sensitivity check computes."""
-    large = scoring.totals.totals.total.size > SENSITIVITY_MAX_TOTALS
+    return _methods(scoring.method, int(scoring.totals.totals.total.size))
+
+
+def _methods(method: Method, n_totals: int) -> tuple[str, ...]:
+    large = n_totals > SENSITIVITY_MAX_TOTALS
     return tuple(
         name
         for name in METHODS
-        if name == scoring.method.calibration or not (large and name in ITERATIVE_METHODS)
+        if name == method.calibration or not (large and name in ITERATIVE_METHODS)
     )
+
+
+def _leave_one_out_bounded(competition: Competition, method: Method) -> bool:
+    """Whether leave-one-juror-out is left out (see ``LEAVE_ONE_OUT_MAX_WORK``)."""
+    exact = method.refit and method.calibration in GRAPH_METHODS
+    work = len(competition.jurors) * len(competition.submissions)
+    return (exact or not plain_rule(competition)) and work > LEAVE_ONE_OUT_MAX_WORK
 
 
 def sensitivity_notes(scoring: Scoring) -> list[Problem]:
     """Say which methods the sensitivity check left out, and why."""
-    left_out = [m for m in METHODS if m not in sensitivity_methods(scoring)]
-    if not left_out:
-        return []
-    return [
-        Problem.coded(
-            Path(scoring.competition.path).name,
-            "sensitivity_left_out",
-            field="winners_by_method",
-            methods=left_out,
-            totals=int(scoring.totals.totals.total.size),
-            limit=SENSITIVITY_MAX_TOTALS,
+    return _notes(scoring.competition, scoring.method, int(scoring.totals.totals.total.size))
+
+
+def _notes(competition: Competition, method: Method, n_totals: int) -> list[Problem]:
+    notes = []
+    left_out = [m for m in METHODS if m not in _methods(method, n_totals)]
+    if left_out:
+        notes.append(
+            Problem.coded(
+                Path(competition.path).name,
+                "sensitivity_left_out",
+                field="winners_by_method",
+                methods=left_out,
+                totals=n_totals,
+                limit=SENSITIVITY_MAX_TOTALS,
+            )
         )
-    ]
+    if _leave_one_out_bounded(competition, method):
+        notes.append(
+            Problem.coded(
+                Path(competition.path).name,
+                "leave_one_out_left_out",
+                field="leave_one_out",
+                jurors=len(competition.jurors),
+                submissions=len(competition.submissions),
+                limit=LEAVE_ONE_OUT_MAX_WORK,
+            )
+        )
+    return notes
 
 
 def sensitivity(scoring: Scoring) -> Sensitivity:
@@ -620,34 +730,192 @@ def sensitivity(scoring: Scoring) -> Sensitivity:
     competition = scoring.competition
     by_method: dict[str, dict[str, list[str]]] = {d.id: {} for d in competition.domains}
     for name in sensitivity_methods(scoring):
-        outcome = (
-            scoring.outcome
-            if name == scoring.method.calibration
-            else rescore_without(scoring, scoring.method.model_copy(update={"calibration": name}))
-        )
-        for domain_id, winners in outcome.winners.items():
+        if name == scoring.method.calibration:
+            winners_of = scoring.outcome.winners
+        else:
+            method = scoring.method.model_copy(update={"calibration": name})
+            winners_of = _winners_under(scoring, method)
+        for domain_id, winners in winners_of.items():
             by_method[domain_id][name] = list(winners)
-    leave_one_out: dict[str, dict[str, Any]] | None = None
-    if len(competition.jurors) <= LEAVE_ONE_OUT_MAX_JURORS:
-        leave_one_out = {}
-        scored = set(scoring.totals.totals.juror.tolist())
-        for j, juror in enumerate(competition.jurors):
-            changes = []
-            if j in scored:
-                outcome = rescore_without(scoring, scoring.method, juror=j)
-                for domain_id, winners in outcome.winners.items():
-                    before = scoring.outcome.winners[domain_id]
-                    if set(winners) != set(before):
-                        changes.append(
-                            {
-                                "domain": domain_id,
-                                "winners_without": list(winners),
-                                "lost": sorted(set(before) - set(winners)),
-                                "gained": sorted(set(winners) - set(before)),
-                            }
-                        )
-            leave_one_out[juror.id] = {"changes_winners": bool(changes), "changes": changes}
+    bounded = _leave_one_out_bounded(scoring.competition, scoring.method)
+    leave_one_out = None if bounded else _leave_one_out(scoring)
     return Sensitivity(by_method, leave_one_out)
+
+
+def _members_merit(competition: Competition, ds: DomainScoring, score: np.ndarray) -> np.ndarray:
+    """Published signed merit of each member of the domain (NaN where unscored), from the
+    score of each scored submission (``ds.submissions``)."""
+    members = np.array(competition.domain_members(ds.domain_index), dtype=np.int64)
+    merit = np.full(members.size, np.nan)
+    at = np.searchsorted(members, ds.submissions)
+    merit[at] = competition.rubrics[competition.domains[ds.domain_index].id].sign * score
+    return published_array(merit)
+
+
+def _eligible_members(competition: Competition, ds: DomainScoring, ineligible: list) -> np.ndarray:
+    members = competition.domain_members(ds.domain_index)
+    return np.array([not ineligible[s] for s in members], dtype=bool)
+
+
+def _winner_ids(competition: Competition, members: list[int], positions: list[int]) -> list[str]:
+    """Ids of the submissions at these positions among a domain's ``members``."""
+    return [competition.submissions[members[i]].id for i in positions]
+
+
+def _winners_under(scoring: Scoring, method: Method) -> dict[str, list[str]]:
+    """Each domain's winners under another method: under plain places, the first eligible
+    by merit (``select.top_winners``), without building rankings; else (or on a tie that
+    only the tie-break chain settles) the full ranking and selection."""
+    competition, totals = scoring.competition, scoring.totals.totals
+    if plain_rule(competition):
+        winners: dict[str, list[str]] = {}
+        for ds in scoring.domains:
+            domain = competition.domains[ds.domain_index]
+            obs = ds.observations
+            juror_local = np.unique(totals.juror[obs], return_inverse=True)[1]
+            sub_local = np.unique(totals.submission[obs], return_inverse=True)[1]
+            cal = calibrate(
+                method.calibration,
+                juror_local,
+                sub_local,
+                totals.total[obs],
+                len(ds.jurors),
+                len(ds.submissions),
+            )
+            score, _ = aggregate_scores(
+                sub_local, cal.calibrated, len(ds.submissions), method.aggregate
+            )
+            top = top_winners(
+                _members_merit(competition, ds, score),
+                _eligible_members(competition, ds, scoring.ineligible),
+                domain.winners,
+            )
+            if top is None:
+                break
+            members = competition.domain_members(ds.domain_index)
+            winners[domain.id] = _winner_ids(competition, members, top)
+        else:
+            return winners
+    return rescore_without(scoring, method).winners
+
+
+def _leave_one_out(scoring: Scoring) -> dict[str, dict[str, Any]]:
+    """Would the winners change without one juror? For every juror, every domain.
+
+    The other jurors keep their calibration as fitted on the whole jury, and the juror's
+    calibrated totals are dropped from the scores of the submissions they scored (the
+    bootstrap's reweighting, with the juror's weight set to 0): for the per-juror methods
+    the same as calibrating again up to the domain's pooled scale, conditional on the fitted
+    biases for the graph methods. ``method.refit: true`` (with a graph method) fits the
+    calibration again without each juror instead: one fit per juror and domain.
+
+    Under plain places only the submissions the juror scored get a new score, and the new
+    winners are the best of these and of the first eligible of the full ranking (a tie among
+    them is settled by the full ranking and its tie-break chain): linear in the scores.
+    Under other rules the whole selection is run again without each juror.
+    """
+    competition, method = scoring.competition, scoring.method
+    totals = scoring.totals.totals
+    exact = method.refit and method.calibration in GRAPH_METHODS
+    plain = plain_rule(competition) and not exact
+    scored = set(totals.juror.tolist())
+    winners_without: dict[int, dict[str, list[str]]] = {j: {} for j in scored}
+    for ds in scoring.domains if plain else ():
+        domain = competition.domains[ds.domain_index]
+        obs = ds.observations
+        juror_global = totals.juror[obs]
+        sub_local = np.unique(totals.submission[obs], return_inverse=True)[1]
+        calibrated = ds.calibration.calibrated
+        by_sub = np.argsort(sub_local, kind="stable")
+        starts = np.searchsorted(sub_local[by_sub], np.arange(len(ds.submissions) + 1))
+        by_juror = np.argsort(juror_global, kind="stable")
+        juror_starts = np.searchsorted(juror_global[by_juror], ds.jurors)
+        juror_ends = np.searchsorted(juror_global[by_juror], ds.jurors, side="right")
+        merit = _members_merit(competition, ds, ds.score)
+        eligible = _eligible_members(competition, ds, scoring.ineligible)
+        members = competition.domain_members(ds.domain_index)
+        member_at = np.searchsorted(members, ds.submissions)
+        ranked = np.flatnonzero(eligible & np.isfinite(merit))
+        ranked = ranked[np.argsort(-merit[ranked], kind="stable")]
+        sign = competition.rubrics[domain.id].sign
+        for k, j in enumerate(ds.jurors.tolist()):
+            own = by_juror[juror_starts[k] : juror_ends[k]]
+            affected = np.unique(sub_local[own])
+            rows = np.concatenate([by_sub[starts[s] : starts[s + 1]] for s in affected])
+            rows = rows[juror_global[rows] != j]
+            rows.sort()  # in the observations' order, as a full aggregate sums them
+            codes = np.searchsorted(affected, sub_local[rows])
+            score, _ = aggregate_scores(codes, calibrated[rows], affected.size, method.aggregate)
+            # The unaffected keep their merit: the first places + 1 of them in the full
+            # ranking hold every new winner that is not one of the affected.
+            new_at = member_at[affected]
+            head = ranked[: domain.winners + 1 + new_at.size]
+            keep = head[~np.isin(head, new_at)][: domain.winners + 1]
+            pool = np.concatenate([keep, new_at])
+            pool_merit = np.concatenate([merit[keep], published_array(sign * score)])
+            top = top_winners(pool_merit, eligible[pool], domain.winners)
+            if top is not None:
+                chosen = pool[top].tolist()
+                winners_without[j][domain.id] = _winner_ids(competition, members, chosen)
+    for j in sorted(scored):
+        missing = [
+            ds
+            for ds in scoring.domains
+            if competition.domains[ds.domain_index].id not in winners_without[j]
+            and np.any(ds.jurors == j)
+        ]
+        if not plain or missing:
+            outcome = _outcome_without(scoring, j, exact)
+            for ds in missing if plain else scoring.domains:
+                domain_id = competition.domains[ds.domain_index].id
+                winners_without[j][domain_id] = outcome.winners[domain_id]
+    order = {d.id: i for i, d in enumerate(competition.domains)}
+    out = {}
+    for j, juror in enumerate(competition.jurors):
+        changes = []
+        found = winners_without.get(j, {})
+        for domain_id in sorted(found, key=order.__getitem__):
+            winners, before = found[domain_id], scoring.outcome.winners[domain_id]
+            if set(winners) != set(before):
+                changes.append(
+                    {
+                        "domain": domain_id,
+                        "winners_without": list(winners),
+                        "lost": sorted(set(before) - set(winners)),
+                        "gained": sorted(set(winners) - set(before)),
+                    }
+                )
+        out[juror.id] = {"changes_winners": bool(changes), "changes": changes}
+    return out
+
+
+def _outcome_without(scoring: Scoring, juror: int, exact: bool) -> Outcome:
+    """The selection without one juror's totals, every domain they scored ranked again in
+    full; the calibration is fitted again when ``exact``, else kept as fitted."""
+    competition, totals = scoring.competition, scoring.totals.totals
+    domains = []
+    for ds in scoring.domains:
+        keep_mask = totals.juror[ds.observations] != juror
+        if keep_mask.all():
+            domains.append(ds)
+            continue
+        keep = ds.observations[keep_mask]
+        calibration = None
+        if not exact:
+            cal = ds.calibration
+            kept_jurors = ds.jurors != juror
+            calibration = Calibration(
+                cal.method,
+                cal.calibrated[keep_mask],
+                cal.bias[kept_jurors],
+                cal.scale[kept_jurors],
+                cal.fallback[kept_jurors],
+            )
+        domains.append(
+            score_domain(competition, totals, ds.domain_index, scoring.method, keep, calibration)
+        )
+    bands = scoring.stability["bands"] if scoring.stability else None
+    return select_winners(competition, scoring.method, tuple(domains), scoring.ineligible, bands)
 
 
 def rescore_without(scoring: Scoring, method: Method, juror: int | None = None) -> Outcome:
@@ -669,7 +937,12 @@ def rescore_without(scoring: Scoring, method: Method, juror: int | None = None) 
 
 
 def inspect(path: Path) -> tuple[Competition, tuple[Problem, ...]]:
-    """Validate a competition (scores optional) and gather every warning a run would give."""
+    """Validate a competition (scores optional) and gather the warnings its data give.
+
+    Conflicts, totals and each domain's calibration are computed (their warnings: excluded
+    and incomplete score sets, jurors left uncalibrated, fits that did not converge), but
+    nothing is ranked, selected or resampled: ``validate`` costs a fraction of ``rank``.
+    """
     competition = load_competition(path, require_scores=False)
     if not len(competition.scores):
         return competition, competition.warnings
@@ -684,7 +957,35 @@ def inspect(path: Path) -> tuple[Competition, tuple[Problem, ...]]:
         if len(final.scores):
             return competition, score_stages(competition, method).warnings
         return competition, (*written.warnings, *final.warnings)
-    return competition, score(competition, method).warnings
+    with cycle_collector_paused():
+        exclusions = exclude_conflicts(competition)
+        totals_result = juror_totals(competition, exclusions.excluded)
+        totals = totals_result.totals
+        obs_domain = observation_domains(competition, totals)
+        fits = []
+        for d in range(len(competition.domains)):
+            obs = np.flatnonzero(obs_domain == d)
+            if not obs.size:
+                continue
+            jurors, juror_local = np.unique(totals.juror[obs], return_inverse=True)
+            subs, sub_local = np.unique(totals.submission[obs], return_inverse=True)
+            cal = calibrate(
+                method.calibration,
+                juror_local,
+                sub_local,
+                totals.total[obs],
+                len(jurors),
+                len(subs),
+            )
+            fits.append((d, jurors, cal))
+    warnings = [
+        *competition.warnings,
+        *exclusions.warnings,
+        *totals_result.warnings,
+        *calibration_problems(competition, method, fits),
+        *_notes(competition, method, int(totals.total.size)),
+    ]
+    return competition, tuple(warnings)
 
 
 def run(

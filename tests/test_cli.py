@@ -139,3 +139,32 @@ def test_manifest_records_the_run(mini, tmp_path: Path) -> None:
     assert set(manifest["engine"]) == {"grantjury", "python", "numpy", "scipy"}
     assert [o["path"] for o in manifest["outputs"]] == ["ranking.csv", "results.json"]
     assert manifest["competition_file"] == "../mini/competition.yaml"
+
+
+def test_the_names_the_help_offers_are_the_engines() -> None:
+    """`grantjury --help` reads its choices from grantjury.names, without the engine."""
+    import typing
+
+    from grantjury import names
+    from grantjury.documents.build import KINDS
+    from grantjury.model import Method
+
+    assert typing.get_args(Method.model_fields["calibration"].annotation) == names.CALIBRATIONS
+    assert typing.get_args(Method.model_fields["aggregate"].annotation) == names.AGGREGATES
+    assert tuple(KINDS) == names.DOCUMENT_KINDS
+
+
+def test_help_starts_without_the_engine() -> None:
+    """`grantjury --help` and a command's --help never import numpy, pydantic or jinja2."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from grantjury.cli import cli\n"
+        "for args in (['--help'], ['rank', '--help'], ['render', '--help']):\n"
+        "    try: cli.main(args, standalone_mode=False)\n"
+        "    except SystemExit: pass\n"
+        "print(sorted(m for m in ('numpy', 'pydantic', 'jinja2', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from hypothesis import given, settings
+import pytest
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from grantjury.errors import ProblemLog
@@ -21,6 +22,7 @@ from grantjury.manifest import canonical, content_digest, sha256
 from grantjury.ranking import published_array
 from grantjury.reliability import krippendorff_alpha_interval, reliability_of_scores
 from grantjury.report import pretty_json
+from tests.generate import write_competition
 
 CELL = st.lists(st.sampled_from([*"aB1 \t.-é\u0301عأ\u0654", "xyz", "  ", "١٤"]), max_size=8).map(
     "".join
@@ -163,3 +165,95 @@ def test_content_digest_sorts_rows_as_text(rows: list[tuple[str, str, str]], quo
     assert content_digest("a.csv", data) == sha256(
         canonical({"header": header, "rows": [list(r) for r in expected]})
     )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    calibration=st.sampled_from(["raw", "zscore", "additive", "percentile"]),
+    aggregate=st.sampled_from(["mean", "median", "trimmed"]),
+)
+def test_linear_leave_one_out_names_the_winners_the_full_selection_names(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, calibration: str, aggregate: str
+) -> None:
+    """Under plain places, each juror's winners-without come from the submissions they
+    scored and the head of the ranking: the same as ranking and selecting again in full
+    with the calibration kept as fitted (``pipeline._outcome_without``)."""
+    from grantjury import pipeline
+    from grantjury.model import Method
+
+    root = tmp_path_factory.mktemp("loo")
+    write_competition(root, seed, n_domains=2, calibration=calibration)
+    competition = pipeline.load_competition(root)
+    method = Method.model_validate(
+        {**competition.spec.method.model_dump(), "aggregate": aggregate, "replicates": 0}
+    )
+    scoring = pipeline.score_all(competition, method)
+    assume(pipeline.plain_rule(competition))
+    fast = pipeline._leave_one_out(scoring)
+    scored = set(scoring.totals.totals.juror.tolist())
+    assume(scored)
+    for j, juror in enumerate(competition.jurors):
+        if j not in scored:
+            assert fast[juror.id] == {"changes_winners": False, "changes": []}
+            continue
+        outcome = pipeline._outcome_without(scoring, j, exact=False)
+        expected = [
+            d.id
+            for d in competition.domains
+            if set(outcome.winners[d.id]) != set(scoring.outcome.winners[d.id])
+        ]
+        assert [c["domain"] for c in fast[juror.id]["changes"]] == expected
+        for change in fast[juror.id]["changes"]:
+            assert change["winners_without"] == outcome.winners[change["domain"]]
+
+
+SMALL = st.floats(min_value=-1e-3, max_value=1e-3, allow_nan=False) | st.floats(
+    allow_nan=False, allow_infinity=False
+)
+JSON_SMALL_FLOATS = st.recursive(
+    st.none() | st.integers(-(2**63), 2**63 - 1) | SMALL | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(JSON_SMALL_FLOATS)
+def test_orjson_with_python_floats_writes_what_json_dumps_writes(data: object) -> None:
+    import orjson
+
+    from grantjury.report import python_floats
+
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    expected = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    assert python_floats(text).decode() == expected
+
+
+def test_python_floats_never_rewrites_text_that_looks_like_a_number() -> None:
+    from grantjury.report import python_floats
+
+    data = {"a": ["1e-5", "0.00001", "x: 1e-5"], "1e-5": 1e-05, "b": [0.00001, -2e-7]}
+    text = orjson_text(data)
+    assert python_floats(text).decode() == json.dumps(data, sort_keys=True, indent=2)
+
+
+def orjson_text(data: object) -> bytes:
+    import orjson
+
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+
+
+def test_results_json_refuses_nan_as_json_dumps_does(tmp_path: Path) -> None:
+    """orjson would write NaN as null: results_json must refuse it as it always did."""
+    from grantjury.pipeline import run
+    from grantjury.report import results_json
+
+    root = tmp_path / "c"
+    write_competition(root, 3)
+    results = run(root).results
+    submission = next(iter(results.submissions))
+    record = results.submissions[submission].model_copy(update={"requested_amount": float("nan")})
+    broken = results.model_copy(update={"submissions": {**results.submissions, submission: record}})
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        results_json(broken)
+    assert results_json(results).endswith(b"}\n")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grantjury import messages
 from grantjury.model import Domain, Selection
@@ -24,7 +27,7 @@ from grantjury.results import (
     PlaceInDomain,
     ReservePosition,
 )
-from grantjury.select import Entry, select
+from grantjury.select import Entry, select, selected_mask, top_winners
 from tests.handmade import by_id, write_handmade
 
 SAMPLE = Path(__file__).parent.parent / "sample_submissions"
@@ -360,3 +363,40 @@ def test_interval_lottery_draws_among_submissions_whose_rank_interval_straddles_
     assert d.lottery.members == straddling == ["T2", "T3", "T4"]
     assert d.lottery.places_drawn == 1
     assert d.winners[0] == "T1" and d.winners[1] in straddling
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 12), st.integers(0, 13), st.integers(0, 2**32 - 1))
+def test_selected_mask_takes_the_first_places_of_a_stable_sort(
+    replicates: int, n: int, places: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    merit = rng.integers(0, 4, size=(replicates, n)).astype(float)
+    merit[rng.random(merit.shape) < 0.2] = np.nan
+    eligible = rng.random(n) < 0.7
+    filled = np.where(np.isfinite(merit) & eligible[None, :], merit, -np.inf)
+    order = np.argsort(-filled, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(n)[None, :], axis=1)
+    expected = (rank < places) & np.isfinite(filled)
+    assert np.array_equal(selected_mask(merit, eligible, places), expected)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 30), st.integers(0, 6), st.integers(0, 2**32 - 1), st.booleans())
+def test_top_winners_are_the_first_eligible_of_a_full_sort_or_none_on_a_tie(
+    n: int, places: int, seed: int, coarse: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    merit = rng.integers(0, 5, size=n).astype(float) if coarse else rng.random(n)
+    merit[rng.random(n) < 0.15] = np.nan
+    eligible = rng.random(n) < 0.8
+    order = np.argsort(-np.nan_to_num(merit, nan=-np.inf), kind="stable")
+    ranked = [int(i) for i in order if eligible[i] and np.isfinite(merit[i])]
+    got = top_winners(merit, eligible, places)
+    head = [merit[i] for i in ranked[: places + 1]]
+    tied = len(set(head)) < len(head)
+    if tied:
+        assert got is None
+    else:
+        assert got == ranked[:places]

@@ -250,3 +250,45 @@ def test_the_band_holds_the_eligible_submissions_whose_rank_interval_straddles_t
     assert bootstrap_figures(["A", "B", "C", "D"], merit, eligible, selected, 2)[1] == []
     # Funding every ranked eligible submission leaves no band.
     assert bootstrap_figures(["A", "B", "C", "D"], merit, eligible, selected, 3)[1] == []
+
+
+def _two_sort_figures(merit: np.ndarray, eligible: np.ndarray, winners: int) -> tuple:
+    """The figures as computed before streaming: two full sorts and a sorted selection."""
+    filled = np.where(np.isfinite(merit) & eligible[None, :], merit, -np.inf)
+    order = np.argsort(-filled, axis=1, kind="stable")
+    places = np.empty_like(order)
+    np.put_along_axis(places, order, np.arange(merit.shape[1])[None, :], axis=1)
+    selected = (places < winners) & np.isfinite(filled)
+    intervals = np.quantile(rank_matrix(merit), (0.05, 0.95), axis=0, method="inverted_cdf")
+    among = np.quantile(
+        rank_matrix(np.where(eligible, merit, np.nan)), (0.05, 0.95), axis=0, method="inverted_cdf"
+    )
+    return selected.mean(axis=0), intervals.T.astype(int), among.T.astype(int)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 40),
+    st.integers(1, 12),
+    st.integers(1, 5),
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 7),
+)
+def test_streamed_figures_equal_the_two_sort_figures_block_by_block(
+    replicates: int, n: int, winners: int, seed: int, block: int
+) -> None:
+    from grantjury.stability import _intervals, _Ranks
+
+    rng = np.random.default_rng(seed)
+    # Few distinct values (ties), some unscored cells, some ineligible submissions.
+    merit = rng.integers(0, 4, size=(replicates, n)).astype(float)
+    merit[rng.random(merit.shape) < 0.2] = np.nan
+    eligible = rng.random(n) < 0.7
+    ranks = _Ranks(eligible, replicates, winners)
+    for start in range(0, replicates, block):
+        ranks.add(merit[start : start + block])
+    p, intervals, among = _two_sort_figures(merit, eligible, winners)
+    assert np.array_equal(ranks.selected / replicates, p)
+    assert np.array_equal(_intervals(ranks.ranks), intervals)
+    among_streamed = _intervals(ranks.among_eligible)
+    assert np.array_equal(among_streamed[eligible], among[eligible])
