@@ -28,6 +28,7 @@ import numpy as np
 
 from grantjury.pipeline import effective_method, load_competition, run, score_all
 from grantjury.ranking import PRECISION
+from grantjury.results import Results
 from grantjury.secretary.simulate import yaml_text
 from grantjury.summary import summary
 
@@ -1192,7 +1193,7 @@ def write(files: dict[Path, str]) -> None:
     stage(files, ROOT)
 
 
-def report(sample: Sample, results: dict[str, Any]) -> None:
+def report(sample: Sample, results: Results) -> None:
     """Print what was written, the near-tie's nudge and the engine's summary of the run."""
     print(
         f"{len(sample.associations)} associations, {len(sample.submissions)} submissions, "
@@ -1477,7 +1478,7 @@ def main() -> None:
         sample = build(Path(folder))
         files = render(sample)
         results = run(stage(files, Path(folder))).results
-    files[SAMPLE / "README.md"] = readme(sample, results)
+    files[SAMPLE / "README.md"] = readme(sample, results.as_json())
     write(files)
     report(sample, results)
     write_commune()
