@@ -1071,9 +1071,10 @@ def readme(sample: Sample, results: dict[str, Any]) -> str:
     bullets = [
         wrap(
             f"**A harsh and a lenient juror**: {HARSH} scores about {abs(BIAS[HARSH]):g} points",
-            f"below the others, {LENIENT} about {abs(BIAS[LENIENT]):g} above. Additive",
-            f"calibration estimates each juror's severity ({HARSH} {severity[HARSH]};",
-            f"{LENIENT} {severity[LENIENT]}) and takes it out of their totals.",
+            f"below the others, {LENIENT} about {abs(BIAS[LENIENT]):g} above. The calibration",
+            f"(`hetero`, the default) estimates each juror's severity ({HARSH}",
+            f"{severity[HARSH]}; {LENIENT} {severity[LENIENT]}), spread and reliability, and",
+            "takes them out of their totals.",
             bullet=True,
         ),
         wrap(
