@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import stat
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -119,17 +120,41 @@ class GrantjuryGroup(click.Group):
 def _crash_log(details: str) -> str:
     """Write a traceback to a new file of its own and say where it is.
 
-    ``mkstemp`` creates the file with ``O_CREAT | O_EXCL`` and mode 0600 under a random name,
-    so it never follows a link planted in a shared temporary folder, never overwrites
-    another user's log and is readable only by its owner.
+    The file goes into the user's own state folder (``$XDG_STATE_HOME/grantjury``, by
+    default ``~/.local/state/grantjury``, made with mode 0700), or, when that folder cannot
+    be used safely (not a real folder of this user's, writable by others), into the system's
+    temporary folder. ``mkstemp`` creates it with ``O_CREAT | O_EXCL`` and mode 0600 under a
+    random name, so it never follows a link, never overwrites another log and is readable
+    only by its owner.
     """
     try:
-        handle, name = tempfile.mkstemp(prefix="grantjury-crash-", suffix=".log")
+        handle, name = tempfile.mkstemp(
+            prefix="grantjury-crash-", suffix=".log", dir=_private_folder()
+        )
         with os.fdopen(handle, "w", encoding="utf-8") as log:
             log.write(details)
     except OSError:
         return ""
     return f" (details in {name})"
+
+
+def _private_folder() -> str | None:
+    """``$XDG_STATE_HOME/grantjury`` when it is this user's own folder, else None (the
+    system's temporary folder)."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    folder = os.path.join(state, "grantjury")
+    try:
+        os.makedirs(state, mode=0o700, exist_ok=True)
+        with suppress(FileExistsError):
+            os.mkdir(folder, 0o700)
+        info = os.lstat(folder)  # a link is refused, not followed
+    except OSError:
+        return None
+    owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    private = stat.S_ISDIR(info.st_mode) and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return folder if owned and private else None
 
 
 @click.group(cls=GrantjuryGroup, context_settings={"help_option_names": ["-h", "--help"]})

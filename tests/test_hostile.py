@@ -801,6 +801,10 @@ def test_a_crash_log_is_a_new_private_file_never_a_shared_path(mini, tmp_path, m
 
     monkeypatch.setattr(api, "validate", broken)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "grantjury").symlink_to(tmp_path / "elsewhere")  # not a folder of the user's
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
     planted = tmp_path / "grantjury-crash.log"  # a link an attacker left in the shared folder
     planted.symlink_to(tmp_path / "victim")
     result = invoke("validate", mini.root)
@@ -813,6 +817,26 @@ def test_a_crash_log_is_a_new_private_file_never_a_shared_path(mini, tmp_path, m
     assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     assert not (tmp_path / "victim").exists()
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_crash_log_goes_into_the_users_own_state_folder(mini, tmp_path, monkeypatch) -> None:
+    import re
+    import stat
+
+    from grantjury import api
+
+    def broken(path):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "validate", broken)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    result = invoke("validate", mini.root)
+    assert result.exit_code == 70, result.output
+    log = Path(re.search(r"details in (\S+)\)", result.stderr).group(1))  # type: ignore[union-attr]
+    assert log.parent == tmp_path / "state" / "grantjury"
+    assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
 
 
 # --- What the outputs carry -------------------------------------------------------------------
