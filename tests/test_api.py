@@ -49,7 +49,7 @@ def test_the_documented_examples_run_and_match_the_command(in_sample_copy: Path)
     assert "cultural ['CUL-25', 'CUL-04', 'CUL-20']" in text
     assert "unknown option replicate; the options of a run are calibration" in text
     assert "['certificates.pdf']" in text and "True []" in text
-    assert "1 too_close CUL-20 (3, 4)" in text
+    assert "1 too_close CUL-20 (2, 5)" in text
     command = CliRunner().invoke(
         cli, ["rank", "sample_submissions", "--replicates", "200", "--out", "cli-report"]
     )

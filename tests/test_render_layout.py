@@ -306,7 +306,9 @@ def long_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("long-results")
     (folder / "results.json").write_bytes(long_names_results())
     out = tmp_path_factory.mktemp("long-documents")
-    return {p.stem: p for p in documents.render_documents(folder, out, workers=2)}
+    kinds = set(documents.KINDS)  # the annex and the register too (by default under a rule pack)
+    written = documents.render_documents(folder, out, kinds, workers=2)
+    return {p.stem: p for p in written if p.suffix == ".pdf"}
 
 
 @functools.cache
@@ -489,6 +491,8 @@ PRINTABLE_MM = {
     "minutes": (16, 18, 18),
     "audit": (16, 18, 18),
     "letters": (11, 18, 8),
+    "annex": (16, 16, 24),
+    "register": (16, 16, 24),
 }
 """Each kind's top, side and bottom margin (mm) from its stylesheet's `@page` (and, for the
 certificates, the frame's border and padding): its content area. The running footer of the
